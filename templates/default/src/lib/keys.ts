@@ -32,6 +32,11 @@ export const keys = {
   flag: (name: string) => join("flag", name),
   /** `ratelimit:{id}:{window}`: `window` is the window's number, so each window gets its own counter. */
   rateLimit: (id: string, window: string | number) => join("ratelimit", id, window),
+  /**
+   * `user-session:{userId}:{hash}`: an empty marker per live session, so one user's
+   * sessions can be listed by the prefix `userSession(userId, "")` without a scan.
+   */
+  userSession: (userId: string, hash: string) => join("user-session", userId, hash),
   /** `prefs:{userId}` */
   prefs: (userId: string) => join("prefs", userId),
 } as const;
