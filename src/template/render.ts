@@ -36,9 +36,12 @@ const compileOptions: CompileOptions = {
   noEscape: true,
   strict: true,
   knownHelpersOnly: true,
-  knownHelpers: Object.fromEntries(
-    [...Object.keys(helpers), "if", "unless", "each", "with"].map((name) => [name, true]),
-  ),
+  knownHelpers: {
+    ...Object.fromEntries(Object.keys(helpers).map((name) => [name, true])),
+    // Handlebars counts these as known by default; we removed them.
+    lookup: false,
+    log: false,
+  },
 };
 
 /** Property names that reach into JavaScript's object model rather than our data. */
