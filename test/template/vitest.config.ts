@@ -1,0 +1,22 @@
+import { fileURLToPath } from "node:url";
+import { cloudflareTest } from "@cloudflare/vitest-plugin";
+import { defineConfig } from "vitest/config";
+
+// Runs the built-in template's KV toolkit tests inside workerd, the same way the
+// generated project runs them: a test-only TEST_KV namespace next to wrangler.jsonc.
+const here = (relative: string) => fileURLToPath(new URL(relative, import.meta.url));
+
+export default defineConfig({
+  plugins: [
+    cloudflareTest({
+      wrangler: { configPath: here("./wrangler.jsonc") },
+      miniflare: { kvNamespaces: ["TEST_KV"] },
+    }),
+  ],
+  test: {
+    name: "template",
+    root: here("../.."),
+    include: ["templates/default/test/lib/**/*.test.ts"],
+    globalSetup: [here("./generate-types.ts")],
+  },
+});
