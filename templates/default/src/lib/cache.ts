@@ -15,6 +15,7 @@
  * - One write per second per key: many isolates refreshing one hot key at once would be
  *   refused (429), which is why a refresh failure is counted and never thrown at a reader.
  */
+import { keyPart } from "./keys";
 import { KVStore, KVValidationError } from "./kv-store";
 
 /** Anything that can keep work alive after the response: the fetch handler's `ctx`. */
@@ -173,11 +174,8 @@ const REFRESH_GIVE_UP_MS = 30_000;
 
 function refreshInBackground<T>(store: KVStore, key: string, load: () => Promise<T>, kvTtl: number, ctx: WaitUntil, options: CacheOptions): void {
   const now = clock(options);
-  let started = refreshing.get(store);
-  if (!started) {
-    started = new Map();
-    refreshing.set(store, started);
-  }
+  const started = refreshing.get(store) ?? new Map<string, number>();
+  refreshing.set(store, started);
   const since = started.get(key);
   if (since !== undefined && now() - since < REFRESH_GIVE_UP_MS) return;
 
@@ -334,7 +332,7 @@ export async function invalidatePrefix(store: KVStore, prefix: string): Promise<
 
 /** Where a group's version number lives. */
 function versionKey(group: string): string {
-  return `cache-version:${group}`;
+  return `cache-version:${keyPart(group)}`;
 }
 
 /** Seconds an isolate keeps a group's version in memory before reading it again. */
@@ -343,12 +341,9 @@ const VERSION_MEMORY_SECONDS = 60;
 const knownVersions = new WeakMap<KVStore, Map<string, { version: number; readAt: number }>>();
 
 function rememberVersion(store: KVStore, group: string, version: number, readAt: number): void {
-  let versions = knownVersions.get(store);
-  if (!versions) {
-    versions = new Map();
-    knownVersions.set(store, versions);
-  }
+  const versions = knownVersions.get(store) ?? new Map();
   versions.set(group, { version, readAt });
+  knownVersions.set(store, versions);
 }
 
 /**
