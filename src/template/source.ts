@@ -1,7 +1,6 @@
 import { lstat, mkdtemp, readdir, readFile, rm, stat } from "node:fs/promises";
 import { homedir, tmpdir } from "node:os";
 import { isAbsolute, join, resolve } from "node:path";
-import { downloadTemplate } from "giget";
 import { UserError } from "../errors.js";
 import { checkMinVersion, parseManifest, unsafePathProblem } from "./manifest.js";
 import type { LoadedTemplate, TemplateFile } from "./types.js";
@@ -117,6 +116,8 @@ function gitDownload(rest: string, cwd: string): Download {
 
 /** Downloads into `dir` and returns the folder that holds the template. */
 async function downloadInto(download: Download, dir: string, offline: boolean): Promise<string> {
+  // Loaded only for remote sources: the built-in template and folders never need it.
+  const { downloadTemplate } = await import("giget");
   let result: Awaited<ReturnType<typeof downloadTemplate>>;
   try {
     result = await downloadTemplate(download.input, { dir, offline, registry: false });
