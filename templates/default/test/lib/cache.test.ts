@@ -103,6 +103,12 @@ describe("cacheAside and readThrough", () => {
     expect(cacheStats()).toMatchObject({ misses: 1, errors: 1 });
   });
 
+  it("treats a value it did not write (no cache entry) as a miss and replaces it", async () => {
+    await store.set("k", "written by other code");
+    expect(await cacheAside(store, "k", async () => "loaded", { ttl: 300 })).toBe("loaded");
+    expect(await cacheAside(store, "k", async () => "never", { ttl: 300 })).toBe("loaded");
+  });
+
   it("still answers when storing the loaded value fails", async () => {
     const broken = new KVStore(failingKV("put"));
     expect(await cacheAside(broken, "a", async () => "from source", { ttl: 300 })).toBe("from source");
@@ -293,6 +299,14 @@ describe("writeThrough", () => {
     await expect(writeThrough(store, "k", "new", failing, { ttl: 300 })).rejects.toThrow("database refused");
     expect(counting.counts.writes).toBe(0);
     expect(await env.TEST_KV.get("k")).toBe(before);
+  });
+
+  it("rejects when KV fails after the source took the value, and counts the error", async () => {
+    const write = vi.fn(async () => {});
+    const broken = new KVStore(failingKV("put"));
+    await expect(writeThrough(broken, "k", "new", write, { ttl: 300 })).rejects.toThrow("KV put failed");
+    expect(write).toHaveBeenCalledWith("new");
+    expect(cacheStats().errors).toBe(1);
   });
 });
 
