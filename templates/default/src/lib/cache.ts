@@ -396,8 +396,9 @@ export async function invalidate(store: KVStore, key: string): Promise<void> {
  * version instead (see versionedKey).
  */
 export async function invalidatePrefix(store: KVStore, prefix: string): Promise<number> {
-  if (prefix === "")
+  if (prefix === "") {
     throw new RangeError("invalidatePrefix needs a non-empty prefix; it would delete every key in the store");
+  }
   return store.deleteByPrefix(prefix);
 }
 
