@@ -15,6 +15,7 @@
  * - One write per second per key: many isolates refreshing one hot key at once would be
  *   refused (429), which is why a refresh failure is counted and never thrown at a reader.
  */
+import { keyPart } from "./keys";
 import { KVStore, KVValidationError } from "./kv-store";
 
 /** Anything that can keep work alive after the response: the fetch handler's `ctx`. */
@@ -161,28 +162,25 @@ function requireSeconds(name: string, value: number, rule: "positive" | "not neg
 
 /**
  * Keys being refreshed in this isolate, with when the refresh started. A second stale
- * hit on the same key does not start a second load. Other isolates may still refresh
- * the same key: that costs a duplicate load, never a wrong answer.
+ * hit on the same key does not start a second load. It is keyed by the key alone, so it
+ * works however often KVStore objects are created; two stores whose keys coincide only
+ * share the "already refreshing" mark. Other isolates may still refresh the same key:
+ * that costs a duplicate load, never a wrong answer.
  * Misses are not shared between requests: Workers cancel a request's I/O when it ends,
  * so one request must not await a load started by another.
  */
-const refreshing = new WeakMap<KVStore, Map<string, number>>();
+const refreshing = new Map<string, number>();
 
 /** Work passed to waitUntil is cut off 30 s after the response; a refresh older than that is lost. */
 const REFRESH_GIVE_UP_MS = 30_000;
 
 function refreshInBackground<T>(store: KVStore, key: string, load: () => Promise<T>, kvTtl: number, ctx: WaitUntil, options: CacheOptions): void {
   const now = clock(options);
-  let started = refreshing.get(store);
-  if (!started) {
-    started = new Map();
-    refreshing.set(store, started);
-  }
-  const since = started.get(key);
+  const since = refreshing.get(key);
   if (since !== undefined && now() - since < REFRESH_GIVE_UP_MS) return;
 
   const startedAt = now();
-  started.set(key, startedAt);
+  refreshing.set(key, startedAt);
   const refresh = async () => {
     try {
       const value = await load();
@@ -191,7 +189,7 @@ function refreshInBackground<T>(store: KVStore, key: string, load: () => Promise
     } catch (error) {
       report(error, key, options);
     } finally {
-      if (started.get(key) === startedAt) started.delete(key);
+      if (refreshing.get(key) === startedAt) refreshing.delete(key);
     }
   };
   ctx.waitUntil(refresh());
@@ -334,22 +332,14 @@ export async function invalidatePrefix(store: KVStore, prefix: string): Promise<
 
 /** Where a group's version number lives. */
 function versionKey(group: string): string {
-  return `cache-version:${group}`;
+  return `cache-version:${keyPart(group)}`;
 }
 
 /** Seconds an isolate keeps a group's version in memory before reading it again. */
 const VERSION_MEMORY_SECONDS = 60;
 
-const knownVersions = new WeakMap<KVStore, Map<string, { version: number; readAt: number }>>();
-
-function rememberVersion(store: KVStore, group: string, version: number, readAt: number): void {
-  let versions = knownVersions.get(store);
-  if (!versions) {
-    versions = new Map();
-    knownVersions.set(store, versions);
-  }
-  versions.set(group, { version, readAt });
-}
+/** The versions this isolate has read, by group: name each group once per project. */
+const knownVersions = new Map<string, { version: number; readAt: number }>();
 
 /**
  * The key to cache under for the group's current version: `key` + ":v" + version.
@@ -362,13 +352,12 @@ function rememberVersion(store: KVStore, group: string, version: number, readAt:
  */
 export async function versionedKey(store: KVStore, group: string, key: string, options: Pick<CacheOptions, "now"> = {}): Promise<string> {
   const now = clock(options)();
-  const known = knownVersions.get(store)?.get(group);
-  let version = known?.version;
+  let known = knownVersions.get(group);
   if (known === undefined || now - known.readAt >= VERSION_MEMORY_SECONDS * 1000) {
-    version = (await store.get<number>(versionKey(group))) ?? 0;
-    rememberVersion(store, group, version, now);
+    known = { version: (await store.get<number>(versionKey(group))) ?? 0, readAt: now };
+    knownVersions.set(group, known);
   }
-  return `${key}:v${version}`;
+  return `${key}:v${known.version}`;
 }
 
 /**
@@ -378,7 +367,7 @@ export async function versionedKey(store: KVStore, group: string, key: string, o
 export async function bumpVersion(store: KVStore, group: string, options: Pick<CacheOptions, "now"> = {}): Promise<number> {
   const version = ((await store.get<number>(versionKey(group))) ?? 0) + 1;
   await store.set(versionKey(group), version, { ttl: 0 });
-  rememberVersion(store, group, version, clock(options)());
+  knownVersions.set(group, { version, readAt: clock(options)() });
   return version;
 }
 
