@@ -49,7 +49,9 @@ export const cacheRoutes: Route[] = [
       const id = params.id ?? "";
       const store = cacheStore(cache.namespace(env));
       const load = () => slowOrigin.load(id);
-      switch (cache.pattern) {
+      // With a TTL of 0 (never expires) nothing is ever stale, so every pattern is cache-aside.
+      const pattern = cache.ttl === 0 ? "cache-aside" : cache.pattern;
+      switch (pattern) {
         case "stale-while-revalidate":
           return json(await staleWhileRevalidate(store, itemKey(id), load, { ttl: cache.ttl, staleTtl: cache.staleTtl }, ctx));
         case "refresh-ahead":
