@@ -80,6 +80,11 @@ export class SessionStore<D extends object = Record<string, unknown>> {
     if (!COOKIE_NAME_PATTERN.test(this.#cookieName)) {
       throw new Error(`Cookie name "${this.#cookieName}" is not a valid cookie name`);
     }
+    for (const [attribute, value] of [["path", this.#cookie.path], ["domain", this.#cookie.domain]]) {
+      if (value !== undefined && /[;\x00-\x1f\x7f]/.test(value)) {
+        throw new Error(`Cookie ${attribute} must not contain ";" or control characters`);
+      }
+    }
     if (this.#cookie.sameSite === "None" && !this.#cookie.secure) {
       throw new Error("Browsers reject SameSite=None cookies without Secure");
     }
@@ -156,9 +161,14 @@ export class SessionStore<D extends object = Record<string, unknown>> {
     return hashes.length;
   }
 
-  /** A Set-Cookie header value that hands the token to the browser. */
-  cookie(token: string): string {
-    return this.#setCookie(token, this.#ttl);
+  /**
+   * A Set-Cookie header value that hands the token to the browser. Pass the
+   * session to make the cookie last exactly as long as it: after `get` slides a
+   * session's expiry, sending `cookie(token, session)` again keeps the two in step.
+   */
+  cookie(token: string, session?: Session<D>): string {
+    const maxAge = session ? Math.max(0, Math.ceil((session.expiresAt - this.#now()) / 1000)) : this.#ttl;
+    return this.#setCookie(token, maxAge);
   }
 
   /** A Set-Cookie header value that makes the browser forget the session. */

@@ -4,6 +4,7 @@ import { keys } from "../../src/lib/keys";
 import { RateLimiter } from "../../src/lib/rate-limiter";
 import { emptyCountingKV } from "../support/clear-kv";
 import type { CountingKV } from "../support/counting-kv";
+import { refusingWrites } from "../support/refusing-kv";
 
 let counting: CountingKV;
 let clock: number;
@@ -15,16 +16,6 @@ beforeEach(async () => {
   counting = await emptyCountingKV(env.TEST_KV);
   clock = WINDOW_START + 250;
 });
-
-/** A namespace whose reads work but whose writes fail the way KV refuses a second write within a second. */
-function refusingWrites(kv: KVNamespace): KVNamespace {
-  return {
-    get: kv.get.bind(kv),
-    put: async () => {
-      throw new Error("KV PUT failed: 429 Too Many Requests");
-    },
-  } as unknown as KVNamespace;
-}
 
 describe("RateLimiter.check", () => {
   it("allows up to the limit in a window, then refuses with Retry-After", async () => {
