@@ -15,7 +15,7 @@
  * a minute of a login elsewhere may miss that new session, and a destroyed session
  * can still be read in other locations for up to a minute.
  */
-import { keys } from "./keys";
+import { keys, sha256Hex } from "./keys";
 import { KVStore } from "./kv-store";
 
 export interface Session<D> {
@@ -101,7 +101,7 @@ export class SessionStore<D extends object = Record<string, unknown>> {
       expiresAt: now + this.#ttl * 1000,
       lastAccessedAt: now,
     };
-    await this.#write(await sha256(token), session, { withMarker: true });
+    await this.#write(await sha256Hex(token), session, { withMarker: true });
     return { token, session };
   }
 
@@ -134,7 +134,7 @@ export class SessionStore<D extends object = Record<string, unknown>> {
 
   async destroy(token: string): Promise<void> {
     if (!TOKEN_PATTERN.test(token)) return;
-    const hash = await sha256(token);
+    const hash = await sha256Hex(token);
     const session = await this.#store.get<Session<D>>(keys.session(hash));
     await this.#store.delete(keys.session(hash));
     if (session) await this.#store.delete(keys.userSession(session.userId, hash));
@@ -193,7 +193,7 @@ export class SessionStore<D extends object = Record<string, unknown>> {
 
   async #read(token: string): Promise<{ hash: string; session: Session<D> } | null> {
     if (!TOKEN_PATTERN.test(token)) return null;
-    const hash = await sha256(token);
+    const hash = await sha256Hex(token);
     const session = await this.#store.get<Session<D>>(keys.session(hash));
     if (!session || session.expiresAt <= this.#now()) return null;
     return { hash, session };
@@ -224,9 +224,4 @@ export class SessionStore<D extends object = Record<string, unknown>> {
 function newToken(): string {
   const bytes = crypto.getRandomValues(new Uint8Array(TOKEN_BYTES));
   return btoa(String.fromCharCode(...bytes)).replaceAll("+", "-").replaceAll("/", "_").replace(/=+$/, "");
-}
-
-async function sha256(token: string): Promise<string> {
-  const digest = await crypto.subtle.digest("SHA-256", new TextEncoder().encode(token));
-  return [...new Uint8Array(digest)].map((byte) => byte.toString(16).padStart(2, "0")).join("");
 }

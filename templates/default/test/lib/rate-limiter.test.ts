@@ -63,6 +63,18 @@ describe("RateLimiter.check", () => {
     expect((await limiter.check("::1")).allowed).toBe(false);
   });
 
+  it("limits a client whose id is too long for a KV key instead of failing open", async () => {
+    const errors: unknown[] = [];
+    const limiter = new RateLimiter(counting.kv, { limit: 1, window: 60, now, onError: (e) => errors.push(e) });
+    const longId = "x".repeat(2000);
+    expect((await limiter.check(longId)).allowed).toBe(true);
+    const second = await limiter.check(longId);
+    expect(second.allowed).toBe(false);
+    expect(second.failedOpen).toBeUndefined();
+    expect((await limiter.check("x".repeat(1999))).allowed).toBe(true);
+    expect(errors).toEqual([]);
+  });
+
   it("keeps two limiters with different prefixes apart", async () => {
     const login = new RateLimiter(counting.kv, { limit: 1, window: 60, prefix: "login:", now });
     const api = new RateLimiter(counting.kv, { limit: 1, window: 60, prefix: "api:", now });

@@ -1,6 +1,6 @@
 import { env } from "cloudflare:workers";
 import { beforeEach, describe, expect, it } from "vitest";
-import { keys } from "../../src/lib/keys";
+import { keys, sha256Hex } from "../../src/lib/keys";
 import { SessionStore } from "../../src/lib/sessions";
 import { emptyCountingKV } from "../support/clear-kv";
 import type { CountingKV } from "../support/counting-kv";
@@ -15,11 +15,6 @@ beforeEach(async () => {
   counting = await emptyCountingKV(env.TEST_KV);
   clock = Date.now();
 });
-
-async function sha256Hex(text: string): Promise<string> {
-  const digest = await crypto.subtle.digest("SHA-256", new TextEncoder().encode(text));
-  return [...new Uint8Array(digest)].map((byte) => byte.toString(16).padStart(2, "0")).join("");
-}
 
 const cookieRequest = (cookie: string) => new Request("https://example.com/", { headers: { Cookie: cookie } });
 
