@@ -9,6 +9,11 @@
  *   other reads are a single KV read. `lastAccessedAt` moves only on those writes.
  * - Each session also has an empty marker `user-session:{userId}:{hash}`, so
  *   `destroyAllForUser` lists one user's markers instead of scanning the namespace.
+ *   Markers rather than one index document per user: two logins at once cannot
+ *   overwrite each other's entry, never hit the one-write-per-second limit on a
+ *   shared key, and a user's session count has no document size limit.
+ * - `update` is read-modify-write: two updates of one session at the same time
+ *   can lose one of them, so keep session data to what one request changes.
  *
  * Eventual consistency: a session created, refreshed or destroyed in one location
  * can take 60 seconds or more to be seen in others. A log-out-everywhere within
