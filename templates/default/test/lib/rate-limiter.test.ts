@@ -86,17 +86,18 @@ describe("RateLimiter.check", () => {
 
 describe("RateLimiter counter keys", () => {
   it("expire after their window, never sooner than KV's 60-second minimum", async () => {
-    const short = new RateLimiter(env.TEST_KV, { limit: 5, window: 10 });
-    const long = new RateLimiter(env.TEST_KV, { limit: 5, window: 3600, prefix: "long:" });
-    const before = Date.now();
+    // KV stamps expiry with the real clock, so this test's clock is the real time, held still.
+    const start = Date.now();
+    const frozen = () => start;
+    const short = new RateLimiter(env.TEST_KV, { limit: 5, window: 10, now: frozen });
+    const long = new RateLimiter(env.TEST_KV, { limit: 5, window: 3600, prefix: "long:", now: frozen });
     const shortResult = await short.check("a");
     const longResult = await long.check("a");
     const listed = new Map((await env.TEST_KV.list()).keys.map((key) => [key.name, key.expiration!]));
-    const shortWindow = Math.floor(before / 10_000);
-    const shortExpiry = listed.get(keys.rateLimit("a", shortWindow))!;
-    expect(shortExpiry).toBeGreaterThanOrEqual(Math.floor(before / 1000) + 60);
+    const shortExpiry = listed.get(keys.rateLimit("a", Math.floor(start / 10_000)))!;
+    expect(shortExpiry).toBeGreaterThanOrEqual(Math.floor(start / 1000) + 60);
     expect(shortExpiry).toBeGreaterThanOrEqual(Math.floor(shortResult.resetAt / 1000));
-    const longExpiry = listed.get(`long:${keys.rateLimit("a", Math.floor(before / 3_600_000))}`)!;
+    const longExpiry = listed.get(`long:${keys.rateLimit("a", Math.floor(start / 3_600_000))}`)!;
     expect(Math.abs(longExpiry - longResult.resetAt / 1000)).toBeLessThanOrEqual(2);
   });
 });
