@@ -22,16 +22,20 @@ export async function runIn(dir: string, command: string, args: string[], timeou
 }
 
 /**
- * Every workerd executable under node_modules (each is ~150 MB). The `workerd`
- * package's own bin/workerd is a small JavaScript launcher, so size tells them apart.
+ * The distinct workerd executables under node_modules (each is ~150 MB). A binary
+ * hard-linked under two names is one copy on disk, so copies are counted by inode;
+ * small files named workerd (JavaScript launchers) are not binaries.
  */
 export async function workerdBinaries(projectDir: string): Promise<string[]> {
   const entries = await readdir(path.join(projectDir, "node_modules"), { recursive: true, withFileTypes: true });
-  const candidates = entries
-    .filter((entry) => entry.isFile() && entry.name === "workerd")
-    .map((entry) => path.join(entry.parentPath, entry.name));
-  const sizes = await Promise.all(candidates.map(async (file) => (await stat(file)).size));
-  return candidates.filter((_, index) => (sizes[index] ?? 0) > 10 * 1024 * 1024);
+  const byInode = new Map<string, string>();
+  for (const entry of entries) {
+    if (!entry.isFile() || entry.name !== "workerd") continue;
+    const file = path.join(entry.parentPath, entry.name);
+    const stats = await stat(file);
+    if (stats.size > 10 * 1024 * 1024) byInode.set(`${stats.dev}:${stats.ino}`, file);
+  }
+  return [...byInode.values()];
 }
 
 /** A git config with an identity, so the scaffolder's first commit works on any machine. */
