@@ -1,7 +1,8 @@
+import { createHash } from "node:crypto";
 import { lstat, mkdtemp, readdir, readFile, rm, stat } from "node:fs/promises";
 import { homedir, tmpdir } from "node:os";
-import { isAbsolute, join, resolve } from "node:path";
-import { downloadTemplate } from "giget";
+import { basename, isAbsolute, join, resolve } from "node:path";
+import { downloadTemplate, type TemplateProvider } from "giget";
 import { UserError } from "../errors.js";
 import { checkMinVersion, parseManifest, unsafePathProblem } from "./manifest.js";
 import type { LoadedTemplate, TemplateFile } from "./types.js";
@@ -119,7 +120,12 @@ function gitDownload(rest: string, cwd: string): Download {
 async function downloadInto(download: Download, dir: string, offline: boolean): Promise<string> {
   let result: Awaited<ReturnType<typeof downloadTemplate>>;
   try {
-    result = await downloadTemplate(download.input, { dir, offline, registry: false });
+    result = await downloadTemplate(download.input, {
+      dir,
+      offline,
+      registry: false,
+      providers: { http: tarballProvider, https: tarballProvider },
+    });
   } catch (error) {
     throw downloadError(error, download.display, offline);
   }
@@ -132,6 +138,22 @@ async function downloadInto(download: Download, dir: string, offline: boolean): 
   }
   return root;
 }
+
+/**
+ * Replaces giget's http provider, which keys its cache by the file name alone (two
+ * URLs ending in template.tar.gz would share one cached copy, and a failed download
+ * silently falls back to it) and follows a JSON answer to another URL. Here the URL
+ * is always the tarball, and the cache key includes a hash of the whole URL.
+ */
+const tarballProvider: TemplateProvider = (input, { auth }) => {
+  const url = new URL(input);
+  const urlHash = createHash("sha256").update(url.href).digest("hex").slice(0, 16);
+  return {
+    name: `${basename(url.pathname) || "template"}-${urlHash}`,
+    tar: url.href,
+    headers: { Authorization: auth ? `Bearer ${auth}` : undefined },
+  };
+};
 
 /** Turns giget's errors (plain Errors, told apart by their text) into one-line UserErrors. */
 function downloadError(error: unknown, source: string, offline: boolean): Error {

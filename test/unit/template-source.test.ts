@@ -195,10 +195,22 @@ describe("tarballs over http (giget, 127.0.0.1)", () => {
     server().serve("/cached-fork.tar.gz", tarGz(inFolder("fork", FORK)));
     const url = `${server().origin}/cached-fork.tar.gz`;
     await loadTemplate(url, options);
-    const getsBefore = server().requests.filter((request) => request === "GET /cached-fork.tar.gz").length;
+    const requestsBefore = server().requests.length;
     const template = await loadTemplate(url, { ...options, offline: true });
     expect(template.files).toHaveLength(3);
-    expect(server().requests.filter((request) => request === "GET /cached-fork.tar.gz")).toHaveLength(getsBefore);
+    expect(server().requests).toHaveLength(requestsBefore);
+  });
+
+  it("caches two URLs with the same file name apart", async () => {
+    const forkNamed = (name: string) => tarGz(inFolder("fork", { ...FORK, "template.json": manifestJson({ name }) }));
+    server().serve("/team-a/template.tar.gz", forkNamed("team-a"));
+    server().serve("/team-b/template.tar.gz", forkNamed("team-b"));
+    const urlA = `${server().origin}/team-a/template.tar.gz`;
+    const urlB = `${server().origin}/team-b/template.tar.gz`;
+    await loadTemplate(urlA, options);
+    await loadTemplate(urlB, options);
+    expect((await loadTemplate(urlA, { ...options, offline: true })).manifest.name).toBe("team-a");
+    expect((await loadTemplate(urlB, { ...options, offline: true })).manifest.name).toBe("team-b");
   });
 
   it("refuses --offline with an empty cache", async () => {
