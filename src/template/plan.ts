@@ -68,13 +68,16 @@ export function buildPlan(template: LoadedTemplate, options: Options): PlannedFi
   return [...planned.values()].sort((a, b) => a.path.localeCompare(b.path));
 }
 
-/** A file listed under a feature in template.json is written only with that feature. */
+/**
+ * A file listed under features in template.json is written when at least one of
+ * them is chosen (a helper shared by two features is listed under both); a file
+ * listed nowhere is always written.
+ */
 function isWanted(path: string, manifest: TemplateManifest, chosen: FeatureId[]): boolean {
-  for (const [feature, paths] of Object.entries(manifest.files)) {
-    const listed = paths?.some((entry) => (entry.endsWith("/") ? path.startsWith(entry) : path === entry));
-    if (listed && !chosen.includes(feature as FeatureId)) return false;
-  }
-  return true;
+  const owners = Object.entries(manifest.files)
+    .filter(([, paths]) => paths?.some((entry) => (entry.endsWith("/") ? path.startsWith(entry) : path === entry)))
+    .map(([feature]) => feature as FeatureId);
+  return owners.length === 0 || owners.some((feature) => chosen.includes(feature));
 }
 
 /** Renames dotfiles and refuses anything that is not a plain relative path. */

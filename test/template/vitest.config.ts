@@ -18,5 +18,9 @@ export default defineConfig({
     root: here("../.."),
     include: ["templates/default/test/lib/**/*.test.ts"],
     globalSetup: [here("./generate-types.ts")],
+    // A few tests write or list over a thousand keys in local workerd; on a busy
+    // machine that can pass vitest's 5-second default without anything being wrong.
+    testTimeout: 30_000,
+    hookTimeout: 30_000,
   },
 });

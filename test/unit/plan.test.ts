@@ -14,7 +14,7 @@ const template: LoadedTemplate = {
     description: "",
     minVersion: "0.1.0",
     features: ["cache", "sessions"],
-    files: { cache: ["src/cache.ts"], sessions: ["src/sessions/"] },
+    files: { cache: ["src/cache.ts", "src/shared.ts"], sessions: ["src/sessions/", "src/shared.ts"] },
     variables: [],
   },
   files: [
@@ -24,6 +24,7 @@ const template: LoadedTemplate = {
     { path: "_gitignore", bytes: encode("node_modules\n") },
     { path: "src/cache.ts", bytes: encode("cache") },
     { path: "src/sessions/store.ts", bytes: encode("sessions") },
+    { path: "src/shared.ts", bytes: encode("used by cache and sessions") },
   ],
 };
 
@@ -39,6 +40,7 @@ describe("buildPlan", () => {
       "README.md",
       "src/cache.ts",
       "src/sessions/store.ts",
+      "src/shared.ts",
     ]);
     const byPath = new Map(plan.map((file) => [file.path, file.bytes]));
     expect(decode(byPath.get("README.md")!)).toBe("# my-app\n");
@@ -53,6 +55,13 @@ describe("buildPlan", () => {
     const sessionsOnly = buildPlan(template, optionsFor(["my-app", "--features", "sessions"])).map((file) => file.path);
     expect(sessionsOnly).not.toContain("src/cache.ts");
     expect(sessionsOnly).toContain("src/sessions/store.ts");
+  });
+
+  it("writes a file listed under several features when any of them is chosen", () => {
+    for (const feature of ["cache", "sessions"]) {
+      const paths = buildPlan(template, optionsFor(["my-app", "--features", feature])).map((file) => file.path);
+      expect(paths).toContain("src/shared.ts");
+    }
   });
 
   it("refuses two template files that would write the same path", () => {

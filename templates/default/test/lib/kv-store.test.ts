@@ -1,14 +1,13 @@
 import { env } from "cloudflare:workers";
 import { beforeEach, describe, expect, it } from "vitest";
 import { KVStore, KVValidationError } from "../../src/lib/kv-store";
-import { clearKV } from "../support/clear-kv";
-import { countingKV, type CountingKV } from "../support/counting-kv";
+import { emptyCountingKV } from "../support/clear-kv";
+import type { CountingKV } from "../support/counting-kv";
 
 let counting: CountingKV;
 
 beforeEach(async () => {
-  await clearKV(env.TEST_KV);
-  counting = countingKV(env.TEST_KV);
+  counting = await emptyCountingKV(env.TEST_KV);
 });
 
 describe("KVStore reads and writes", () => {

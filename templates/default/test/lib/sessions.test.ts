@@ -2,8 +2,8 @@ import { env } from "cloudflare:workers";
 import { beforeEach, describe, expect, it } from "vitest";
 import { keys } from "../../src/lib/keys";
 import { SessionStore } from "../../src/lib/sessions";
-import { clearKV } from "../support/clear-kv";
-import { countingKV, type CountingKV } from "../support/counting-kv";
+import { emptyCountingKV } from "../support/clear-kv";
+import type { CountingKV } from "../support/counting-kv";
 
 const HOUR = 3_600_000;
 let counting: CountingKV;
@@ -11,8 +11,7 @@ let clock: number;
 const now = () => clock;
 
 beforeEach(async () => {
-  await clearKV(env.TEST_KV);
-  counting = countingKV(env.TEST_KV);
+  counting = await emptyCountingKV(env.TEST_KV);
   clock = Date.now();
 });
 
