@@ -59,6 +59,9 @@ async function localFolder(source: string, cwd: string): Promise<string | undefi
   const path = source === "~" || source.startsWith("~/") ? join(homedir(), source.slice(1)) : resolve(cwd, source);
   const info = await stat(path).catch(() => undefined);
   if (info?.isDirectory()) return path;
+  if (info && looksLikePath) {
+    throw new UserError(`--template ${source} is a file, not a folder; unpack it, or serve it over https://.`);
+  }
   if (looksLikePath) throw new UserError(`Template folder ${source} does not exist; check the path.`);
   return undefined;
 }
@@ -108,12 +111,36 @@ function gitDownload(rest: string, cwd: string): Download {
     if (problem) throw new UserError(`--template git:${rest}: the subfolder ${problem}.`);
   }
   const isPath = repository.startsWith(".") || isAbsolute(repository);
+  if (!isPath && repositoryPathSegments(repository).length > 2) {
+    throw new UserError(
+      `--template git:${rest}: put the subfolder after the ref, e.g. git:<owner/repo URL>#main:path/to/template.`,
+    );
+  }
   const repositoryUri = isPath ? resolve(cwd, repository) : repository;
   return {
     input: `git:${repositoryUri}${ref ? `#${ref}` : ""}`,
     display: `git:${rest}`,
     ...(subdir ? { subdir } : {}),
   };
+}
+
+/**
+ * The owner/repo/... part of a repository address, as giget reads it. giget takes
+ * anything past owner/repo for a subfolder and sparse-checks it out, which crashes
+ * the process when that subfolder is missing; so such addresses are refused.
+ */
+function repositoryPathSegments(repository: string): string[] {
+  return repositoryPath(repository).replace(/\.git\/?$/, "").split("/").filter(Boolean);
+}
+
+function repositoryPath(repository: string): string {
+  if (/^https?:\/\//.test(repository)) return parseUrl(repository).pathname;
+  const scpLike = /^[^@/]+@[^:/]+:(.*)$/.exec(repository); // git@host:owner/repo
+  if (scpLike) return scpLike[1] ?? "";
+  const hostShorthand = /^(?:gh|github|gitlab|bitbucket|sourcehut):(.*)$/.exec(repository);
+  if (hostShorthand) return hostShorthand[1] ?? "";
+  if (/^[a-z+]+:\/\//.test(repository)) return ""; // file://, ssh://...: giget keeps these whole
+  return repository; // owner/repo, on GitHub
 }
 
 /** Downloads into `dir` and returns the folder that holds the template. */

@@ -141,6 +141,13 @@ describe("local folders", () => {
     );
   });
 
+  it("refuses a file given as a folder", async () => {
+    await writeFolder(options.cwd, { "fork.tar.gz": "not a folder" });
+    expect((await loadError("./fork.tar.gz")).message).toBe(
+      "--template ./fork.tar.gz is a file, not a folder; unpack it, or serve it over https://.",
+    );
+  });
+
   it("refuses a path that does not exist", async () => {
     expect((await loadError("./nope")).message).toBe("Template folder ./nope does not exist; check the path.");
   });
@@ -162,6 +169,16 @@ describe("source forms refused before any download", () => {
     expect(error.message).toContain(`Unknown template source "${source}"`);
     expect(error.message).toContain("gh:owner/repo[/subdir][#ref]");
     expect(error.message).toContain("https:// tarball URL");
+  });
+
+  it.each([
+    "git:https://git.example.com/team/templates/kv",
+    "git:git@git.example.com:team/templates/kv#v2",
+    "git:gh:acme/templates/kv",
+    "git:acme/templates/kv",
+  ])("refuses %s, a subfolder in the repository address, and says where it goes", async (source) => {
+    const error = await loadError(source);
+    expect(error.message).toContain("put the subfolder after the ref, e.g. git:<owner/repo URL>#main:path/to/template");
   });
 
   it.each([
