@@ -47,7 +47,7 @@ export async function loadTemplate(source: string | undefined, options: LoadTemp
   const tempDir = await mkdtemp(join(tmpdir(), "create-kv-edge-template-"));
   try {
     const root = await downloadInto(download, join(tempDir, "template"), options.offline ?? false);
-    return await readTemplateFolder(root, download.display, options.version);
+    return await readTemplateFolder(root, download.display, options.version, download.missingManifestFix);
   } finally {
     await rm(tempDir, { recursive: true, force: true });
   }
@@ -73,7 +73,11 @@ interface Download {
   display: string;
   /** A subfolder we pick ourselves after download (git: sources only). */
   subdir?: string;
+  /** What to say when template.json is missing, if not the usual advice. */
+  missingManifestFix?: string;
 }
+
+const USUAL_MISSING_MANIFEST_FIX = "copy templates/default to start a fork";
 
 /** Checks a remote source and turns it into what giget expects. */
 function toDownload(source: string, cwd: string): Download {
@@ -88,7 +92,11 @@ function toDownload(source: string, cwd: string): Download {
     if (url.username || url.password) {
       throw new UserError(`--template ${displayUrl(url)}: a user or password in the URL is not supported; set GIGET_AUTH instead.`);
     }
-    return { input: source, display: url.href };
+    return {
+      input: source,
+      display: url.href,
+      missingManifestFix: "pack the template in one top-level folder (tar -czf fork.tar.gz my-fork), template.json directly inside it",
+    };
   }
 
   if (source.startsWith("git:")) return gitDownload(source.slice("git:".length), cwd);
@@ -209,7 +217,10 @@ function downloadError(error: unknown, source: string, offline: boolean): Error 
   if (/^git checkout exited/.test(message)) {
     return new UserError(`Ref not found in ${source}; check the branch, tag or commit after #.`);
   }
-  return error instanceof Error ? error : new Error(message);
+  // A bug, not a user error: keep the stack for DEBUG, still without the token.
+  if (!(error instanceof Error)) return new Error(message);
+  error.message = message;
+  return error;
 }
 
 /**
@@ -217,7 +228,12 @@ function downloadError(error: unknown, source: string, offline: boolean): Error 
  * other regular file becomes { path, bytes }. .git/ and node_modules/ are skipped;
  * a link or any other special file is refused.
  */
-async function readTemplateFolder(root: string, source: string, version: string): Promise<LoadedTemplate> {
+async function readTemplateFolder(
+  root: string,
+  source: string,
+  version: string,
+  missingManifestFix = USUAL_MISSING_MANIFEST_FIX,
+): Promise<LoadedTemplate> {
   const files: TemplateFile[] = [];
   let manifestText: string | undefined;
 
@@ -246,7 +262,7 @@ async function readTemplateFolder(root: string, source: string, version: string)
 
   const where = `${MANIFEST_FILE} in ${source === "built-in" ? root : source}`;
   if (manifestText === undefined) {
-    throw new UserError(`Template ${source} has no ${MANIFEST_FILE} at its root; copy templates/default to start a fork.`);
+    throw new UserError(`Template ${source} has no ${MANIFEST_FILE} at its root; ${missingManifestFix}.`);
   }
   const manifest = parseManifest(manifestText, where);
   checkMinVersion(manifest, version, where);

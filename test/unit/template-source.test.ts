@@ -265,6 +265,15 @@ describe("tarballs over http (giget, 127.0.0.1)", () => {
     expect(await leftovers()).toEqual([]);
   });
 
+  it("explains how to pack a tarball whose files sit at its root", async () => {
+    server().serve("/flat-fork.tar.gz", tarGz(Object.entries(FORK).map(([path, content]) => ({ path, content }))));
+    const url = `${server().origin}/flat-fork.tar.gz`;
+    expect((await loadError(url)).message).toBe(
+      `Template ${url} has no template.json at its root; pack the template in one top-level folder ` +
+        "(tar -czf fork.tar.gz my-fork), template.json directly inside it.",
+    );
+  });
+
   it("refuses a tarball holding a symlink to a file outside, naming it", async () => {
     server().serve(
       "/linked-fork.tar.gz",
