@@ -108,7 +108,7 @@ describe("local folders", () => {
     await symlink(join(scratch, "secret.txt"), join(fork, "src", "config.ts"));
     const error = await loadError("./my-fork");
     expect(error.message).toBe(
-      "Template ./my-fork contains a symbolic link at src/config.ts; links are refused for safety, replace it with a regular file.",
+      "Template ./my-fork contains a symbolic link at src/config.ts; links and special files are refused for safety, replace it with a regular file.",
     );
   });
 
