@@ -336,6 +336,12 @@ describe("git hosts (giget's GitHub provider, pointed at 127.0.0.1)", () => {
     expect(await leftovers()).toEqual([]);
   });
 
+  it("reads gitlab: sources, with a nested group and \"::\" before the subfolder (GIGET_GITLAB_URL)", async () => {
+    server().serve("/acme/platform/templates/-/archive/v2.tar.gz", tarGz(repository));
+    const template = await loadTemplate("gitlab:acme/platform/templates::kv#v2", options);
+    expect(Object.keys(contents(template)).sort()).toEqual(["package.json.hbs", "src/index.ts", "src/sessions.ts"]);
+  });
+
   it("refuses a subfolder that is not there", async () => {
     server().serve("/repos/acme/templates/tarball/main", tarGz(repository));
     expect((await loadError("github:acme/templates/missing")).message).toBe(
