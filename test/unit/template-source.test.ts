@@ -402,6 +402,14 @@ describe("git repositories (giget's git provider, a local repository)", () => {
     expect(await leftovers()).toEqual([]);
   });
 
+  it("uses only the cache with --offline", async () => {
+    expect((await loadError("git:./templates-repo#v1:kv", { offline: true })).message).toMatch(/^No cached copy of git:/);
+    await loadTemplate("git:./templates-repo#v1:kv", options);
+    await rm(repositoryDir, { recursive: true });
+    const template = await loadTemplate("git:./templates-repo#v1:kv", { ...options, offline: true });
+    expect(template.files).toHaveLength(3);
+  });
+
   it("refuses a subfolder that is not there", async () => {
     expect((await loadError("git:./templates-repo#main:nope")).message).toBe(
       'Subfolder "nope" not found in git:./templates-repo#main:nope; check the path and the #ref.',
