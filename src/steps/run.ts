@@ -2,7 +2,6 @@
  * How steps run other programs: execa with a timeout, output captured, and the
  * failure turned into a short reason instead of an exception.
  */
-import { execa } from "execa";
 
 export interface RunResult {
   ok: boolean;
@@ -17,6 +16,8 @@ export async function run(
   args: string[],
   options: { cwd: string; timeoutMs?: number; preferLocal?: boolean; env?: NodeJS.ProcessEnv },
 ): Promise<RunResult> {
+  // Loaded on first use: --help and --version never need it.
+  const { execa } = await import("execa");
   try {
     const result = await execa(command, args, {
       cwd: options.cwd,

@@ -1,7 +1,7 @@
 import { createHash } from "node:crypto";
 import { lstat, readdir } from "node:fs/promises";
 import { basename, isAbsolute, join, resolve } from "node:path";
-import { downloadTemplate, type TemplateProvider } from "giget";
+import type { DownloadTemplateResult, TemplateProvider } from "giget";
 import { UserError } from "../errors.js";
 import { unsafePathProblem } from "./manifest.js";
 
@@ -102,7 +102,9 @@ function repositoryPath(repository: string): string {
 
 /** Downloads into `dir` and returns the folder that holds the template. */
 export async function downloadInto(download: Download, dir: string, offline: boolean): Promise<string> {
-  let result: Awaited<ReturnType<typeof downloadTemplate>>;
+  // Loaded only for remote sources: the built-in template and folders never need it.
+  const { downloadTemplate } = await import("giget");
+  let result: DownloadTemplateResult;
   try {
     result = await downloadTemplate(download.input, {
       dir,

@@ -3,7 +3,7 @@
  * workerd binaries, and start `wrangler dev` on a free loopback port.
  */
 import { spawn } from "node:child_process";
-import { readdir, writeFile } from "node:fs/promises";
+import { readdir, stat, writeFile } from "node:fs/promises";
 import { createServer } from "node:net";
 import path from "node:path";
 import { execa } from "execa";
@@ -21,12 +21,17 @@ export async function runIn(dir: string, command: string, args: string[], timeou
   return { code: result.exitCode, output: result.all ?? "" };
 }
 
-/** Every workerd executable under node_modules (each is ~150 MB). */
+/**
+ * Every workerd executable under node_modules (each is ~150 MB). The `workerd`
+ * package's own bin/workerd is a small JavaScript launcher, so size tells them apart.
+ */
 export async function workerdBinaries(projectDir: string): Promise<string[]> {
   const entries = await readdir(path.join(projectDir, "node_modules"), { recursive: true, withFileTypes: true });
-  return entries
-    .filter((entry) => entry.isFile() && entry.name === "workerd" && path.basename(entry.parentPath) === "bin")
+  const candidates = entries
+    .filter((entry) => entry.isFile() && entry.name === "workerd")
     .map((entry) => path.join(entry.parentPath, entry.name));
+  const sizes = await Promise.all(candidates.map(async (file) => (await stat(file)).size));
+  return candidates.filter((_, index) => (sizes[index] ?? 0) > 10 * 1024 * 1024);
 }
 
 /** A git config with an identity, so the scaffolder's first commit works on any machine. */

@@ -36,6 +36,28 @@ describe("KVStore reads and writes", () => {
     expect(await store.getWithMetadata("nothing")).toEqual({ value: null, metadata: null });
   });
 
+  it("passes a read cacheTtl through to KV", async () => {
+    const optionsSeen: unknown[] = [];
+    const get = env.TEST_KV.get.bind(env.TEST_KV) as (...args: unknown[]) => unknown;
+    const recording = {
+      get: (key: unknown, options: unknown) => {
+        optionsSeen.push(options);
+        return get(key, options);
+      },
+      put: env.TEST_KV.put.bind(env.TEST_KV),
+    } as unknown as KVNamespace;
+    const store = new KVStore(recording);
+    await store.set("k", { v: 1 });
+    expect(await store.get("k", { cacheTtl: 300 })).toEqual({ v: 1 });
+    expect((await store.getMany(["k"], { cacheTtl: 60 })).get("k")).toEqual({ v: 1 });
+    expect(await store.getText("k")).toBe('{"v":1}');
+    expect(optionsSeen).toEqual([
+      { type: "json", cacheTtl: 300 },
+      { type: "json", cacheTtl: 60 },
+      { type: "text" },
+    ]);
+  });
+
   it("deletes a key", async () => {
     const store = new KVStore(counting.kv);
     await store.set("k", 1);
@@ -84,6 +106,8 @@ describe("KVValidationError, thrown before any KV call", () => {
     ["a list limit over 1000", (s) => s.list({ limit: 1001 }), /1000/],
     ["a key in a bulk read", (s) => s.getMany(["ok", ""]), /empty/],
     ["a value JSON cannot hold", (s) => s.set("k", undefined), /JSON/],
+    ["a read cacheTtl under 60 s", (s) => s.get("k", { cacheTtl: 30 }), /cacheTtl.*at least 60/],
+    ["a bulk read cacheTtl under 60 s", (s) => s.getMany(["k"], { cacheTtl: 59 }), /cacheTtl/],
   ];
 
   for (const [what, call, message] of cases) {
@@ -107,9 +131,12 @@ describe("KVValidationError, thrown before any KV call", () => {
   });
 
   it("accepts the exact limits", async () => {
-    const store = new KVStore(counting.kv, { now: () => Date.now() });
+    // The store's clock runs 2 s ahead and stands still: expiresAt is exactly at the
+    // store's limit, yet safely past KV's own check, which uses the real clock.
+    const aheadOfKV = Date.now() + 2_000;
+    const store = new KVStore(counting.kv, { now: () => aheadOfKV });
     await store.set("a".repeat(512), 1, { ttl: 60 });
-    await store.set("b", 1, { expiresAt: Math.ceil(Date.now() / 1000) + 60 });
+    await store.set("b", 1, { expiresAt: Math.ceil(aheadOfKV / 1000) + 60 });
     const metadata = { note: "x".repeat(1024 - '{"note":""}'.length) };
     await store.set("c", 1, { metadata });
     expect(counting.counts.writes).toBe(3);
