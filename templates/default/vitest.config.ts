@@ -14,9 +14,4 @@ export default defineConfig({
       miniflare: { kvNamespaces: ["TEST_KV"] },
     }),
   ],
-  test: {
-    // Some tests make a thousand KV calls or more (list paging, a full rate-limit
-    // window); on a busy machine that takes longer than vitest's default 5 s.
-    testTimeout: 30_000,
-  },
 });
