@@ -13,6 +13,7 @@ import type { AddressInfo } from "node:net";
  *   POST /accounts/:account/storage/kv/namespaces   {"title": "..."}
  *   GET  /accounts?page=N and GET /memberships?page=N, only when no account id is set;
  *        it pages on result_info.page * per_page < total_count.
+ *   GET  /user, for `wrangler whoami` of a user logged in with `wrangler login`.
  */
 
 export type FakeMode =
@@ -23,7 +24,9 @@ export type FakeMode =
   /** Every request fails with a 500. */
   | { kind: "server-error" }
   /** Hold every request this long before answering normally. */
-  | { kind: "slow"; delayMs: number };
+  | { kind: "slow"; delayMs: number }
+  /** Answer normally, except that creates after the first `allowed` ones fail with a 500. */
+  | { kind: "creates-fail-after"; allowed: number };
 
 export interface RecordedRequest {
   method: string;
@@ -45,6 +48,8 @@ export interface FakeCloudflare {
   requests: RecordedRequest[];
   /** The namespaces of the account, in creation order. */
   namespaces: FakeNamespace[];
+  /** Adds namespaces that exist before the test, as if made by someone else. */
+  seed(titles: string[]): void;
   setMode(mode: FakeMode): void;
   /** Stops listening and drops open connections (a stopped fake = connection refused). */
   stop(): Promise<void>;
@@ -61,6 +66,7 @@ export async function startFakeCloudflare(
   const requests: RecordedRequest[] = [];
   const namespaces: FakeNamespace[] = [];
   let mode: FakeMode = { kind: "ok" };
+  let creates = 0;
   const pendingTimers = new Set<NodeJS.Timeout>();
 
   function handle(request: IncomingMessage, response: ServerResponse, body: string): void {
@@ -82,6 +88,9 @@ export async function startFakeCloudflare(
     const perPage = Number(query.per_page ?? "20");
     const namespacesPath = `/accounts/${accountId}/storage/kv/namespaces`;
 
+    if (request.method === "GET" && path === "/user") {
+      return send(response, 200, { success: true, errors: [], messages: [], result: { id: "user-1", email: "dev@example.com" } });
+    }
     if (request.method === "GET" && path === "/accounts") {
       return send(response, 200, paged([{ id: accountId, name: ACCOUNT_NAME }], page, perPage));
     }
@@ -97,6 +106,10 @@ export async function startFakeCloudflare(
       return send(response, 200, paged(namespaces, page, perPage));
     }
     if (request.method === "POST" && path === namespacesPath) {
+      if (mode.kind === "creates-fail-after" && creates >= mode.allowed) {
+        return send(response, 500, failure(7000, "Internal server error (fake)"));
+      }
+      creates += 1;
       const title = parseTitle(body);
       if (title === undefined) {
         return send(response, 400, failure(10019, "request body must have a string title"));
@@ -108,7 +121,7 @@ export async function startFakeCloudflare(
           failure(10014, "a namespace with this account ID and title already exists"),
         );
       }
-      const created = { id: randomBytes(16).toString("hex"), title, supports_url_encoding: true };
+      const created = newNamespace(title);
       namespaces.push(created);
       return send(response, 200, { success: true, errors: [], messages: [], result: created });
     }
@@ -144,6 +157,11 @@ export async function startFakeCloudflare(
     token,
     requests,
     namespaces,
+    seed(titles) {
+      for (const title of titles) {
+        namespaces.push(newNamespace(title));
+      }
+    },
     setMode(next) {
       mode = next;
     },
@@ -154,6 +172,10 @@ export async function startFakeCloudflare(
       await new Promise<void>((resolve) => server.close(() => resolve()));
     },
   };
+}
+
+function newNamespace(title: string): FakeNamespace {
+  return { id: randomBytes(16).toString("hex"), title, supports_url_encoding: true };
 }
 
 function parseTitle(body: string): string | undefined {

@@ -254,6 +254,54 @@ describe("when the namespaces cannot be created", () => {
   }, SCRIPT_TIMEOUT_MS);
 });
 
+describe("partial results", () => {
+  test("a failure half-way keeps the ids already created, and a rerun completes the rest", async () => {
+    const fake = await startFakeCloudflare();
+    const project = makeKvProject(ONE_BINDING);
+    try {
+      fake.setMode({ kind: "creates-fail-after", allowed: 1 });
+      const failed = await runScript(project, wranglerEnv(project, fake));
+      expect(failed.exitCode, failed.output).toBe(1);
+      const afterFailure = bindingsOf(project.readConfig()).get("top.CACHE");
+      expect(afterFailure?.id).toBe(idOfTitle(fake, "tiny-CACHE"));
+      expect(afterFailure?.preview_id).toBeUndefined();
+      expect(failed.output).toContain("1 KV namespace(s) were not created");
+      expect(failed.output).toContain("npx wrangler kv namespace create tiny-CACHE_preview");
+      expect(failed.output).not.toContain("npx wrangler kv namespace create tiny-CACHE ");
+
+      fake.setMode({ kind: "ok" });
+      const rerun = await runScript(project, wranglerEnv(project, fake));
+      expect(rerun.exitCode, rerun.output).toBe(0);
+      expect(rerun.output).toContain("kept     tiny-CACHE ");
+      const entry = bindingsOf(project.readConfig()).get("top.CACHE");
+      expect(entry?.id).toBe(afterFailure?.id);
+      expect(entry?.preview_id).toBe(idOfTitle(fake, "tiny-CACHE_preview"));
+    } finally {
+      await fake.stop();
+      project.remove();
+    }
+  }, SCRIPT_TIMEOUT_MS);
+
+  test("an existing title past wrangler's first page of 1000 is found and reused", async () => {
+    const fake = await startFakeCloudflare();
+    const project = makeKvProject(ONE_BINDING);
+    try {
+      // Titles sorting before "tiny-..." fill the first page.
+      fake.seed(Array.from({ length: 1000 }, (_, index) => `other-${String(index).padStart(4, "0")}`));
+      fake.seed(["tiny-CACHE", "tiny-CACHE_preview"]);
+      const result = await runScript(project, wranglerEnv(project, fake));
+      expect(result.exitCode, result.output).toBe(0);
+      expect(fake.requests.some((request) => request.query.page === "2")).toBe(true);
+      expect(fake.requests.filter((request) => request.method === "POST")).toEqual([]);
+      expect(result.output).toContain(`reused   tiny-CACHE ${idOfTitle(fake, "tiny-CACHE")}`);
+      expect(bindingsOf(project.readConfig()).get("top.CACHE")?.preview_id).toBe(idOfTitle(fake, "tiny-CACHE_preview"));
+    } finally {
+      await fake.stop();
+      project.remove();
+    }
+  }, SCRIPT_TIMEOUT_MS);
+});
+
 describe("setBindingField edits only the one entry", () => {
   test("replaces an existing id in place", () => {
     const text = '{ "kv_namespaces": [ { "binding": "A", "id": "old" /* keep */ } ] }';
