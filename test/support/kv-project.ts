@@ -24,7 +24,7 @@ export interface KvProject {
   remove(): void;
 }
 
-export function makeKvProject(wranglerJsonc: string, options: { withScript?: boolean } = {}): KvProject {
+export function makeKvProject(wranglerJsonc: string, options: { withScript?: boolean; withWrangler?: boolean } = {}): KvProject {
   const root = mkdtempSync(join(tmpdir(), "kv-namespaces-"));
   const dir = join(root, "project");
   const home = join(root, "home");
@@ -37,7 +37,9 @@ export function makeKvProject(wranglerJsonc: string, options: { withScript?: boo
     join(dir, "src", "index.ts"),
     'export default { async fetch(): Promise<Response> { return new Response("ok"); } };\n',
   );
-  symlinkSync(join(REPO, "node_modules", "wrangler"), join(dir, "node_modules", "wrangler"), "dir");
+  if (options.withWrangler !== false) {
+    symlinkSync(join(REPO, "node_modules", "wrangler"), join(dir, "node_modules", "wrangler"), "dir");
+  }
   if (options.withScript !== false) {
     mkdirSync(join(dir, "scripts"));
     cpSync(SCRIPT_SOURCE, join(dir, "scripts", "kv-namespaces.mjs"));

@@ -228,7 +228,7 @@ describe("when the namespaces cannot be created", () => {
 
   test("the API server is down (connection refused)", async () => {
     const output = await expectCleanFailure((fake) => fake.stop());
-    expect(output).toContain("could not list namespaces");
+    expect(output).toContain("could not list your namespaces");
   }, SCRIPT_TIMEOUT_MS);
 
   test("a server slower than the timeout", async () => {
@@ -252,6 +252,18 @@ describe("when the namespaces cannot be created", () => {
       project.remove();
     }
   }, SCRIPT_TIMEOUT_MS);
+});
+
+test("without the project's own wrangler it says to install, and changes nothing", async () => {
+  const project = makeKvProject(ONE_BINDING, { withWrangler: false });
+  try {
+    const result = await runScript(project, { PATH: process.env.PATH ?? "", HOME: project.home });
+    expect(result.exitCode).toBe(1);
+    expect(result.output).toBe("error: This project's wrangler is not installed: run `npm install` first.");
+    expect(project.readConfig()).toBe(ONE_BINDING);
+  } finally {
+    project.remove();
+  }
 });
 
 describe("partial results", () => {

@@ -16,7 +16,8 @@
  *
  * where <name> is the top-level "name" of wrangler.jsonc. A title that already exists
  * on the account is reused, so running this twice gives the same IDs. An `id` or
- * `preview_id` already written in wrangler.jsonc is kept as it is.
+ * `preview_id` already written in wrangler.jsonc is kept as it is. Namespace IDs are
+ * not secrets: commit wrangler.jsonc with them.
  *
  * It uses this project's own wrangler, so it sees the same login as `wrangler deploy`:
  * CLOUDFLARE_API_TOKEN (and CLOUDFLARE_ACCOUNT_ID) or `wrangler login`.
@@ -74,52 +75,59 @@ async function main() {
   }
   if (missing.length === 0) return;
 
-  /** @type {Namespace[]} */
-  const notCreated = [];
   const listed = await runWrangler(wranglerPath, ["kv", "namespace", "list"], timeoutMs);
   const existingIds = listed.ok ? parseNamespaceList(listed.output) : undefined;
-  /** @type {string | undefined} */
-  let failure = existingIds ? undefined : `could not list namespaces: ${listed.reason}`;
+  if (existingIds === undefined) {
+    say(`failed   could not list your namespaces: ${listed.reason || "wrangler printed no list"}`);
+    return giveUp(missing);
+  }
 
-  for (const namespace of missing) {
-    // After the first failure every other call would most likely fail the same way
-    // (no login, no network), each after a timeout: stop calling wrangler.
-    if (failure !== undefined || existingIds === undefined) {
-      notCreated.push(namespace);
-      continue;
-    }
+  for (const [index, namespace] of missing.entries()) {
     let id = existingIds.get(namespace.title);
     if (id !== undefined) {
       say(`reused   ${namespace.title} ${id}`);
     } else {
-      const created = await runWrangler(
-        wranglerPath,
-        ["kv", "namespace", "create", namespace.title, "--update-config=false"],
-        timeoutMs,
-      );
-      id = created.ok ? parseCreatedId(created.output) : undefined;
-      if (id === undefined) {
-        failure = created.ok ? "wrangler printed no namespace id" : created.reason;
-        say(`failed   ${namespace.title}: ${failure}`);
-        notCreated.push(namespace);
-        continue;
+      const created = await createNamespace(wranglerPath, namespace.title, timeoutMs);
+      if (created.id === undefined) {
+        say(`failed   ${namespace.title}: ${created.reason}`);
+        // The other calls would most likely fail the same way (no login, no
+        // network), each only after its timeout: stop here.
+        return giveUp(missing.slice(index));
       }
+      id = created.id;
       say(`created  ${namespace.title} ${id}`);
     }
     // Written after each namespace, so an interrupted run keeps what it created.
     text = setBindingField(text, namespace.env, namespace.binding, namespace.field, id);
     writeFileSync(configPath, text);
   }
-
-  if (notCreated.length > 0) {
-    if (existingIds === undefined) say(`failed   ${failure}`);
-    warnNotCreated(notCreated);
-    process.exitCode = 1;
-  }
 }
 
-/** @param {Namespace[]} notCreated */
-function warnNotCreated(notCreated) {
+/**
+ * @param {string} wranglerPath
+ * @param {string} title
+ * @param {number} timeoutMs
+ * @returns {Promise<{ id: string; reason?: undefined } | { id?: undefined; reason: string }>}
+ */
+async function createNamespace(wranglerPath, title, timeoutMs) {
+  // The title is passed whole and without --env/--preview, which would add
+  // "<env>-" and "_preview" to it. --update-config=false: we edit wrangler.jsonc ourselves.
+  const created = await runWrangler(
+    wranglerPath,
+    ["kv", "namespace", "create", title, "--update-config=false"],
+    timeoutMs,
+  );
+  if (!created.ok) return { reason: created.reason };
+  const id = parseCreatedId(created.output);
+  return id === undefined ? { reason: "wrangler printed no namespace id" } : { id };
+}
+
+/**
+ * Ends a run that could not create every namespace: says which ones are missing and
+ * how to create them, and makes the script exit with 1.
+ * @param {Namespace[]} notCreated
+ */
+function giveUp(notCreated) {
   say("");
   say(`warning: ${notCreated.length} KV namespace(s) were not created; their bindings have no ID yet.`);
   say("`wrangler deploy` creates a namespace for a binding without an ID. To create them now,");
@@ -129,6 +137,7 @@ function warnNotCreated(notCreated) {
     const where = namespace.env === null ? "top level" : `env.${namespace.env}`;
     say(`  npx wrangler kv namespace create ${namespace.title}   # ${namespace.binding} ${namespace.field} (${where})`);
   }
+  process.exitCode = 1;
 }
 
 /**
