@@ -10,10 +10,12 @@ import { filesContaining, type KvProject, makeKvProject, REALISTIC_CONFIG, wrang
 // wrangler of this repo, against a fake Cloudflare API on 127.0.0.1.
 
 const SCRIPT_TIMEOUT_MS = 240_000;
-const { setBindingField, parseJsonc } = (await import(
+const { setBindingField, parseJsonc, parseNamespaceList, parseCreatedId } = (await import(
   "../../templates/default/scripts/kv-namespaces.mjs" as string
 )) as {
   parseJsonc(text: string): any;
+  parseNamespaceList(stdout: string): Map<string, string> | undefined;
+  parseCreatedId(stdout: string): string | undefined;
   setBindingField(text: string, env: string | null, binding: string, field: string, value: string): string;
 };
 
@@ -312,6 +314,43 @@ describe("partial results", () => {
       project.remove();
     }
   }, SCRIPT_TIMEOUT_MS);
+});
+
+describe("reading wrangler's output", () => {
+  // As printed by wrangler 4.156.2 when its config check found something to warn
+  // about: the update notice came first on stdout (it can also come after the list).
+  const LIST_WITH_NOTICE = [
+    "There is a newer version of Wrangler available (current: 4.156.2, latest: 4.164.0). Try upgrading, as it might support this configuration option.",
+    "[",
+    "  {",
+    '    "id": "fa01b1a2ff9405d350f8dc4f21cf7793",',
+    '    "title": "[x] odd title",',
+    '    "supports_url_encoding": true',
+    "  }",
+    "]",
+    "",
+  ].join("\n");
+
+  test("the namespace list is found among other lines, before or after it", () => {
+    const expected = new Map([["[x] odd title", "fa01b1a2ff9405d350f8dc4f21cf7793"]]);
+    expect(parseNamespaceList(LIST_WITH_NOTICE)).toEqual(expected);
+    expect(parseNamespaceList(`${LIST_WITH_NOTICE}A notice [printed] later\n`)).toEqual(expected);
+    expect(parseNamespaceList("[]\n")).toEqual(new Map());
+    expect(parseNamespaceList("no list here")).toBeUndefined();
+  });
+
+  test("the id of a created namespace comes from wrangler's config snippet", () => {
+    const created = [
+      "Resource location: remote ",
+      "",
+      '🌀 Creating namespace with title "tiny-CACHE"',
+      "✨ Success!",
+      "To access your new KV Namespace in your Worker, add the following snippet to your configuration file:",
+      '{\n  "kv_namespaces": [\n    {\n      "binding": "tiny_CACHE",\n      "id": "56b7f7a070295e7d7b66a20b8dcb357e"\n    }\n  ]\n}',
+    ].join("\n");
+    expect(parseCreatedId(created)).toBe("56b7f7a070295e7d7b66a20b8dcb357e");
+    expect(parseCreatedId('🌀 Creating namespace with title "tiny-CACHE"')).toBeUndefined();
+  });
 });
 
 describe("setBindingField edits only the one entry", () => {

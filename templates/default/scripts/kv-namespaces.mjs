@@ -49,7 +49,8 @@ const DEFAULT_TIMEOUT_SECONDS = 30;
  * How one `wrangler` call ended.
  * @typedef {object} WranglerResult
  * @property {boolean} ok
- * @property {string} output  stdout and stderr together, colours removed
+ * @property {string} stdout  what the command printed as its result, colours removed
+ *   (warnings and errors go to stderr)
  * @property {string} reason  one line saying why it failed ("" when ok)
  */
 
@@ -76,7 +77,7 @@ async function main() {
   if (missing.length === 0) return;
 
   const listed = await runWrangler(wranglerPath, ["kv", "namespace", "list"], timeoutMs);
-  const existingIds = listed.ok ? parseNamespaceList(listed.output) : undefined;
+  const existingIds = listed.ok ? parseNamespaceList(listed.stdout) : undefined;
   if (existingIds === undefined) {
     say(`failed   could not list your namespaces: ${listed.reason || "wrangler printed no list"}`);
     return giveUp(missing);
@@ -118,7 +119,7 @@ async function createNamespace(wranglerPath, title, timeoutMs) {
     timeoutMs,
   );
   if (!created.ok) return { reason: created.reason };
-  const id = parseCreatedId(created.output);
+  const id = parseCreatedId(created.stdout);
   return id === undefined ? { reason: "wrangler printed no namespace id" } : { id };
 }
 
@@ -192,9 +193,10 @@ function runWrangler(wranglerPath, args, timeoutMs) {
     detached: ownGroup,
     env: { ...process.env, WRANGLER_HIDE_BANNER: "true" },
   });
-  let output = "";
-  child.stdout.setEncoding("utf8").on("data", (chunk) => (output += chunk));
-  child.stderr.setEncoding("utf8").on("data", (chunk) => (output += chunk));
+  let stdout = "";
+  let stderr = "";
+  child.stdout.setEncoding("utf8").on("data", (chunk) => (stdout += chunk));
+  child.stderr.setEncoding("utf8").on("data", (chunk) => (stderr += chunk));
 
   return new Promise((resolve) => {
     let timedOut = false;
@@ -209,17 +211,18 @@ function runWrangler(wranglerPath, args, timeoutMs) {
     }, timeoutMs);
     child.on("error", (error) => {
       clearTimeout(timer);
-      resolve({ ok: false, output, reason: `could not start wrangler: ${error.message}` });
+      resolve({ ok: false, stdout, reason: `could not start wrangler: ${error.message}` });
     });
     child.on("close", (code) => {
       clearTimeout(timer);
-      const clean = stripVTControlCharacters(output);
+      const clean = stripVTControlCharacters(stdout);
       if (timedOut) {
-        resolve({ ok: false, output: clean, reason: `wrangler took longer than ${timeoutMs / 1000} s` });
+        resolve({ ok: false, stdout: clean, reason: `wrangler took longer than ${timeoutMs / 1000} s` });
       } else if (code !== 0) {
-        resolve({ ok: false, output: clean, reason: errorLine(clean) ?? `wrangler exited with code ${code}` });
+        const reason = errorLine(stripVTControlCharacters(stderr + stdout));
+        resolve({ ok: false, stdout: clean, reason: reason ?? `wrangler exited with code ${code}` });
       } else {
-        resolve({ ok: true, output: clean, reason: "" });
+        resolve({ ok: true, stdout: clean, reason: "" });
       }
     });
   });
@@ -242,17 +245,18 @@ function errorLine(output) {
 }
 
 /**
- * `wrangler kv namespace list` prints a JSON array of { id, title }.
- * @param {string} output
+ * `wrangler kv namespace list` prints a JSON array of { id, title } on stdout,
+ * indented, so it starts with a line "[" and ends with a line "]" (or is "[]").
+ * Wrangler may print notices around it, e.g. that a newer version exists.
+ * @param {string} stdout
  * @returns {Map<string, string> | undefined}  title -> id
  */
-export function parseNamespaceList(output) {
-  const start = output.indexOf("[");
-  const end = output.lastIndexOf("]");
-  if (start === -1 || end < start) return undefined;
+export function parseNamespaceList(stdout) {
+  const json = /^\[(?:\]|\n[\s\S]*?\n\])$/m.exec(stdout)?.[0];
+  if (json === undefined) return undefined;
   try {
     /** @type {{ id: string; title: string }[]} */
-    const list = JSON.parse(output.slice(start, end + 1));
+    const list = JSON.parse(json);
     return new Map(list.map((namespace) => [namespace.title, namespace.id]));
   } catch {
     return undefined;
@@ -262,11 +266,11 @@ export function parseNamespaceList(output) {
 /**
  * `wrangler kv namespace create` has no JSON output; it ends with a config snippet
  * holding the new ID: { "kv_namespaces": [ { "binding": "...", "id": "<id>" } ] }
- * @param {string} output
+ * @param {string} stdout
  * @returns {string | undefined}
  */
-export function parseCreatedId(output) {
-  return /"id":\s*"([0-9a-f]{32})"/.exec(output)?.[1];
+export function parseCreatedId(stdout) {
+  return /"id":\s*"([0-9a-f]{32})"/.exec(stdout)?.[1];
 }
 
 // ---------------------------------------------------------------------------------
