@@ -375,6 +375,13 @@ describe("setBindingField edits only the one entry", () => {
     );
   });
 
+  test("keeps Windows line endings", () => {
+    const text = '{\r\n  "kv_namespaces": [\r\n    {\r\n      "binding": "A", // note\r\n    }\r\n  ]\r\n}\r\n';
+    expect(setBindingField(text, null, "A", "id", "x")).toBe(
+      '{\r\n  "kv_namespaces": [\r\n    {\r\n      "binding": "A", // note\r\n      "id": "x",\r\n    }\r\n  ]\r\n}\r\n',
+    );
+  });
+
   test("names the binding it could not find", () => {
     expect(() => setBindingField('{ "kv_namespaces": [] }', "prod", "A", "id", "x")).toThrow(
       'no kv_namespaces entry "A" in env.prod',

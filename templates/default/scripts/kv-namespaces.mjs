@@ -349,12 +349,13 @@ export function setBindingField(text, env, binding, field, value) {
   const braceOnOwnLine = text.slice(lineStartOfBrace, closeBrace).trim() === "" && lineStartOfBrace > last.value.end;
   if (!braceOnOwnLine) {
     // { "binding": "CACHE" }  ->  { "binding": "CACHE", "id": "..." }
-    return text.slice(0, last.value.end) + `, "${field}": ${json}` + text.slice(last.value.end);
+    return text.slice(0, last.value.end) + `, ${JSON.stringify(field)}: ${json}` + text.slice(last.value.end);
   }
   // A multi-line entry: add a line in the style of the last property, before the "}".
+  const eol = text.includes("\r\n") ? "\r\n" : "\n";
   const hasTrailingComma = text.slice(last.value.end, closeBrace).trimStart().startsWith(",");
   const indent = /^[ \t]*/.exec(text.slice(text.lastIndexOf("\n", last.start) + 1))?.[0] ?? "";
-  const newLine = `${indent}"${field}": ${json}${hasTrailingComma ? "," : ""}\n`;
+  const newLine = `${indent}${JSON.stringify(field)}: ${json}${hasTrailingComma ? "," : ""}${eol}`;
   const withComma = hasTrailingComma
     ? text
     : text.slice(0, last.value.end) + "," + text.slice(last.value.end);
