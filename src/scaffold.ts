@@ -22,7 +22,7 @@ import { installDependencies } from "./steps/install.js";
 import { createNamespaces, isAuthenticated } from "./steps/namespaces.js";
 import { generateTypes } from "./steps/types.js";
 import { parseVariableValue } from "./template/manifest.js";
-import { buildPlan } from "./template/plan.js";
+import { buildContext, buildPlan } from "./template/plan.js";
 import { loadTemplate } from "./template/source.js";
 import type { LoadedTemplate } from "./template/types.js";
 import { inspectTarget, notEmptyError, writeProject } from "./template/write.js";
@@ -203,7 +203,7 @@ async function runSteps(
 }
 
 function runCommand(options: Options, script: string): string {
-  return options.packageManager === "npm" ? `npm run ${script}` : `${options.packageManager} ${script}`;
+  return `${buildContext(options).commands.run} ${script}`;
 }
 
 /** A spinner on a terminal; plain lines anywhere else (CI logs hate spinners). */
