@@ -141,6 +141,9 @@ function renderKvOps(kvOps) {
       `| ${row.operation} | ${reads} | ${writes} | ${deletes} | ${lists} | ${total} | ${row.budget} | ${row.withinBudget ? "yes" : "**no**"} |`,
     );
   }
+  if (kvOps.missing.length > 0) {
+    lines.push("", `Not measured, module not on this branch: ${kvOps.missing.map((file) => `\`${file}\``).join(", ")}.`);
+  }
   return lines.join("\n");
 }
 
