@@ -11,6 +11,7 @@ export function renderReport(results) {
     renderMachine(results.machine, results.runs),
     results.footprint && renderFootprint(results.footprint),
     results.startup && renderStartup(results.startup),
+    (results.bundles || results.startupLoads) && renderProfile(results.bundles, results.startupLoads),
     results.scaffold && renderScaffold(results.scaffold),
     results.toTests && renderToTests(results.toTests, results.runs.slow),
     results.kvOps && renderKvOps(results.kvOps),
@@ -67,6 +68,32 @@ function renderStartup(rows) {
     (row) => (row.ours ? "–" : formatRatio(ratio(oursHelp, row.summary?.median))),
     "ours ÷ this (`--help`)",
   );
+}
+
+function renderProfile(bundles, startupLoads) {
+  const lines = ["## Profile: what start-up loads, what our bundle holds"];
+  if (startupLoads) {
+    lines.push(
+      "",
+      "Files each `--help` loads before it prints (recorded by bench/load-hook.mjs):",
+      "",
+      "| tool | files loaded | bytes loaded | largest |",
+      "|---|---:|---:|---|",
+    );
+    for (const load of startupLoads) {
+      if (load.error) {
+        lines.push(`| ${load.tool} | failed: ${oneLine(load.error)} | | |`);
+        continue;
+      }
+      const largest = load.largest.map(({ file, bytes }) => `\`${file}\` ${formatBytes(bytes)}`).join(", ");
+      lines.push(`| ${load.tool} | ${load.files} | ${formatBytes(load.bytes)} | ${largest} |`);
+    }
+  }
+  for (const bundle of bundles ?? []) {
+    const parts = bundle.parts.slice(0, 8).map(({ owner, bytes }) => `${owner} ${formatBytes(bytes)}`);
+    lines.push("", `\`dist/${bundle.file}\` (${formatBytes(bundle.bytes)}): ${parts.join(", ")}.`);
+  }
+  return lines.join("\n");
 }
 
 function renderScaffold(rows) {

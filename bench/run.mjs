@@ -12,6 +12,7 @@ import os from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
+import { bundleComposition } from "./bundle-composition.mjs";
 import { localFootprint, publishedFootprint } from "./footprint.mjs";
 import { measureKvOperations } from "./kv-ops.mjs";
 import { OURS, PEERS } from "./peers.mjs";
@@ -19,6 +20,7 @@ import { run, stopAllChildren } from "./process.mjs";
 import { renderReport } from "./report.mjs";
 import { measureScaffold } from "./scaffold.mjs";
 import { measureStartup } from "./startup.mjs";
+import { profileStartup } from "./startup-profile.mjs";
 import { checkTargets } from "./targets.mjs";
 import { measureTimeToTests } from "./to-tests.mjs";
 import { binFile, createWorkDir, installPeers, removeWorkDir } from "./workdir.mjs";
@@ -60,9 +62,13 @@ async function measure({ runs, slowRuns, only }, workDir) {
   const byName = (name) => labelled.find((tool) => tool.name === name);
   const results = { machine: await describeMachine(), runs: { fast: runs, slow: slowRuns } };
 
-  if (step("footprint")) results.footprint = await footprintRows(labelled, workDir);
+  if (step("footprint")) {
+    results.footprint = await footprintRows(labelled, workDir);
+    results.bundles = await bundleComposition(path.join(REPO, "dist"));
+  }
   if (step("startup")) {
     results.startup = await measureStartup({ ours, peers, runs, cwd: workDir });
+    results.startupLoads = await profileStartup({ tools: labelled, workDir });
   }
   if (step("scaffold")) {
     const tools = [byName(OURS.name), byName("create-vite")];

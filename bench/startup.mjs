@@ -1,5 +1,6 @@
 // Start-up: wall time of `node <bin> --help` (and `--version` for ours), node
 // spawned directly on each package's bin file so npx and npm are not measured.
+// Node's own start-up (an empty script) is measured too: the floor under every row.
 
 import { describeFailure, run } from "./process.mjs";
 import { measureRuns } from "./measure.mjs";
@@ -7,18 +8,17 @@ import { cleanEnv } from "./workdir.mjs";
 
 const STARTUP_TIMEOUT_MS = 30_000;
 
-/** `[{ tool, command, summary, error }]` for each tool's --help, then ours' --version. */
+/** `[{ command, summary, error }]`: node alone, each tool's --help, then ours' --version. */
 export async function measureStartup({ ours, peers, runs, cwd }) {
-  const results = [];
+  const results = [await timeCommand("node -e \"\" (Node alone)", ["-e", ""], runs, cwd)];
   for (const tool of [ours, ...peers]) {
-    results.push(await timeCommand(tool, "--help", runs, cwd));
+    results.push(await timeCommand(`${tool.name} --help`, [tool.bin, "--help"], runs, cwd));
   }
-  results.push(await timeCommand(ours, "--version", runs, cwd));
+  results.push(await timeCommand(`${ours.name} --version`, [ours.bin, "--version"], runs, cwd));
   return results;
 }
 
-async function timeCommand(tool, flag, runs, cwd) {
-  const args = [tool.bin, flag];
+async function timeCommand(command, args, runs, cwd) {
   const { summary, error } = await measureRuns(runs, async () => {
     const result = await run(process.execPath, args, {
       cwd,
@@ -28,5 +28,5 @@ async function timeCommand(tool, flag, runs, cwd) {
     if (result.exitCode !== 0) throw new Error(describeFailure("node", args, result));
     return result.ms;
   });
-  return { tool: tool.name, command: `${tool.name} ${flag}`, summary, error };
+  return { command, summary, error };
 }
