@@ -30,20 +30,27 @@ const REPO = fileURLToPath(new URL("..", import.meta.url));
 /** Everything after this line in the results file is written by hand and kept across runs. */
 const KEPT_MARKER = "<!-- Hand-written notes below this line are kept by bench/run.mjs. -->";
 
-const options = readOptions(process.argv.slice(2));
-const workDir = await createWorkDir();
-process.on("SIGINT", () => {
-  stopAllChildren();
-  removeWorkDir(workDir).finally(() => process.exit(130));
-});
-
 try {
-  const report = renderReport(await measure(options, workDir));
-  process.stdout.write(report);
-  await writeResults(options.out, report);
-  process.stderr.write(`\nWritten to ${path.relative(process.cwd(), options.out)}\n`);
-} finally {
-  await removeWorkDir(workDir);
+  await main(readOptions(process.argv.slice(2)));
+} catch (error) {
+  process.stderr.write(`bench: ${process.env.DEBUG ? error.stack : error.message}\n`);
+  process.exitCode = 1;
+}
+
+async function main(options) {
+  const workDir = await createWorkDir();
+  process.on("SIGINT", () => {
+    stopAllChildren();
+    removeWorkDir(workDir).finally(() => process.exit(130));
+  });
+  try {
+    const report = renderReport(await measure(options, workDir));
+    process.stdout.write(report);
+    await writeResults(options.out, report);
+    process.stderr.write(`\nWritten to ${path.relative(process.cwd(), options.out)}\n`);
+  } finally {
+    await removeWorkDir(workDir);
+  }
 }
 
 async function measure({ runs, slowRuns, only }, workDir) {
@@ -52,32 +59,32 @@ async function measure({ runs, slowRuns, only }, workDir) {
     if (enabled) process.stderr.write(`bench: ${name}...\n`);
     return enabled;
   };
-  process.stderr.write(`bench: installing ${PEERS.map((p) => `${p.name}@${p.version}`).join(", ")}...\n`);
-  const peers = await installPeers(workDir, PEERS);
   const ours = { ...OURS, ours: true, packageDir: REPO, bin: await binFile(REPO) };
   await access(ours.bin).catch(() => {
     throw new Error(`${ours.bin} is missing: run \`npm run build\` first`);
   });
-  const labelled = [ours, ...peers].map((tool) => ({ ...tool, label: label(tool) }));
-  const byName = (name) => labelled.find((tool) => tool.name === name);
+  process.stderr.write(`bench: installing ${PEERS.map((p) => `${p.name}@${p.version}`).join(", ")}...\n`);
+  const peers = await installPeers(workDir, PEERS);
+  const tools = [ours, ...peers].map((tool) => ({ ...tool, label: label(tool) }));
+  const byName = (name) => tools.find((tool) => tool.name === name);
   const results = { machine: await describeMachine(), runs: { fast: runs, slow: slowRuns } };
 
   if (step("footprint")) {
-    results.footprint = await footprintRows(labelled, workDir);
+    results.footprint = await footprintRows(tools, workDir);
     results.bundles = await bundleComposition(path.join(REPO, "dist"));
   }
   if (step("startup")) {
     results.startup = await measureStartup({ ours, peers, runs, cwd: workDir });
-    results.startupLoads = await profileStartup({ tools: labelled, workDir });
+    results.startupLoads = await profileStartup({ tools, workDir });
   }
   if (step("scaffold")) {
-    const tools = [byName(OURS.name), byName("create-vite")];
-    results.scaffold = withLabels(await measureScaffold({ tools, runs, workDir }), tools, "scaffoldArgs");
+    const pair = [byName(OURS.name), byName("create-vite")];
+    results.scaffold = withCommands(await measureScaffold({ tools: pair, runs, workDir }), pair, "scaffoldArgs");
   }
   if (step("to-tests")) {
-    const tools = [byName(OURS.name), byName("create-cloudflare")];
-    const rows = await measureTimeToTests({ tools, runs: slowRuns, workDir });
-    results.toTests = withLabels(rows, tools, "toTestsArgs");
+    const pair = [byName(OURS.name), byName("create-cloudflare")];
+    const rows = await measureTimeToTests({ tools: pair, runs: slowRuns, workDir });
+    results.toTests = withCommands(rows, pair, "toTestsArgs");
   }
   if (step("kv-ops")) results.kvOps = await measureKvOperations({ repo: REPO });
   results.targets = checkTargets(results);
@@ -100,7 +107,7 @@ async function footprintRows(tools, workDir) {
 }
 
 /** Adds each row's tool label, ours flag and the exact command line it ran. */
-function withLabels(rows, tools, argsKey) {
+function withCommands(rows, tools, argsKey) {
   return rows.map((row) => {
     const tool = tools.find((candidate) => candidate.name === row.tool);
     const commandLine = `node ${path.relative(tool.packageDir, tool.bin)} ${tool[argsKey]("app").join(" ")}`;
