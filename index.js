@@ -1,0 +1,11 @@
+#!/usr/bin/env node
+// The bin shim: check Node first (plain syntax only, so old Node can run it), then load the bundle.
+const [major, minor] = process.versions.node.split(".").map(Number);
+if (major < 22 || (major === 22 && minor < 12)) {
+  console.error(
+    `create-kv-edge needs Node.js 22.12 or newer (wrangler, miniflare and vitest do too); this is Node.js ${process.versions.node}. Install a current Node.js from https://nodejs.org and run it again.`,
+  );
+  process.exit(1);
+}
+const { main } = await import("./dist/cli.js");
+process.exitCode = await main(process.argv.slice(2));

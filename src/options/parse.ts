@@ -1,0 +1,215 @@
+/**
+ * argv -> Flags: what the user said on the command line, checked value by value.
+ * Anything wrong is a UsageError (exit 2) naming the flag, the value and the rule.
+ * Nothing here looks at the disk or asks a question.
+ */
+import { parseArgs, type ParseArgsConfig } from "node:util";
+import { UsageError } from "../errors.js";
+import type { CachePattern, FeatureId, PackageManager } from "../features.js";
+import { OPTIONS } from "./table.js";
+import {
+  checkBindingName,
+  checkCachePattern,
+  checkEnvName,
+  checkFeature,
+  checkPackageManager,
+  checkSeconds,
+  checkTtl,
+  parseRateLimit,
+  splitList,
+  splitPair,
+} from "./validate.js";
+
+export interface Flags {
+  directory?: string;
+  yes: boolean;
+  interactive?: boolean;
+  help: boolean;
+  version: boolean;
+  features?: FeatureId[];
+  ttls: Partial<Record<FeatureId, number>>;
+  bindings: Partial<Record<FeatureId, string>>;
+  extraNamespaces: { binding: string; ttl: number }[];
+  sessionTtl?: number;
+  sessionRefresh?: number;
+  rateLimit?: { limit: number; window: number };
+  cachePattern?: CachePattern;
+  envs?: string[];
+  template?: string;
+  /** Raw --var answers; the template's manifest says what each must be. */
+  vars: Record<string, string>;
+  offline: boolean;
+  packageManager?: PackageManager;
+  install?: boolean;
+  git?: boolean;
+  createNamespaces?: boolean;
+  overwrite: boolean;
+  dryRun: boolean;
+}
+
+type RawValues = Record<string, string | boolean | (string | boolean)[] | undefined>;
+
+export function parseFlags(argv: readonly string[]): Flags {
+  // pnpm and bun pass a literal "--" through to us; it means nothing here.
+  const args = argv.filter((arg) => arg !== "--");
+  const { values, positionals } = readArgs(args);
+
+  if (positionals.length > 1) {
+    fail(`expected at most one directory, got ${positionals.map((p) => `"${p}"`).join(" ")}`);
+  }
+
+  return {
+    directory: positionals[0],
+    yes: values.yes === true,
+    interactive: optionalBoolean(values.interactive),
+    help: values.help === true,
+    version: values.version === true,
+    features: optionalString(values.features, (value) => parseFeatures(value)),
+    ttls: parseFeaturePairs(values.ttl, "--ttl", "feature=seconds", parseTtlValue),
+    bindings: parseFeaturePairs(values.binding, "--binding", "feature=NAME", (value, flag) => {
+      orFail(checkBindingName(value), flag);
+      return value;
+    }),
+    extraNamespaces: list(values.namespace).map(parseExtraNamespace),
+    sessionTtl: optionalString(values["session-ttl"], (value) =>
+      parseSeconds(value, `--session-ttl ${value}`, 60),
+    ),
+    sessionRefresh: optionalString(values["session-refresh"], (value) =>
+      parseSeconds(value, `--session-refresh ${value}`, 1),
+    ),
+    rateLimit: optionalString(values["rate-limit"], (value) => {
+      const parsed = parseRateLimit(value);
+      if (typeof parsed === "string") fail(`--rate-limit ${value}: ${parsed}`);
+      return parsed;
+    }),
+    cachePattern: optionalString(values["cache-pattern"], (value) => {
+      orFail(checkCachePattern(value), `--cache-pattern ${value}`);
+      return value as CachePattern;
+    }),
+    envs: optionalString(values.envs, parseEnvs),
+    template: optionalString(values.template, (value) => {
+      if (value.trim() === "") fail("--template needs a source, e.g. ./my-template or gh:owner/repo");
+      return value;
+    }),
+    vars: parseVars(list(values.var)),
+    offline: values.offline === true,
+    packageManager: optionalString(values.pm, (value) => {
+      orFail(checkPackageManager(value), `--pm ${value}`);
+      return value as PackageManager;
+    }),
+    install: optionalBoolean(values.install),
+    git: optionalBoolean(values.git),
+    createNamespaces: optionalBoolean(values["create-namespaces"]),
+    overwrite: values.overwrite === true,
+    dryRun: values["dry-run"] === true,
+  };
+}
+
+function readArgs(args: string[]): { values: RawValues; positionals: string[] } {
+  const options: ParseArgsConfig["options"] = {};
+  for (const option of OPTIONS) {
+    options[option.name] = {
+      type: option.type,
+      ...(option.multiple ? { multiple: true } : {}),
+      ...(option.short ? { short: option.short } : {}),
+    };
+  }
+  try {
+    return parseArgs({ args, options, allowPositionals: true, allowNegative: true, strict: true });
+  } catch (error) {
+    const code = (error as { code?: string }).code ?? "";
+    if (!code.startsWith("ERR_PARSE_ARGS")) throw error;
+    throw new UsageError(describeParseError(error));
+  }
+}
+
+/** Node's parseArgs messages, shortened to the part a user needs. */
+function describeParseError(error: unknown): string {
+  const message = error instanceof Error ? error.message : String(error);
+  const unknown = /Unknown option '([^']+)'/.exec(message);
+  if (unknown) return `unknown option ${unknown[1]}; run create-kv-edge --help for the list`;
+  const missing = /Option '(-\S+)[^']*' argument missing/.exec(message);
+  if (missing) return `${missing[1]} needs a value; run create-kv-edge --help for its format`;
+  const noValue = /Option '([^']+)' does not take an argument/.exec(message);
+  if (noValue?.[1]) return `${noValue[1]} takes no value (use ${noValue[1]} or --no-${noValue[1].slice(2)})`;
+  return message.split(". ")[0] ?? message;
+}
+
+function fail(message: string): never {
+  throw new UsageError(message);
+}
+
+function orFail(problem: string | undefined, subject: string): void {
+  if (problem) fail(`${subject}: ${problem}`);
+}
+
+function list(value: RawValues[string]): string[] {
+  return Array.isArray(value) ? value.map(String) : [];
+}
+
+function optionalString<T>(value: RawValues[string], convert: (value: string) => T): T | undefined {
+  return typeof value === "string" ? convert(value) : undefined;
+}
+
+function optionalBoolean(value: RawValues[string]): boolean | undefined {
+  return typeof value === "boolean" ? value : undefined;
+}
+
+function parseSeconds(value: string, subject: string, min: number): number {
+  orFail(checkSeconds(value, min), subject);
+  return Number(value);
+}
+
+function parseTtlValue(value: string, subject: string): number {
+  orFail(checkTtl(value), subject);
+  return Number(value);
+}
+
+function parseFeatures(value: string): FeatureId[] {
+  const features = splitList(value);
+  if (features.length === 0) fail(`--features "${value}": name at least one feature`);
+  for (const feature of features) orFail(checkFeature(feature), `--features ${feature}`);
+  return [...new Set(features)] as FeatureId[];
+}
+
+function parseEnvs(value: string): string[] {
+  const envs = splitList(value);
+  for (const env of envs) orFail(checkEnvName(env), `--envs ${env}`);
+  if (new Set(envs).size !== envs.length) fail(`--envs ${value}: an environment is listed twice`);
+  return envs;
+}
+
+/** --ttl cache=300 / --binding cache=MY_CACHE, repeatable: one value per feature. */
+function parseFeaturePairs<T>(
+  raw: RawValues[string],
+  flag: string,
+  format: string,
+  convert: (value: string, subject: string) => T,
+): Partial<Record<FeatureId, T>> {
+  const result: Partial<Record<FeatureId, T>> = {};
+  for (const item of list(raw)) {
+    const pair = splitPair(item);
+    if (!pair) fail(`${flag} ${item}: expected ${format}`);
+    const [feature, value] = pair;
+    orFail(checkFeature(feature), `${flag} ${item}`);
+    result[feature as FeatureId] = convert(value, `${flag} ${item}`);
+  }
+  return result;
+}
+
+function parseExtraNamespace(item: string): { binding: string; ttl: number } {
+  const pair = splitPair(item);
+  const [binding, ttl] = pair ?? [item.trim(), "0"];
+  orFail(checkBindingName(binding), `--namespace ${item}`);
+  return { binding, ttl: parseTtlValue(ttl, `--namespace ${item}`) };
+}
+
+function parseVars(items: string[]): Record<string, string> {
+  const vars: Record<string, string> = {};
+  for (const item of items) {
+    const pair = splitPair(item);
+    if (!pair) fail(`--var ${item}: expected name=value`);
+    vars[pair[0]] = pair[1];
+  }
+  return vars;
+}

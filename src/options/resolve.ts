@@ -1,0 +1,172 @@
+/**
+ * Flags + prompt answers + defaults -> Options, the one value the rest of the run
+ * reads. Checks the rules that span several answers (unique bindings, session
+ * refresh below the session TTL) and which answers are missing when nobody can
+ * be asked.
+ */
+import path from "node:path";
+import { UsageError } from "../errors.js";
+import {
+  FEATURES,
+  PACKAGE_MANAGERS,
+  type CachePattern,
+  type FeatureId,
+  type PackageManager,
+} from "../features.js";
+import type { Flags } from "./parse.js";
+import { toProjectName } from "./validate.js";
+
+/** What a prompt can answer; a flag answers the same things. */
+export type Answers = Partial<
+  Pick<
+    Flags,
+    | "directory"
+    | "features"
+    | "ttls"
+    | "sessionTtl"
+    | "sessionRefresh"
+    | "rateLimit"
+    | "cachePattern"
+    | "envs"
+    | "install"
+    | "git"
+    | "createNamespaces"
+    | "overwrite"
+  > & { vars: Record<string, string | boolean> }
+>;
+
+export interface Namespace {
+  binding: string;
+  /** null for an extra --namespace. */
+  feature: FeatureId | null;
+  /** Default TTL in seconds; 0 means no expiry. */
+  ttl: number;
+}
+
+export interface Options {
+  /** Absolute path of the project folder. */
+  targetDir: string;
+  /** The directory as the user gave it, for "cd <dir>" in the summary. */
+  directory: string;
+  projectName: string;
+  features: FeatureId[];
+  namespaces: Namespace[];
+  session: { ttl: number; refreshThreshold: number };
+  rateLimit: { limit: number; window: number };
+  cachePattern: CachePattern;
+  envs: string[];
+  template?: string;
+  vars: Record<string, string | boolean>;
+  offline: boolean;
+  packageManager: PackageManager;
+  install: boolean;
+  git: boolean;
+  createNamespaces: boolean;
+  overwrite: boolean;
+  dryRun: boolean;
+}
+
+export const DEFAULTS = {
+  directory: "kv-edge-app",
+  sessionTtl: 86400,
+  sessionRefresh: 3600,
+  rateLimit: { limit: 100, window: 60 },
+  cachePattern: "stale-while-revalidate" as CachePattern,
+};
+
+/** Interactive only with a terminal on both ends and outside CI, unless a flag says. */
+export function isInteractive(
+  flags: Pick<Flags, "interactive">,
+  env: NodeJS.ProcessEnv,
+  stdinIsTTY: boolean,
+  stdoutIsTTY: boolean,
+): boolean {
+  if (flags.interactive !== undefined) return flags.interactive;
+  return stdinIsTTY && stdoutIsTTY && !env.CI;
+}
+
+/** npm_config_user_agent starts with "npm/", "pnpm/", "yarn/" or "bun/". */
+export function packageManagerFromUserAgent(userAgent: string | undefined): PackageManager {
+  const name = userAgent?.split("/")[0];
+  return PACKAGE_MANAGERS.find((pm) => pm === name) ?? "npm";
+}
+
+/**
+ * Without a terminal and without --yes we cannot ask, and we do not guess the two
+ * answers that shape the whole project: where it goes and what it contains.
+ * Every other question has a documented default.
+ */
+export function missingAnswers(flags: Flags): string[] {
+  if (flags.yes) return [];
+  const missing: string[] = [];
+  if (flags.directory === undefined) missing.push("[directory]");
+  if (flags.features === undefined) missing.push("--features <list>");
+  return missing;
+}
+
+export function resolveOptions(
+  flags: Flags,
+  answers: Answers,
+  context: { cwd: string; userAgent?: string },
+): Options {
+  const pick = <K extends keyof Answers>(key: K) => (answers[key] ?? (flags as Answers)[key]) as Answers[K];
+
+  const directory = pick("directory") ?? DEFAULTS.directory;
+  const targetDir = path.resolve(context.cwd, directory);
+  const features = pick("features") ?? FEATURES.map((feature) => feature.id);
+  const session = {
+    ttl: pick("sessionTtl") ?? DEFAULTS.sessionTtl,
+    refreshThreshold: pick("sessionRefresh") ?? DEFAULTS.sessionRefresh,
+  };
+  if (features.includes("sessions") && session.refreshThreshold >= session.ttl) {
+    throw new UsageError(
+      `--session-refresh ${session.refreshThreshold}: must be less than the session TTL (${session.ttl} s)`,
+    );
+  }
+
+  const ttls = { ...flags.ttls, ...answers.ttls };
+  const namespaces: Namespace[] = [
+    ...FEATURES.filter((feature) => features.includes(feature.id)).map((feature) => ({
+      binding: flags.bindings[feature.id] ?? feature.binding,
+      feature: feature.id,
+      ttl: ttls[feature.id] ?? (feature.id === "sessions" ? session.ttl : feature.ttl),
+    })),
+    ...flags.extraNamespaces.map((extra) => ({ ...extra, feature: null })),
+  ];
+  checkUniqueBindings(namespaces);
+
+  return {
+    targetDir,
+    directory,
+    projectName: toProjectName(path.basename(targetDir)),
+    features,
+    namespaces,
+    session,
+    rateLimit: pick("rateLimit") ?? DEFAULTS.rateLimit,
+    cachePattern: pick("cachePattern") ?? DEFAULTS.cachePattern,
+    envs: pick("envs") ?? [],
+    template: flags.template,
+    vars: { ...flags.vars, ...answers.vars },
+    offline: flags.offline,
+    packageManager: flags.packageManager ?? packageManagerFromUserAgent(context.userAgent),
+    install: pick("install") ?? true,
+    git: pick("git") ?? true,
+    createNamespaces: pick("createNamespaces") ?? false,
+    overwrite: pick("overwrite") ?? false,
+    dryRun: flags.dryRun,
+  };
+}
+
+function checkUniqueBindings(namespaces: Namespace[]): void {
+  const seen = new Map<string, string>();
+  for (const namespace of namespaces) {
+    const owner = namespace.feature ? `the ${namespace.feature} namespace` : "--namespace";
+    const earlier = seen.get(namespace.binding);
+    if (earlier) {
+      throw new UsageError(
+        `binding ${namespace.binding} is used by both ${earlier} and ${owner}; binding names must be unique (rename one with --binding <feature>=NAME)`,
+      );
+    }
+    seen.set(namespace.binding, owner);
+  }
+}

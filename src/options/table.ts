@@ -1,0 +1,140 @@
+/**
+ * Every command-line option, in the order --help shows them. The flag parser
+ * (parse.ts), the help text and the README's flag list all come from here;
+ * the prompts ask the same questions with the same rules (validate.ts).
+ */
+import { CACHE_PATTERNS, FEATURE_IDS, FEATURES, PACKAGE_MANAGERS } from "../features.js";
+
+export interface OptionSpec {
+  /** The long flag without "--". */
+  name: string;
+  short?: string;
+  type: "boolean" | "string";
+  /** May be given more than once (values collect into a list). */
+  multiple?: boolean;
+  /** Also accepts --no-<name>. */
+  negatable?: boolean;
+  /** Shown after the flag in --help, e.g. "<list>". */
+  value?: string;
+  help: string;
+}
+
+const defaultBindings = FEATURES.map((feature) => feature.binding).join(", ");
+
+export const OPTIONS: readonly OptionSpec[] = [
+  { name: "yes", short: "y", type: "boolean", help: "default answer for every question no flag answered" },
+  {
+    name: "interactive",
+    type: "boolean",
+    negatable: true,
+    help: "default: interactive only when stdin and stdout are TTYs and CI is not set",
+  },
+  {
+    name: "features",
+    type: "string",
+    value: "<list>",
+    help: `comma list of: ${FEATURE_IDS.join(", ")} (default: all six)`,
+  },
+  {
+    name: "ttl",
+    type: "string",
+    multiple: true,
+    value: "<feature=seconds>",
+    help: "default TTL of that feature's namespace, repeatable (e.g. --ttl cache=300)",
+  },
+  {
+    name: "binding",
+    type: "string",
+    multiple: true,
+    value: "<feature=NAME>",
+    help: `binding name of that feature's namespace, repeatable (defaults: ${defaultBindings})`,
+  },
+  {
+    name: "namespace",
+    type: "string",
+    multiple: true,
+    value: "<NAME[=seconds]>",
+    help: "an extra general-purpose namespace with its default TTL, repeatable",
+  },
+  { name: "session-ttl", type: "string", value: "<seconds>", help: "default 86400" },
+  {
+    name: "session-refresh",
+    type: "string",
+    value: "<seconds>",
+    help: "refresh a session when less than this is left; default 3600",
+  },
+  { name: "rate-limit", type: "string", value: "<requests/seconds>", help: "default 100/60" },
+  {
+    name: "cache-pattern",
+    type: "string",
+    value: `<${CACHE_PATTERNS.join("|")}>`,
+    help: "the pattern the demo route uses; default stale-while-revalidate",
+  },
+  {
+    name: "envs",
+    type: "string",
+    value: "<list>",
+    help: "extra wrangler environments, e.g. staging,production; default none",
+  },
+  {
+    name: "template",
+    type: "string",
+    value: "<source>",
+    help: "a folder, gh:owner/repo/dir#ref (also gitlab:, bitbucket:, sourcehut:) or an https:// tarball; default: the built-in template",
+  },
+  {
+    name: "var",
+    type: "string",
+    multiple: true,
+    value: "<name=value>",
+    help: "answer to a template variable (see the template's template.json), repeatable",
+  },
+  { name: "offline", type: "boolean", help: "fetch a remote --template only from the local cache" },
+  {
+    name: "pm",
+    type: "string",
+    value: `<${PACKAGE_MANAGERS.join("|")}>`,
+    help: "default: the one that launched it (npm_config_user_agent), else npm",
+  },
+  { name: "install", type: "boolean", negatable: true, help: "default: install" },
+  {
+    name: "git",
+    type: "boolean",
+    negatable: true,
+    help: "default: init a repository and make the first commit, unless already inside one",
+  },
+  {
+    name: "create-namespaces",
+    type: "boolean",
+    negatable: true,
+    help: "create the KV namespaces on your Cloudflare account and write their IDs; default off",
+  },
+  { name: "overwrite", type: "boolean", help: "allow a non-empty target directory" },
+  { name: "dry-run", type: "boolean", help: "print the plan (every file, every namespace), write nothing" },
+  { name: "help", short: "h", type: "boolean", help: "show this help" },
+  { name: "version", short: "v", type: "boolean", help: "show the version" },
+];
+
+/** The --help text. */
+export function helpText(version: string): string {
+  const rows = OPTIONS.map((option) => {
+    const names = [
+      option.short ? `-${option.short}, ` : "    ",
+      `--${option.name}`,
+      option.negatable ? ` / --no-${option.name}` : "",
+      option.value ? ` ${option.value}` : "",
+    ].join("");
+    return `  ${names}\n        ${option.help}`;
+  });
+  return [
+    `create-kv-edge ${version}: a Cloudflare Worker with its state in Workers KV`,
+    "",
+    "Usage: create-kv-edge [directory] [options]",
+    "       npm create kv-edge@latest [directory] -- [options]",
+    "",
+    "Options:",
+    ...rows,
+    "",
+    "Exit codes: 0 done, 1 failed, 2 usage error, 130 cancelled.",
+  ].join("\n");
+}

@@ -1,0 +1,172 @@
+/**
+ * The interactive flow. It asks only what no flag answered, with the same rules
+ * the flags follow (options/validate.ts), and is never called without a terminal
+ * (cli.ts decides that): a prompt on a pipe would hang.
+ */
+import * as clack from "@clack/prompts";
+import type { Readable, Writable } from "node:stream";
+import path from "node:path";
+import { CancelledError } from "./errors.js";
+import { CACHE_PATTERNS, FEATURES, type CachePattern, type FeatureId, type PackageManager } from "./features.js";
+import type { Flags } from "./options/parse.js";
+import { DEFAULTS, type Answers } from "./options/resolve.js";
+import { checkEnvName, checkSeconds, checkTtl, parseRateLimit, splitList } from "./options/validate.js";
+import type { TemplateManifest, TemplateVariable } from "./template/types.js";
+import { inspectTarget } from "./template/write.js";
+
+export interface PromptContext {
+  manifest: TemplateManifest;
+  packageManager: PackageManager;
+  cwd: string;
+  /** CLOUDFLARE_API_TOKEN is set: offer to create the namespaces. */
+  canCreateNamespaces: boolean;
+  input?: Readable;
+  output?: Writable;
+}
+
+export async function ask(flags: Flags, context: PromptContext): Promise<Answers> {
+  const io = { input: context.input, output: context.output };
+  const answers: Answers = {};
+
+  if (flags.directory === undefined) {
+    answers.directory = await askDirectory(context, io);
+    if ((await inspectTarget(path.resolve(context.cwd, answers.directory))) === "not-empty" && !flags.overwrite) {
+      answers.overwrite = await confirm({ ...io, message: `${answers.directory} is not empty. Write into it anyway? (files we replace are listed)`, initialValue: false });
+      if (!answers.overwrite) throw new CancelledError();
+    }
+  }
+
+  const features =
+    flags.features ??
+    (await answer(
+      clack.multiselect<FeatureId>({
+        ...io,
+        message: "Which data patterns should the Worker keep in KV?",
+        options: FEATURES.filter((f) => context.manifest.features.includes(f.id)).map((f) => ({
+          value: f.id,
+          label: f.label,
+          hint: f.hint,
+        })),
+        initialValues: context.manifest.features,
+        required: true,
+      }),
+    ));
+  answers.features = features;
+
+  if (features.includes("cache") && flags.cachePattern === undefined) {
+    answers.cachePattern = await answer(
+      clack.select<CachePattern>({
+        ...io,
+        message: "Which cache pattern should the demo route use?",
+        options: CACHE_PATTERNS.map((pattern) => ({ value: pattern, label: pattern })),
+        initialValue: DEFAULTS.cachePattern,
+      }),
+    );
+  }
+
+  if (features.includes("sessions")) {
+    const sessionTtl = flags.sessionTtl ?? Number(await askText(io, "Session lifetime in seconds", String(DEFAULTS.sessionTtl), (v) => checkSeconds(v, 60)));
+    answers.sessionTtl = sessionTtl;
+    if (flags.sessionRefresh === undefined) {
+      answers.sessionRefresh = Number(
+        await askText(io, "Refresh a session when fewer than this many seconds are left", String(Math.min(DEFAULTS.sessionRefresh, sessionTtl - 1)), (v) =>
+          checkSeconds(v, 1) ?? (Number(v) >= sessionTtl ? `must be less than the session lifetime (${sessionTtl})` : undefined),
+        ),
+      );
+    }
+  }
+
+  if (features.includes("ratelimit") && flags.rateLimit === undefined) {
+    const { limit, window } = DEFAULTS.rateLimit;
+    const value = await askText(io, "Rate limit (requests/seconds)", `${limit}/${window}`, (v) => {
+      const parsed = parseRateLimit(v);
+      return typeof parsed === "string" ? parsed : undefined;
+    });
+    answers.rateLimit = parseRateLimit(value) as { limit: number; window: number };
+  }
+
+  const untouched = FEATURES.filter((f) => features.includes(f.id) && flags.ttls[f.id] === undefined);
+  if (untouched.length > 0 && (await confirm({ ...io, message: "Change the default TTL of any namespace?", initialValue: false }))) {
+    answers.ttls = {};
+    for (const feature of untouched) {
+      const fallback = feature.id === "sessions" ? (answers.sessionTtl ?? flags.sessionTtl ?? feature.ttl) : feature.ttl;
+      const value = await askText(io, `Default TTL of ${flags.bindings[feature.id] ?? feature.binding} in seconds (0 = no expiry)`, String(fallback), checkTtl);
+      answers.ttls[feature.id] = Number(value);
+    }
+  }
+
+  if (flags.envs === undefined) {
+    const value = await askText(io, "Extra wrangler environments (comma list, empty for none)", "", (v) =>
+      splitList(v).map(checkEnvName).find(Boolean),
+    );
+    answers.envs = splitList(value);
+  }
+
+  answers.vars = {};
+  for (const variable of context.manifest.variables) {
+    if (flags.vars[variable.name] === undefined) answers.vars[variable.name] = await askVariable(variable, io);
+  }
+
+  if (flags.install === undefined) {
+    answers.install = await confirm({ ...io, message: `Install dependencies with ${context.packageManager}?`, initialValue: true });
+  }
+  if (flags.git === undefined) {
+    answers.git = await confirm({ ...io, message: "Initialize a git repository?", initialValue: true });
+  }
+  if (flags.createNamespaces === undefined && context.canCreateNamespaces && answers.install !== false && flags.install !== false) {
+    answers.createNamespaces = await confirm({ ...io, message: "Create the KV namespaces on your Cloudflare account now?", initialValue: false });
+  }
+  return answers;
+}
+
+type IO = { input?: Readable; output?: Writable };
+
+/** Unwraps a prompt's answer; Ctrl+C (or Escape) cancels the whole run. */
+async function answer<T>(prompt: Promise<T>): Promise<Exclude<T, symbol>> {
+  const value = await prompt;
+  if (clack.isCancel(value)) throw new CancelledError();
+  return value as Exclude<T, symbol>;
+}
+
+function confirm(options: clack.ConfirmOptions): Promise<boolean> {
+  return answer(clack.confirm(options));
+}
+
+async function askText(io: IO, message: string, defaultValue: string, check: (value: string) => string | undefined): Promise<string> {
+  const value = await answer(
+    clack.text({
+      ...io,
+      message,
+      placeholder: defaultValue === "" ? undefined : defaultValue,
+      defaultValue,
+      validate: (input) => check(input === undefined || input === "" ? defaultValue : input),
+    }),
+  );
+  return value === "" ? defaultValue : value;
+}
+
+async function askDirectory(context: PromptContext, io: IO): Promise<string> {
+  return askText(io, "Where should the project go?", DEFAULTS.directory, (value) =>
+    value.trim() === "" ? "enter a directory name" : undefined,
+  );
+}
+
+async function askVariable(variable: TemplateVariable, io: IO): Promise<string | boolean> {
+  if (variable.type === "confirm") {
+    return confirm({ ...io, message: variable.message, initialValue: variable.default === true });
+  }
+  if (variable.type === "select") {
+    return answer(
+      clack.select<string>({
+        ...io,
+        message: variable.message,
+        options: (variable.options ?? []).map((option) => ({ value: option.value, label: option.label ?? option.value })),
+        initialValue: typeof variable.default === "string" ? variable.default : undefined,
+      }),
+    );
+  }
+  const pattern = variable.pattern ? new RegExp(`^(?:${variable.pattern})$`) : undefined;
+  return askText(io, variable.message, typeof variable.default === "string" ? variable.default : "", (value) =>
+    pattern && !pattern.test(value) ? `must match ${variable.pattern}` : undefined,
+  );
+}

@@ -1,0 +1,96 @@
+/**
+ * What we print at the end (and for --dry-run): the reference card of the new
+ * project — its namespaces with binding, TTL and key pattern, what its files are
+ * for, and the commands to run next with the chosen package manager.
+ */
+import path from "node:path";
+import { FEATURES } from "./features.js";
+import type { Options } from "./options/resolve.js";
+import { buildContext, type PlannedFile } from "./template/plan.js";
+import { color } from "./ui.js";
+
+const FILE_PURPOSES: [prefix: string, purpose: string][] = [
+  ["wrangler.jsonc", "Worker config: KV bindings (one namespace per feature), environments"],
+  ["src/index.ts", "demo router: one route group per feature"],
+  ["src/config.ts", "namespace TTLs, session and rate-limit settings, typed namespace access"],
+  ["src/lib/", "the KV toolkit: typed store, keys, and one module per feature"],
+  ["src/routes/", "the demo routes of each feature"],
+  ["test/", "tests that run inside workerd (npm test)"],
+  ["seed/", "seed data for `kv bulk put` (kv:seed script)"],
+  ["scripts/", "project scripts (kv:namespaces)"],
+  ["README.md", "namespace layout, key naming, TTL policy, consistency model"],
+  ["AGENTS.md", "the same facts, in brief, for coding agents"],
+];
+
+export function formatTtl(seconds: number): string {
+  if (seconds === 0) return "no expiry";
+  const units: [number, string][] = [[86400, "d"], [3600, "h"], [60, "min"]];
+  const unit = units.find(([size]) => seconds % size === 0);
+  return unit ? `${seconds / unit[0]} ${unit[1]}` : `${seconds} s`;
+}
+
+function table(rows: string[][]): string[] {
+  const widths = rows[0]?.map((_, column) => Math.max(...rows.map((row) => row[column]?.length ?? 0))) ?? [];
+  return rows.map((row) => `  ${row.map((cell, column) => cell.padEnd(widths[column] ?? 0)).join("   ").trimEnd()}`);
+}
+
+export function namespaceLines(options: Options): string[] {
+  const rows = options.namespaces.map((namespace) => {
+    const feature = FEATURES.find((f) => f.id === namespace.feature);
+    return [namespace.binding, namespace.feature ?? "extra", formatTtl(namespace.ttl), feature?.keyPattern ?? "your own"];
+  });
+  return table([["binding", "feature", "default TTL", "keys"], ...rows]);
+}
+
+export function fileLines(files: PlannedFile[]): string[] {
+  const rows = FILE_PURPOSES.filter(([prefix]) => files.some((file) => file.path === prefix || (prefix.endsWith("/") && file.path.startsWith(prefix))));
+  return table(rows.map(([prefix, purpose]) => [prefix, purpose]));
+}
+
+export function nextCommands(options: Options, installed: boolean): string[] {
+  const { commands } = buildContext(options);
+  const relative = path.relative(process.cwd(), options.targetDir);
+  return [
+    relative === "" ? undefined : `cd ${relative.includes(" ") ? JSON.stringify(relative) : relative}`,
+    installed ? undefined : commands.install,
+    installed ? undefined : `${commands.run} types`,
+    `${commands.run} test`,
+    `${commands.run} dev`,
+    options.features.some((f) => f === "flags" || f === "config") ? `${commands.run} kv:seed` : undefined,
+    `${commands.run} deploy`,
+  ].filter((line): line is string => line !== undefined);
+}
+
+export function sessionAndLimitLines(options: Options): string[] {
+  const lines: string[] = [];
+  if (options.features.includes("sessions")) {
+    lines.push(`  sessions: live ${formatTtl(options.session.ttl)}, refreshed when less than ${formatTtl(options.session.refreshThreshold)} is left`);
+  }
+  if (options.features.includes("ratelimit")) {
+    lines.push(`  rate limit: ${options.rateLimit.limit} requests per ${formatTtl(options.rateLimit.window)} per client (approximate across locations)`);
+  }
+  if (options.features.includes("cache")) lines.push(`  cache pattern of the demo route: ${options.cachePattern}`);
+  if (options.envs.length > 0) lines.push(`  environments: ${options.envs.join(", ")} (each with its own namespaces)`);
+  return lines;
+}
+
+export function section(title: string, lines: string[]): string {
+  return lines.length === 0 ? "" : `\n${color.bold(title)}\n${lines.join("\n")}\n`;
+}
+
+/** --dry-run: every file and every namespace, nothing written. */
+export function formatPlan(options: Options, files: PlannedFile[]): string {
+  const fileRows = table(files.map((file) => [file.path, `${file.bytes.byteLength} B`]));
+  const steps = [
+    options.install ? `install dependencies with ${options.packageManager}, then wrangler types` : undefined,
+    options.createNamespaces ? "create the KV namespaces on your account (kv:namespaces)" : undefined,
+    options.git ? "git init and a first commit" : undefined,
+  ].filter((line): line is string => line !== undefined);
+  return [
+    `Dry run: nothing was written. The project ${options.projectName} would go to ${options.targetDir}.`,
+    section(`Files (${files.length})`, fileRows),
+    section("KV namespaces", namespaceLines(options)),
+    section("Settings", sessionAndLimitLines(options)),
+    section("Then", steps.map((step) => `  ${step}`)),
+  ].join("");
+}

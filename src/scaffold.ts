@@ -1,0 +1,201 @@
+/**
+ * The flow: flags + prompts -> options -> plan -> files on disk -> post-steps ->
+ * summary. Each arrow is a module of its own; this file only wires them and owns
+ * cancellation while writing.
+ */
+import * as clack from "@clack/prompts";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+import { EXIT, UsageError } from "./errors.js";
+import type { Flags } from "./options/parse.js";
+import { isInteractive, missingAnswers, resolveOptions, type Options } from "./options/resolve.js";
+import { ask } from "./prompts.js";
+import { fileLines, formatPlan, namespaceLines, nextCommands, section, sessionAndLimitLines } from "./report.js";
+import { initRepository } from "./steps/git.js";
+import { installDependencies } from "./steps/install.js";
+import { createNamespaces } from "./steps/namespaces.js";
+import { generateTypes } from "./steps/types.js";
+import { parseVariableValue } from "./template/manifest.js";
+import { buildPlan } from "./template/plan.js";
+import { loadTemplate } from "./template/source.js";
+import type { LoadedTemplate } from "./template/types.js";
+import { writeProject } from "./template/write.js";
+import { color, print, printError, printWarning } from "./ui.js";
+
+const builtinDir = fileURLToPath(new URL("../templates/default", import.meta.url));
+
+
+export async function scaffold(flags: Flags, version: string): Promise<number> {
+  const interactive = isInteractive(flags, process.env, Boolean(process.stdin.isTTY), Boolean(process.stdout.isTTY));
+  if (!interactive) {
+    const missing = missingAnswers(flags);
+    if (missing.length > 0) {
+      throw new UsageError(
+        `no terminal to ask in, and missing: ${missing.join(", ")}; pass them, or --yes to take the defaults`,
+      );
+    }
+  }
+  const askQuestions = interactive && !flags.yes;
+  if (askQuestions) clack.intro(color.bold("create-kv-edge"));
+
+  const template = await loadTemplate(flags.template, {
+    cwd: process.cwd(),
+    builtinDir,
+    version,
+    offline: flags.offline,
+  });
+  checkFlagsFitTemplate(flags, template, askQuestions);
+
+  const answers = askQuestions
+    ? await ask(flags, {
+        manifest: template.manifest,
+        packageManager: flags.packageManager ?? resolveOptions(flags, {}, { cwd: process.cwd(), userAgent: process.env.npm_config_user_agent }).packageManager,
+        cwd: process.cwd(),
+        canCreateNamespaces: Boolean(process.env.CLOUDFLARE_API_TOKEN),
+      })
+    : {};
+  const options = resolveOptions(flags, answers, {
+    cwd: process.cwd(),
+    userAgent: process.env.npm_config_user_agent,
+  });
+  options.vars = resolveVariables(template, options.vars);
+  const folderName = path.basename(options.targetDir);
+  if (options.projectName !== folderName) {
+    print(`${color.dim("-")} "${folderName}" is not a valid package name; the project is named ${options.projectName}`);
+  }
+
+  const files = buildPlan(template, options);
+  if (options.dryRun) {
+    print(formatPlan(options, files));
+    return EXIT.ok;
+  }
+
+  const { replaced } = await writeWithCancellation(files, options);
+  print(`${color.green("✔")} Wrote ${files.length} files to ${options.targetDir}`);
+  if (replaced.length > 0) printWarning(`Replaced existing files: ${replaced.join(", ")}`);
+
+  return runSteps(options, files, interactive);
+}
+
+/** The template decides which features and variables exist. */
+function checkFlagsFitTemplate(flags: Flags, template: LoadedTemplate, willAsk: boolean): void {
+  const { manifest } = template;
+  const unsupported = (flags.features ?? []).filter((feature) => !manifest.features.includes(feature));
+  if (unsupported.length > 0) {
+    throw new UsageError(
+      `--features ${unsupported.join(",")}: the template ${template.source} supports only ${manifest.features.join(", ")}`,
+    );
+  }
+  if (flags.features === undefined && !willAsk) flags.features = [...manifest.features];
+  const known = new Set(manifest.variables.map((variable) => variable.name));
+  const unknown = Object.keys(flags.vars).filter((name) => !known.has(name));
+  if (unknown.length > 0) {
+    throw new UsageError(
+      `--var ${unknown[0]}: the template ${template.source} has no such variable${known.size > 0 ? ` (it has ${[...known].join(", ")})` : ""}`,
+    );
+  }
+}
+
+/** Every template variable gets a checked value: the answer, the flag or the default. */
+function resolveVariables(template: LoadedTemplate, given: Record<string, string | boolean>): Record<string, string | boolean> {
+  const vars: Record<string, string | boolean> = {};
+  const missing: string[] = [];
+  for (const variable of template.manifest.variables) {
+    const value = given[variable.name];
+    if (typeof value === "string") vars[variable.name] = parseVariableValue(variable, value);
+    else if (typeof value === "boolean") vars[variable.name] = value;
+    else if (variable.default !== undefined) vars[variable.name] = variable.default;
+    else missing.push(`--var ${variable.name}=<value>`);
+  }
+  if (missing.length > 0) {
+    throw new UsageError(`the template ${template.source} needs: ${missing.join(", ")}`);
+  }
+  return vars;
+}
+
+/** Ctrl+C while files are being written rolls the write back and exits 130. */
+async function writeWithCancellation(files: Parameters<typeof writeProject>[0], options: Options) {
+  let cancelled = false;
+  const onInterrupt = () => {
+    cancelled = true;
+  };
+  process.on("SIGINT", onInterrupt);
+  try {
+    return await writeProject(files, options.targetDir, { overwrite: options.overwrite, isCancelled: () => cancelled });
+  } finally {
+    process.off("SIGINT", onInterrupt);
+  }
+}
+
+async function runSteps(options: Options, files: Parameters<typeof writeProject>[0], interactive: boolean): Promise<number> {
+  let exitCode: number = EXIT.ok;
+  let installed = false;
+
+  if (options.install) {
+    const installing = progress(`Installing dependencies with ${options.packageManager}`, interactive);
+    const result = await installDependencies(options.targetDir, options.packageManager);
+    installing.stop(result.ok ? "Installed dependencies" : undefined);
+    if (result.ok) {
+      installed = true;
+      const types = await generateTypes(options.targetDir);
+      if (!types.ok) printWarning(`wrangler types failed (${types.reason}); run it later with: ${runCommand(options, "types")}`);
+    } else {
+      printError(`Install failed (${result.reason}). The project is complete; retry with: cd ${options.directory} && ${options.packageManager} install`);
+      exitCode = EXIT.failed;
+    }
+  }
+
+  if (options.createNamespaces) {
+    if (!installed) {
+      printWarning(`Namespaces were not created: dependencies are not installed. Later: ${runCommand(options, "kv:namespaces")}`);
+    } else {
+      const creating = progress("Creating KV namespaces", interactive);
+      const result = await createNamespaces(options.targetDir, { onLine: (line) => creating.message(line) });
+      creating.stop(result.ok ? "Created KV namespaces" : undefined);
+      for (const line of result.lines) print(`  ${line}`);
+      if (!result.ok) {
+        printWarning(`Some namespaces were not created; wrangler will create id-less ones on first deploy. Retry later with: ${runCommand(options, "kv:namespaces")}`);
+      }
+    }
+  }
+
+  if (options.git) {
+    const git = await initRepository(options.targetDir);
+    if (git.done) print(`${color.green("✔")} Initialized a git repository with a first commit`);
+    else print(`${color.dim("-")} Skipped git: ${git.reason}`);
+  }
+
+  print(
+    [
+      section("KV namespaces", namespaceLines(options)),
+      section("Settings", sessionAndLimitLines(options)),
+      section("Files", fileLines(files)),
+      section("Next", nextCommands(options, installed).map((line) => `  ${color.cyan(line)}`)),
+    ].join(""),
+  );
+  if (interactive) clack.outro(`Done. The README in ${options.directory} explains the namespace layout, key naming and TTL policy.`);
+  return exitCode;
+}
+
+function runCommand(options: Options, script: string): string {
+  return options.packageManager === "npm" ? `npm run ${script}` : `${options.packageManager} ${script}`;
+}
+
+/** A spinner on a terminal; plain lines anywhere else (CI logs hate spinners). */
+function progress(message: string, interactive: boolean) {
+  if (interactive) {
+    const spinner = clack.spinner();
+    spinner.start(message);
+    return {
+      message: (text: string) => spinner.message(text),
+      stop: (done?: string) => (done ? spinner.stop(done) : spinner.error(message)),
+    };
+  }
+  print(`${message}…`);
+  return {
+    message: (_text: string) => {},
+    stop: (done?: string) => {
+      if (done) print(`${color.green("✔")} ${done}`);
+    },
+  };
+}

@@ -1,0 +1,20 @@
+/**
+ * Colors and plain output. One rule everywhere: color only when stdout is a
+ * terminal and NO_COLOR is not set.
+ */
+import picocolors from "picocolors";
+
+export const useColor = Boolean(process.stdout.isTTY) && !process.env.NO_COLOR;
+export const color = picocolors.createColors(useColor);
+
+export function print(text = ""): void {
+  process.stdout.write(`${text}\n`);
+}
+
+export function printError(text: string): void {
+  process.stderr.write(`${color.red("✖")} ${text}\n`);
+}
+
+export function printWarning(text: string): void {
+  process.stderr.write(`${color.yellow("▲")} ${text}\n`);
+}

@@ -1,0 +1,417 @@
+/**
+ * The standard cache patterns on top of KVStore, plus invalidation and hit-rate stats.
+ *
+ * Every pattern stores the same entry, `{ value, storedAt }` (storedAt in ms since the
+ * epoch), so any pattern can read what another wrote and a cached `null` is told apart
+ * from a miss. Values must survive JSON (no Dates, Maps or class instances).
+ *
+ * KV rules that shape this module:
+ * - Expiry is lazy and eventually consistent: a key can still be read for a while after
+ *   its expiration. So stale-while-revalidate and refresh-ahead judge freshness by
+ *   `storedAt`, never by whether KV still has the key; KV's expirationTtl only bounds
+ *   how long the entry takes up storage, and it is never below KV's 60 s minimum.
+ * - Writes take up to 60 s or more to reach other locations, so an invalidation or a
+ *   refresh is seen elsewhere only after that delay.
+ * - One write per second per key: many isolates refreshing one hot key at once would be
+ *   refused (429), which is why a refresh failure is counted and never thrown at a reader.
+ */
+import { keyPart } from "./keys";
+import { KVStore, KVValidationError } from "./kv-store";
+
+/** Anything that can keep work alive after the response: the fetch handler's `ctx`. */
+export interface WaitUntil {
+  waitUntil(promise: Promise<unknown>): void;
+}
+
+/** Options every pattern accepts. */
+export interface CacheOptions {
+  /** Called for each error the cache absorbs (a failed KV read or write, a failed refresh). */
+  onError?: (error: unknown, key: string) => void;
+  /** The clock, in ms since the epoch. Tests move time with it; defaults to Date.now. */
+  now?: () => number;
+}
+
+export interface StaleWhileRevalidateOptions extends CacheOptions {
+  /** Seconds an entry is fresh: served with no refresh. */
+  ttl: number;
+  /** Seconds after that during which the entry is served stale while it refreshes. */
+  staleTtl: number;
+}
+
+export interface RefreshAheadOptions extends CacheOptions {
+  /** Seconds an entry may be served. */
+  ttl: number;
+  /** Seconds before the end of `ttl` from which a hit also refreshes the entry. */
+  refreshBefore: number;
+}
+
+interface CacheEntry<T> {
+  value: T;
+  storedAt: number;
+}
+
+/** KV refuses an expirationTtl below 60 seconds. */
+const KV_MIN_TTL = 60;
+
+// ---------------------------------------------------------------------------
+// Per-isolate stats
+
+export interface CacheStats {
+  /** Reads answered by a fresh entry. */
+  hits: number;
+  /** Reads that found nothing usable and called `load`. */
+  misses: number;
+  /** Reads answered by a stale entry while it refreshed in the background. */
+  staleServes: number;
+  /** Background refreshes that stored a new value. */
+  refreshes: number;
+  /** Errors absorbed by the cache: failed KV reads or writes, failed refreshes or write-behinds. */
+  errors: number;
+}
+
+const stats: CacheStats = { hits: 0, misses: 0, staleServes: 0, refreshes: 0, errors: 0 };
+
+/**
+ * The counts since this isolate started (or since resetCacheStats), with the share of
+ * reads served from KV. Each isolate counts on its own: numbers from two requests may
+ * come from two different isolates.
+ */
+export function cacheStats(): CacheStats & { hitRate: number | null } {
+  const served = stats.hits + stats.staleServes;
+  const reads = served + stats.misses;
+  return { ...stats, hitRate: reads === 0 ? null : served / reads };
+}
+
+export function resetCacheStats(): void {
+  stats.hits = 0;
+  stats.misses = 0;
+  stats.staleServes = 0;
+  stats.refreshes = 0;
+  stats.errors = 0;
+}
+
+/** Counts an error the cache absorbed and hands it to onError. */
+function report(error: unknown, key: string, options: CacheOptions): void {
+  stats.errors++;
+  options.onError?.(error, key);
+}
+
+// ---------------------------------------------------------------------------
+// Entries
+
+function isEntry(stored: unknown): stored is CacheEntry<unknown> {
+  return typeof stored === "object" && stored !== null && typeof (stored as CacheEntry<unknown>).storedAt === "number";
+}
+
+/**
+ * One KV read. A failed read counts as a miss, so the source still answers; a
+ * KVValidationError (a bad key) is a bug in the caller and is thrown.
+ */
+async function readEntry<T>(store: KVStore, key: string, options: CacheOptions): Promise<CacheEntry<T> | null> {
+  try {
+    const stored = await store.get<unknown>(key);
+    return isEntry(stored) ? (stored as CacheEntry<T>) : null;
+  } catch (error) {
+    if (error instanceof KVValidationError) throw error;
+    report(error, key, options);
+    return null;
+  }
+}
+
+function writeEntry<T>(store: KVStore, key: string, value: T, storedAt: number, ttl: number | undefined): Promise<void> {
+  const entry: CacheEntry<T> = { value, storedAt };
+  return store.set(key, entry, { ttl });
+}
+
+/**
+ * Stores a freshly loaded value. The reader already has its value, so a failed write
+ * (say a 429 because another isolate wrote the key this second) is counted, not thrown.
+ */
+async function storeLoaded<T>(store: KVStore, key: string, value: T, ttl: number | undefined, options: CacheOptions): Promise<void> {
+  try {
+    await writeEntry(store, key, value, clock(options)(), ttl);
+  } catch (error) {
+    if (error instanceof KVValidationError) throw error;
+    report(error, key, options);
+  }
+}
+
+async function loadAndStore<T>(store: KVStore, key: string, load: () => Promise<T>, ttl: number | undefined, options: CacheOptions): Promise<T> {
+  stats.misses++;
+  const value = await load();
+  await storeLoaded(store, key, value, ttl, options);
+  return value;
+}
+
+function clock(options: CacheOptions): () => number {
+  return options.now ?? Date.now;
+}
+
+/** The KV expirationTtl that keeps an entry for `seconds`: whole seconds, at least KV's minimum. */
+function kvTtlCovering(seconds: number): number {
+  return Math.max(KV_MIN_TTL, Math.ceil(seconds));
+}
+
+function requireSeconds(name: string, value: number, rule: "positive" | "not negative"): void {
+  const ok = Number.isFinite(value) && (rule === "positive" ? value > 0 : value >= 0);
+  if (!ok) throw new RangeError(`${name} must be a ${rule} number of seconds, got ${value}`);
+}
+
+// ---------------------------------------------------------------------------
+// Background refresh, once per key per isolate
+
+/**
+ * Keys being refreshed in this isolate, with when the refresh started. A second stale
+ * hit on the same key does not start a second load. Other isolates may still refresh
+ * the same key: that costs a duplicate load, never a wrong answer.
+ * Misses are not shared between requests: Workers cancel a request's I/O when it ends,
+ * so one request must not await a load started by another.
+ */
+const refreshing = new WeakMap<KVStore, Map<string, number>>();
+
+/** Work passed to waitUntil is cut off 30 s after the response; a refresh older than that is lost. */
+const REFRESH_GIVE_UP_MS = 30_000;
+
+function refreshInBackground<T>(store: KVStore, key: string, load: () => Promise<T>, kvTtl: number, ctx: WaitUntil, options: CacheOptions): void {
+  const now = clock(options);
+  const started = refreshing.get(store) ?? new Map<string, number>();
+  refreshing.set(store, started);
+  const since = started.get(key);
+  if (since !== undefined && now() - since < REFRESH_GIVE_UP_MS) return;
+
+  const startedAt = now();
+  started.set(key, startedAt);
+  const refresh = async () => {
+    try {
+      const value = await load();
+      await writeEntry(store, key, value, now(), kvTtl);
+      stats.refreshes++;
+    } catch (error) {
+      report(error, key, options);
+    } finally {
+      if (started.get(key) === startedAt) started.delete(key);
+    }
+  };
+  ctx.waitUntil(refresh());
+}
+
+// ---------------------------------------------------------------------------
+// Read patterns
+
+/**
+ * Cache-aside: read KV; on a miss, load from the source and store the value.
+ * A hit costs 1 KV read; a miss 1 read and 1 write. `ttl` (seconds, at least 60, or 0
+ * for no expiry) falls back to the store's defaultTtl. Expiry here is KV's own, which is
+ * lazy: use staleWhileRevalidate when an entry must not be served past its age.
+ */
+export async function cacheAside<T>(store: KVStore, key: string, load: () => Promise<T>, options: CacheOptions & { ttl?: number } = {}): Promise<T> {
+  const entry = await readEntry<T>(store, key, options);
+  if (entry) {
+    stats.hits++;
+    return entry.value;
+  }
+  return loadAndStore(store, key, load, options.ttl, options);
+}
+
+/**
+ * Read-through: a reader function bound to one source, so callers only pass a key.
+ *   const getProduct = readThrough(store, (key) => db.product(key), { ttl: 300 });
+ *   const product = await getProduct(keys.cache("product", id));
+ */
+export function readThrough<T>(store: KVStore, load: (key: string) => Promise<T>, options: CacheOptions & { ttl?: number } = {}): (key: string) => Promise<T> {
+  return (key) => cacheAside(store, key, () => load(key), options);
+}
+
+/**
+ * Stale-while-revalidate: an entry is fresh for `ttl` seconds, then served stale for
+ * `staleTtl` more seconds while one background load (through ctx.waitUntil) replaces it.
+ * Past both it is a miss and the reader waits for the source. A hit, fresh or stale,
+ * costs 1 KV read; the refresh adds 1 write after the response.
+ */
+export async function staleWhileRevalidate<T>(store: KVStore, key: string, load: () => Promise<T>, options: StaleWhileRevalidateOptions, ctx: WaitUntil): Promise<T> {
+  requireSeconds("ttl", options.ttl, "positive");
+  requireSeconds("staleTtl", options.staleTtl, "not negative");
+  const kvTtl = kvTtlCovering(options.ttl + options.staleTtl);
+
+  const entry = await readEntry<T>(store, key, options);
+  if (entry) {
+    const age = clock(options)() - entry.storedAt;
+    if (age < options.ttl * 1000) {
+      stats.hits++;
+      return entry.value;
+    }
+    if (age < (options.ttl + options.staleTtl) * 1000) {
+      stats.staleServes++;
+      refreshInBackground(store, key, load, kvTtl, ctx, options);
+      return entry.value;
+    }
+  }
+  return loadAndStore(store, key, load, kvTtl, options);
+}
+
+/**
+ * Refresh-ahead: an entry is served for `ttl` seconds, and a hit in its last
+ * `refreshBefore` seconds also reloads it in the background, so a key that is read often
+ * is replaced before it runs out and readers rarely wait for the source.
+ */
+export async function refreshAhead<T>(store: KVStore, key: string, load: () => Promise<T>, options: RefreshAheadOptions, ctx: WaitUntil): Promise<T> {
+  requireSeconds("ttl", options.ttl, "positive");
+  requireSeconds("refreshBefore", options.refreshBefore, "positive");
+  if (options.refreshBefore >= options.ttl) {
+    throw new RangeError(`refreshBefore (${options.refreshBefore}) must be less than ttl (${options.ttl})`);
+  }
+  const kvTtl = kvTtlCovering(options.ttl);
+
+  const entry = await readEntry<T>(store, key, options);
+  if (entry) {
+    const msLeft = entry.storedAt + options.ttl * 1000 - clock(options)();
+    if (msLeft > 0) {
+      stats.hits++;
+      if (msLeft <= options.refreshBefore * 1000) refreshInBackground(store, key, load, kvTtl, ctx, options);
+      return entry.value;
+    }
+  }
+  return loadAndStore(store, key, load, kvTtl, options);
+}
+
+// ---------------------------------------------------------------------------
+// Write patterns
+
+/**
+ * Write-through: the source first, then KV. If the source rejects, this rejects and KV
+ * keeps what it had. If the KV write fails after the source succeeded, this rejects too
+ * (and counts an error): the cache may serve the old value until its entry expires.
+ */
+export async function writeThrough<T>(store: KVStore, key: string, value: T, write: (value: T) => Promise<void>, options: CacheOptions & { ttl?: number } = {}): Promise<void> {
+  await write(value);
+  try {
+    await writeEntry(store, key, value, clock(options)(), options.ttl);
+  } catch (error) {
+    stats.errors++;
+    throw error;
+  }
+}
+
+/**
+ * Write-behind: KV first, then the source through ctx.waitUntil, so the response does
+ * not wait for the source. If the KV write fails, this rejects and the source is not
+ * written. A failing source cannot reach the caller any more: it is counted in the stats
+ * and passed to onError, which is where to log or queue a retry. Until the source has
+ * the value, KV is the only copy.
+ */
+export async function writeBehind<T>(store: KVStore, key: string, value: T, write: (value: T) => Promise<void>, ctx: WaitUntil, options: CacheOptions & { ttl?: number } = {}): Promise<void> {
+  await writeEntry(store, key, value, clock(options)(), options.ttl);
+  const writeSource = async () => {
+    try {
+      await write(value);
+    } catch (error) {
+      report(error, key, options);
+    }
+  };
+  ctx.waitUntil(writeSource());
+}
+
+// ---------------------------------------------------------------------------
+// Invalidation
+
+/** Deletes one entry. Other locations may serve it for up to about 60 s more. */
+export async function invalidate(store: KVStore, key: string): Promise<void> {
+  await store.delete(key);
+}
+
+/**
+ * Deletes every entry whose key starts with `prefix` (e.g. "cache:product:") and
+ * returns how many. It costs one list per 1000 keys plus one delete per key, and a
+ * Worker invocation may make at most 1000 KV operations: for large groups bump a
+ * version instead (see versionedKey).
+ */
+export async function invalidatePrefix(store: KVStore, prefix: string): Promise<number> {
+  if (prefix === "") throw new RangeError("invalidatePrefix needs a non-empty prefix; it would delete every key in the store");
+  return store.deleteByPrefix(prefix);
+}
+
+/** Where a group's version number lives. */
+function versionKey(group: string): string {
+  return `cache-version:${keyPart(group)}`;
+}
+
+/** Seconds an isolate keeps a group's version in memory before reading it again. */
+const VERSION_MEMORY_SECONDS = 60;
+
+const knownVersions = new WeakMap<KVStore, Map<string, { version: number; readAt: number }>>();
+
+function rememberVersion(store: KVStore, group: string, version: number, readAt: number): void {
+  const versions = knownVersions.get(store) ?? new Map();
+  versions.set(group, { version, readAt });
+  knownVersions.set(store, versions);
+}
+
+/**
+ * The key to cache under for the group's current version: `key` + ":v" + version.
+ * Bumping the group's version (bumpVersion) makes every older entry unreachable at the
+ * cost of 2 KV operations however many keys the group has; the old entries expire on
+ * their own TTL. The version is read from KV at most once a minute per isolate, so a
+ * bump reaches other isolates within that minute plus KV's own propagation delay.
+ *   const key = await versionedKey(store, "products", keys.cache("product", id));
+ *   const product = await cacheAside(store, key, () => loadProduct(id));
+ */
+export async function versionedKey(store: KVStore, group: string, key: string, options: Pick<CacheOptions, "now"> = {}): Promise<string> {
+  const now = clock(options)();
+  const known = knownVersions.get(store)?.get(group);
+  let version = known?.version;
+  if (known === undefined || now - known.readAt >= VERSION_MEMORY_SECONDS * 1000) {
+    version = (await store.get<number>(versionKey(group))) ?? 0;
+    rememberVersion(store, group, version, now);
+  }
+  return `${key}:v${version}`;
+}
+
+/**
+ * Moves the group to a new version and returns it. KV takes one write per second per
+ * key, so bump a group at most once a second.
+ */
+export async function bumpVersion(store: KVStore, group: string, options: Pick<CacheOptions, "now"> = {}): Promise<number> {
+  const version = ((await store.get<number>(versionKey(group))) ?? 0) + 1;
+  await store.set(versionKey(group), version, { ttl: 0 });
+  rememberVersion(store, group, version, clock(options)());
+  return version;
+}
+
+// ---------------------------------------------------------------------------
+// Warming
+
+/** Workers allow 6 connections open at once per invocation; load no more than that together. */
+const WARM_CONCURRENCY = 6;
+
+/** A Worker invocation may make at most 1000 KV operations. */
+const MAX_KV_OPERATIONS = 1000;
+
+/**
+ * Loads and stores every key (one write each), a few at a time, for example from a
+ * cron trigger before traffic arrives. `ttl` is the KV lifetime: for keys read with
+ * staleWhileRevalidate pass its ttl + staleTtl. A key whose load or write fails is
+ * reported and listed in `failed`; the others are still stored.
+ */
+export async function warm<T>(store: KVStore, keys: string[], load: (key: string) => Promise<T>, options: CacheOptions & { ttl?: number } = {}): Promise<{ warmed: string[]; failed: string[] }> {
+  if (keys.length > MAX_KV_OPERATIONS) {
+    throw new RangeError(`warm got ${keys.length} keys; one invocation may make at most ${MAX_KV_OPERATIONS} KV operations, so split the list`);
+  }
+  const warmed: string[] = [];
+  const failed: string[] = [];
+  for (let start = 0; start < keys.length; start += WARM_CONCURRENCY) {
+    const batch = keys.slice(start, start + WARM_CONCURRENCY);
+    const results = await Promise.allSettled(
+      batch.map(async (key) => writeEntry(store, key, await load(key), clock(options)(), options.ttl)),
+    );
+    results.forEach((result, index) => {
+      const key = batch[index]!;
+      if (result.status === "fulfilled") {
+        warmed.push(key);
+      } else {
+        failed.push(key);
+        report(result.reason, key, options);
+      }
+    });
+  }
+  return { warmed, failed };
+}

@@ -1,0 +1,68 @@
+/**
+ * Per-user preferences, merged over defaults.
+ *
+ * Each user has one KV document under keys.prefs(userId) holding only the preferences
+ * that user chose. Reads merge it over the defaults, so changing a default in code
+ * reaches every user who never chose otherwise, and a user with no document costs one
+ * read and no storage. Types come from the defaults (see settings.ts for the rules).
+ *
+ * KV accepts one write per second per key, so save a user's changes together in one
+ * update rather than one call per field. A user reading right after an update in
+ * another location may see the old preferences for up to a minute.
+ *
+ *   const prefs = new PreferencesStore(env.PREFS, { defaults: { theme: "light", pageSize: 20 } });
+ *   await prefs.update(userId, { theme: "dark" });
+ *   const { theme, pageSize } = await prefs.get(userId); // "dark", 20
+ */
+import { keys } from "./keys";
+import { KVStore } from "./kv-store";
+import { applyUpdate, readSettings, storedSettings, type Settings, type Validate } from "./settings";
+
+export { SettingsValidationError as PreferencesValidationError } from "./settings";
+
+export interface PreferencesOptions<P extends Settings> {
+  /** Every preference with its default value; the values' types are the preferences' types. */
+  defaults: P;
+  /** Checks across preferences, beyond types; returns one sentence per problem. */
+  validate?: Validate<P>;
+  /** Seconds a user's document lives after their last update (at least 60); 0 or unset keeps it. */
+  ttl?: number;
+}
+
+export class PreferencesStore<P extends Settings> {
+  private readonly store: KVStore;
+  private readonly defaults: P;
+  private readonly validate: Validate<P> | undefined;
+  private readonly ttl: number;
+
+  constructor(kv: KVNamespace, options: PreferencesOptions<P>) {
+    this.store = new KVStore(kv);
+    this.defaults = options.defaults;
+    this.validate = options.validate;
+    this.ttl = options.ttl ?? 0;
+  }
+
+  /** The user's preferences over the defaults. 1 KV read. */
+  async get(userId: string): Promise<P> {
+    const key = keys.prefs(userId);
+    return readSettings(this.defaults, await this.store.get(key), this.validate, key);
+  }
+
+  /**
+   * Changes some of the user's preferences and returns all of them. Throws
+   * PreferencesValidationError, naming every problem, before writing anything.
+   * 1 KV read and 1 write. Set a preference to undefined to return it to its default.
+   */
+  async update(userId: string, changes: Partial<P>): Promise<P> {
+    const key = keys.prefs(userId);
+    const current = storedSettings(this.defaults, await this.store.get(key), key);
+    const { stored, settings } = applyUpdate(this.defaults, current, changes, this.validate, key);
+    await this.store.set(key, stored, { ttl: this.ttl });
+    return settings;
+  }
+
+  /** Forgets the user's choices: they get the defaults again. 1 KV delete. */
+  async delete(userId: string): Promise<void> {
+    await this.store.delete(keys.prefs(userId));
+  }
+}

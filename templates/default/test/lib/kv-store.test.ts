@@ -1,0 +1,188 @@
+import { env } from "cloudflare:workers";
+import { beforeEach, describe, expect, it } from "vitest";
+import { KVStore, KVValidationError } from "../../src/lib/kv-store";
+import { emptyCountingKV } from "../support/clear-kv";
+import type { CountingKV } from "../support/counting-kv";
+
+let counting: CountingKV;
+
+beforeEach(async () => {
+  counting = await emptyCountingKV(env.TEST_KV);
+});
+
+describe("KVStore reads and writes", () => {
+  it("round-trips JSON and text, and returns null for a missing key", async () => {
+    const store = new KVStore(counting.kv);
+    await store.set("user:1", { name: "Ada", roles: ["admin"] });
+    await store.setText("greeting", "hello");
+    expect(await store.get("user:1")).toEqual({ name: "Ada", roles: ["admin"] });
+    expect(await store.getText("greeting")).toBe("hello");
+    expect(await store.get("user:2")).toBeNull();
+  });
+
+  it("stores under its prefix and lists names relative to it", async () => {
+    const store = new KVStore(counting.kv, { prefix: "app:" });
+    await store.set("a", 1);
+    await env.TEST_KV.put("other:a", "1");
+    expect(await env.TEST_KV.get("app:a")).toBe("1");
+    const page = await store.list();
+    expect(page).toEqual({ keys: [{ name: "a" }], complete: true });
+  });
+
+  it("returns value and metadata together", async () => {
+    const store = new KVStore(counting.kv);
+    await store.set("doc", { v: 1 }, { metadata: { version: 3 } });
+    expect(await store.getWithMetadata("doc")).toEqual({ value: { v: 1 }, metadata: { version: 3 } });
+    expect(await store.getWithMetadata("nothing")).toEqual({ value: null, metadata: null });
+  });
+
+  it("deletes a key", async () => {
+    const store = new KVStore(counting.kv);
+    await store.set("k", 1);
+    await store.delete("k");
+    expect(await store.get("k")).toBeNull();
+  });
+});
+
+describe("KVStore expiry", () => {
+  it("applies defaultTtl, an explicit ttl, and ttl 0 as no expiry", async () => {
+    const now = Date.now();
+    const store = new KVStore(counting.kv, { defaultTtl: 300 });
+    await store.set("default", 1);
+    await store.set("explicit", 1, { ttl: 3600 });
+    await store.set("forever", 1, { ttl: 0 });
+    const expirations = new Map((await store.list()).keys.map((key) => [key.name, key.expiration]));
+    const inSeconds = (name: string) => expirations.get(name)! - Math.floor(now / 1000);
+    expect(inSeconds("default")).toBeGreaterThanOrEqual(299);
+    expect(inSeconds("default")).toBeLessThanOrEqual(301);
+    expect(inSeconds("explicit")).toBeGreaterThanOrEqual(3599);
+    expect(inSeconds("explicit")).toBeLessThanOrEqual(3601);
+    expect(expirations.get("forever")).toBeUndefined();
+  });
+
+  it("stores an absolute expiresAt as the key's expiration", async () => {
+    const store = new KVStore(counting.kv);
+    const expiresAt = Math.floor(Date.now() / 1000) + 600;
+    await store.set("k", 1, { expiresAt });
+    expect((await store.list()).keys).toEqual([{ name: "k", expiration: expiresAt }]);
+  });
+});
+
+describe("KVValidationError, thrown before any KV call", () => {
+  const clock = () => 1_800_000_000_000;
+  const cases: [string, (store: KVStore) => Promise<unknown>, RegExp][] = [
+    ["a ttl under 60 s", (s) => s.set("k", 1, { ttl: 59 }), /at least 60/],
+    ["a fractional ttl", (s) => s.set("k", 1, { ttl: 90.5 }), /whole seconds/],
+    ["an expiresAt under 60 s ahead", (s) => s.set("k", 1, { expiresAt: 1_800_000_000 + 59 }), /60 seconds from now/],
+    ["both ttl and expiresAt", (s) => s.set("k", 1, { ttl: 60, expiresAt: 1_800_000_100 }), /not both/],
+    ["an empty key", (s) => s.get(""), /empty/],
+    ["the key '.'", (s) => s.set(".", 1), /"\."/],
+    ["the key '..'", (s) => s.delete(".."), /"\.\."/],
+    ["a key over 512 bytes", (s) => s.get("k".repeat(513)), /512 UTF-8 bytes/],
+    ["a key over 512 bytes in multi-byte characters", (s) => s.get("é".repeat(257)), /514 bytes.*512/],
+    ["metadata over 1024 bytes", (s) => s.set("k", 1, { metadata: { note: "x".repeat(1020) } }), /1024 bytes/],
+    ["a list limit over 1000", (s) => s.list({ limit: 1001 }), /1000/],
+    ["a key in a bulk read", (s) => s.getMany(["ok", ""]), /empty/],
+    ["a value JSON cannot hold", (s) => s.set("k", undefined), /JSON/],
+  ];
+
+  for (const [what, call, message] of cases) {
+    it(`rejects ${what}`, async () => {
+      const store = new KVStore(counting.kv, { now: clock });
+      await expect(call(store)).rejects.toThrow(KVValidationError);
+      await expect(call(store)).rejects.toThrow(message);
+      expect(counting.total()).toBe(0);
+    });
+  }
+
+  it("counts the prefix toward the 512-byte key limit", async () => {
+    const store = new KVStore(counting.kv, { prefix: "p:" });
+    await expect(store.set("k".repeat(511), 1)).rejects.toThrow(/513 bytes with its prefix/);
+    await store.set("k".repeat(510), 1);
+    expect(await store.get("k".repeat(510))).toBe(1);
+  });
+
+  it("rejects a defaultTtl under 60 s when the store is made", () => {
+    expect(() => new KVStore(counting.kv, { defaultTtl: 30 })).toThrow(/defaultTtl.*at least 60/);
+  });
+
+  it("accepts the exact limits", async () => {
+    const store = new KVStore(counting.kv, { now: () => Date.now() });
+    await store.set("a".repeat(512), 1, { ttl: 60 });
+    await store.set("b", 1, { expiresAt: Math.ceil(Date.now() / 1000) + 60 });
+    const metadata = { note: "x".repeat(1024 - '{"note":""}'.length) };
+    await store.set("c", 1, { metadata });
+    expect(counting.counts.writes).toBe(3);
+  });
+});
+
+describe("KVStore bulk reads", () => {
+  it("reads 250 keys in 3 operations and answers every key", async () => {
+    const store = new KVStore(counting.kv, { prefix: "bulk:" });
+    const names = Array.from({ length: 250 }, (_, i) => `item-${i}`);
+    await Promise.all(names.filter((_, i) => i % 2 === 0).map((name) => store.set(name, { name })));
+    counting.reset();
+
+    const values = await store.getMany<{ name: string }>(names);
+
+    expect(counting.total()).toBe(3);
+    expect(values.size).toBe(250);
+    expect(values.get("item-0")).toEqual({ name: "item-0" });
+    expect(values.get("item-1")).toBeNull();
+    expect(values.get("item-248")).toEqual({ name: "item-248" });
+  });
+
+  it("makes no KV call for an empty list", async () => {
+    const store = new KVStore(counting.kv);
+    expect((await store.getMany([])).size).toBe(0);
+    expect(counting.total()).toBe(0);
+  });
+});
+
+describe("KVStore listing", () => {
+  it("pages with limit and cursor, and keys() walks every page", async () => {
+    const store = new KVStore(counting.kv, { prefix: "l:" });
+    await Promise.all(Array.from({ length: 25 }, (_, i) => store.set(`n${String(i).padStart(2, "0")}`, i)));
+    const first = await store.list({ limit: 10 });
+    expect(first.complete).toBe(false);
+    expect(first.keys.map((key) => key.name)).toEqual(Array.from({ length: 10 }, (_, i) => `n0${i}`));
+    const second = await store.list({ limit: 10, cursor: first.cursor });
+    expect(second.keys[0]!.name).toBe("n10");
+
+    const all: string[] = [];
+    for await (const key of store.keys()) all.push(key.name);
+    expect(all).toHaveLength(25);
+  });
+
+  it("walks more than one 1000-key page", async () => {
+    const store = new KVStore(counting.kv);
+    const names = Array.from({ length: 1001 }, (_, i) => `big:${String(i).padStart(4, "0")}`);
+    for (let i = 0; i < names.length; i += 100) {
+      await Promise.all(names.slice(i, i + 100).map((name) => env.TEST_KV.put(name, "1")));
+    }
+    counting.reset();
+    let seen = 0;
+    for await (const _key of store.keys({ prefix: "big:" })) seen++;
+    expect(seen).toBe(1001);
+    expect(counting.counts.lists).toBe(2);
+  });
+
+  it("deleteByPrefix removes only that prefix and says how many", async () => {
+    const store = new KVStore(counting.kv);
+    await Promise.all(["a:1", "a:2", "a:3", "b:1"].map((name) => store.set(name, 1)));
+    expect(await store.deleteByPrefix("a:")).toBe(3);
+    expect((await store.list()).keys.map((key) => key.name)).toEqual(["b:1"]);
+  });
+});
+
+describe("KVStore getOrSet", () => {
+  it("loads once, then serves the stored value", async () => {
+    const store = new KVStore(counting.kv);
+    let loads = 0;
+    const load = async () => ({ loaded: ++loads });
+    expect(await store.getOrSet("k", load, { ttl: 120 })).toEqual({ loaded: 1 });
+    expect(await store.getOrSet("k", load)).toEqual({ loaded: 1 });
+    expect(loads).toBe(1);
+    expect((await store.list()).keys[0]!.expiration).toBeGreaterThan(Date.now() / 1000 + 100);
+  });
+});

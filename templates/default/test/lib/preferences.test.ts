@@ -1,0 +1,84 @@
+import { env } from "cloudflare:workers";
+import { beforeEach, describe, expect, it } from "vitest";
+import { keys } from "../../src/lib/keys";
+import { PreferencesStore, PreferencesValidationError } from "../../src/lib/preferences";
+import { clearKV } from "../support/clear-kv";
+import { countingKV, type CountingKV } from "../support/counting-kv";
+
+const defaults = { theme: "light", pageSize: 20, emails: true, pinned: [] as string[] };
+const validate = (prefs: typeof defaults) => (prefs.pageSize < 1 || prefs.pageSize > 100 ? ["pageSize must be from 1 to 100"] : []);
+
+let counting: CountingKV;
+let prefs: PreferencesStore<typeof defaults>;
+
+beforeEach(async () => {
+  await clearKV(env.TEST_KV);
+  counting = countingKV(env.TEST_KV);
+  prefs = new PreferencesStore(counting.kv, { defaults, validate });
+});
+
+describe("PreferencesStore", () => {
+  it("gives a user with no document the defaults, for 1 read", async () => {
+    expect(await prefs.get("ada")).toEqual(defaults);
+    expect(counting.total()).toBe(1);
+  });
+
+  it("merges a partial update over the defaults and keeps only the user's choices, in 1 read and 1 write", async () => {
+    expect(await prefs.update("ada", { theme: "dark" })).toEqual({ ...defaults, theme: "dark" });
+    expect(counting.counts).toMatchObject({ reads: 1, writes: 1 });
+    expect(await prefs.update("ada", { pinned: ["inbox"] })).toEqual({ ...defaults, theme: "dark", pinned: ["inbox"] });
+    expect(await env.TEST_KV.get(keys.prefs("ada"), "json")).toEqual({ theme: "dark", pinned: ["inbox"] });
+    expect(await prefs.get("ada")).toEqual({ ...defaults, theme: "dark", pinned: ["inbox"] });
+  });
+
+  it("keeps users apart", async () => {
+    await prefs.update("ada", { theme: "dark" });
+    await prefs.update("ada:admin", { pageSize: 50 });
+    expect(await prefs.get("ada")).toEqual({ ...defaults, theme: "dark" });
+    expect(await prefs.get("ada:admin")).toEqual({ ...defaults, pageSize: 50 });
+    expect(await prefs.get("grace")).toEqual(defaults);
+  });
+
+  it("lets a new default in code reach users who never chose that preference", async () => {
+    await prefs.update("ada", { theme: "dark" });
+    const newDefaults = { ...defaults, theme: "system", pageSize: 50 };
+    const later = new PreferencesStore(counting.kv, { defaults: newDefaults });
+    expect(await later.get("ada")).toEqual({ ...newDefaults, theme: "dark" });
+  });
+
+  it("refuses an invalid update, naming every problem, and writes nothing", async () => {
+    await prefs.update("ada", { theme: "dark" });
+    counting.reset();
+    const bad = { theme: 3, fontSize: 14 } as unknown as Partial<typeof defaults>;
+    const error = await prefs.update("ada", bad).catch((caught: unknown) => caught);
+    expect(error).toBeInstanceOf(PreferencesValidationError);
+    expect((error as PreferencesValidationError).problems).toEqual(['"theme" must be a string, got 3', '"fontSize" is not a known setting']);
+    await expect(prefs.update("ada", { pageSize: 500 })).rejects.toThrow("pageSize must be from 1 to 100");
+    expect(counting.counts.writes).toBe(0);
+    expect(await prefs.get("ada")).toEqual({ ...defaults, theme: "dark" });
+  });
+
+  it("returns one preference to its default when it is set to undefined", async () => {
+    await prefs.update("ada", { theme: "dark", emails: false });
+    expect(await prefs.update("ada", { emails: undefined })).toEqual({ ...defaults, theme: "dark" });
+    expect(await env.TEST_KV.get(keys.prefs("ada"), "json")).toEqual({ theme: "dark" });
+  });
+
+  it("delete resets the user to the defaults", async () => {
+    await prefs.update("ada", { theme: "dark" });
+    counting.reset();
+    await prefs.delete("ada");
+    expect(counting.counts.deletes).toBe(1);
+    expect(await env.TEST_KV.get(keys.prefs("ada"))).toBeNull();
+    expect(await prefs.get("ada")).toEqual(defaults);
+  });
+
+  it("lets documents expire after ttl seconds, and refuses a ttl under KV's minimum", async () => {
+    const expiring = new PreferencesStore(counting.kv, { defaults, ttl: 3600 });
+    await expiring.update("ada", { theme: "dark" });
+    const [listed] = (await env.TEST_KV.list({ prefix: keys.prefs("ada") })).keys;
+    expect(listed!.expiration! - Math.floor(Date.now() / 1000)).toBeGreaterThanOrEqual(3598);
+    const tooShort = new PreferencesStore(counting.kv, { defaults, ttl: 30 });
+    await expect(tooShort.update("ada", { theme: "dark" })).rejects.toThrow(/at least 60/);
+  });
+});

@@ -1,0 +1,86 @@
+import { describe, expect, it } from "vitest";
+import { parseFlags } from "../../src/options/parse.js";
+import { resolveOptions } from "../../src/options/resolve.js";
+import { buildPlan, outputPath } from "../../src/template/plan.js";
+import type { LoadedTemplate } from "../../src/template/types.js";
+
+const encode = (text: string) => new TextEncoder().encode(text);
+const decode = (bytes: Uint8Array) => new TextDecoder().decode(bytes);
+
+const template: LoadedTemplate = {
+  source: "test-fixture",
+  manifest: {
+    name: "fixture",
+    description: "",
+    minVersion: "0.1.0",
+    features: ["cache", "sessions"],
+    files: { cache: ["src/cache.ts", "src/shared.ts"], sessions: ["src/sessions/", "src/shared.ts"] },
+    variables: [],
+  },
+  files: [
+    { path: "README.md.hbs", bytes: encode("# {{projectName}}\n") },
+    { path: "logo.bin", bytes: new Uint8Array([0, 255, 123, 10]) },
+    { path: "raw.txt", bytes: encode("{{not rendered}}") },
+    { path: "_gitignore", bytes: encode("node_modules\n") },
+    { path: "src/cache.ts", bytes: encode("cache") },
+    { path: "src/sessions/store.ts", bytes: encode("sessions") },
+    { path: "src/shared.ts", bytes: encode("used by cache and sessions") },
+  ],
+};
+
+const optionsFor = (argv: string[]) => resolveOptions(parseFlags(argv), {}, { cwd: "/tmp" });
+
+describe("buildPlan", () => {
+  it("renders .hbs files, copies the rest byte for byte, and renames dotfiles", () => {
+    const plan = buildPlan(template, optionsFor(["my-app", "--yes"]));
+    expect(plan.map((file) => file.path)).toEqual([
+      ".gitignore",
+      "logo.bin",
+      "raw.txt",
+      "README.md",
+      "src/cache.ts",
+      "src/sessions/store.ts",
+      "src/shared.ts",
+    ]);
+    const byPath = new Map(plan.map((file) => [file.path, file.bytes]));
+    expect(decode(byPath.get("README.md")!)).toBe("# my-app\n");
+    expect([...byPath.get("logo.bin")!]).toEqual([0, 255, 123, 10]);
+    expect(decode(byPath.get("raw.txt")!)).toBe("{{not rendered}}");
+  });
+
+  it("leaves out the files of features that were not chosen, by file and by folder", () => {
+    const paths = buildPlan(template, optionsFor(["my-app", "--features", "cache"])).map((file) => file.path);
+    expect(paths).toContain("src/cache.ts");
+    expect(paths).not.toContain("src/sessions/store.ts");
+    const sessionsOnly = buildPlan(template, optionsFor(["my-app", "--features", "sessions"])).map((file) => file.path);
+    expect(sessionsOnly).not.toContain("src/cache.ts");
+    expect(sessionsOnly).toContain("src/sessions/store.ts");
+  });
+
+  it("writes a file listed under several features when any of them is chosen", () => {
+    for (const feature of ["cache", "sessions"]) {
+      const paths = buildPlan(template, optionsFor(["my-app", "--features", feature])).map((file) => file.path);
+      expect(paths).toContain("src/shared.ts");
+    }
+  });
+
+  it("refuses two template files that would write the same path", () => {
+    const clash = { ...template, files: [...template.files, { path: "README.md", bytes: encode("x") }] };
+    expect(() => buildPlan(clash, optionsFor(["a", "--yes"]))).toThrow(/writes README.md a second time/);
+  });
+});
+
+describe("outputPath", () => {
+  it.each(["../escape.txt", "/etc/passwd", "a/../../b", "a//b", "a\\..\\b", "C:/x", "./a", ".git/hooks/pre-commit", "a\0b"])(
+    "refuses %j",
+    (unsafe) => {
+      expect(() => outputPath(unsafe)).toThrow(/template file/);
+    },
+  );
+
+  it("renames _gitignore and _npmrc in any folder", () => {
+    expect(outputPath("_gitignore")).toBe(".gitignore");
+    expect(outputPath("sub/_npmrc")).toBe("sub/.npmrc");
+    expect(outputPath("src/_gitignore.ts")).toBe("src/_gitignore.ts");
+  });
+});

@@ -1,0 +1,112 @@
+import path from "node:path";
+import { describe, expect, it } from "vitest";
+import { UsageError } from "../../src/errors.js";
+import { parseFlags } from "../../src/options/parse.js";
+import {
+  isInteractive,
+  missingAnswers,
+  packageManagerFromUserAgent,
+  resolveOptions,
+} from "../../src/options/resolve.js";
+import { toProjectName } from "../../src/options/validate.js";
+
+const cwd = "/work/here";
+const resolve = (argv: string[], answers = {}) => resolveOptions(parseFlags(argv), answers, { cwd });
+
+describe("resolveOptions", () => {
+  it("gives every feature its default binding and TTL", () => {
+    const options = resolve(["app", "--yes"]);
+    expect(options.targetDir).toBe(path.resolve(cwd, "app"));
+    expect(options.namespaces).toEqual([
+      { binding: "CACHE", feature: "cache", ttl: 300 },
+      { binding: "SESSIONS", feature: "sessions", ttl: 86400 },
+      { binding: "FLAGS", feature: "flags", ttl: 0 },
+      { binding: "CONFIG", feature: "config", ttl: 0 },
+      { binding: "RATE_LIMITS", feature: "ratelimit", ttl: 120 },
+      { binding: "PREFS", feature: "prefs", ttl: 0 },
+    ]);
+    expect(options).toMatchObject({
+      session: { ttl: 86400, refreshThreshold: 3600 },
+      rateLimit: { limit: 100, window: 60 },
+      cachePattern: "stale-while-revalidate",
+      envs: [],
+      install: true,
+      git: true,
+      createNamespaces: false,
+      packageManager: "npm",
+    });
+  });
+
+  it("keeps only the chosen features, then the extra namespaces", () => {
+    const options = resolve(["app", "--features", "prefs,cache", "--binding", "cache=EDGE_CACHE", "--ttl", "prefs=3600", "--namespace", "AUDIT=600"]);
+    expect(options.namespaces).toEqual([
+      { binding: "EDGE_CACHE", feature: "cache", ttl: 300 },
+      { binding: "PREFS", feature: "prefs", ttl: 3600 },
+      { binding: "AUDIT", feature: null, ttl: 600 },
+    ]);
+  });
+
+  it("defaults the sessions namespace TTL to the session TTL", () => {
+    expect(resolve(["app", "--session-ttl", "7200"]).namespaces[1]).toEqual({ binding: "SESSIONS", feature: "sessions", ttl: 7200 });
+  });
+
+  it("prefers prompt answers over nothing, and flags stay as given", () => {
+    const options = resolve(["--envs", "staging"], { directory: "from-prompt", cachePattern: "cache-aside" });
+    expect(options.directory).toBe("from-prompt");
+    expect(options.cachePattern).toBe("cache-aside");
+    expect(options.envs).toEqual(["staging"]);
+  });
+
+  it("refuses a session refresh that is not below the session TTL", () => {
+    expect(() => resolve(["app", "--session-ttl", "600", "--session-refresh", "600"])).toThrow(
+      /--session-refresh 600: must be less than the session TTL \(600 s\)/,
+    );
+    expect(() => resolve(["app", "--features", "cache", "--session-ttl", "600", "--session-refresh", "600"])).not.toThrow();
+  });
+
+  it("refuses two namespaces with one binding, naming both", () => {
+    const attempt = () => resolve(["app", "--binding", "cache=SHARED", "--binding", "prefs=SHARED"]);
+    expect(attempt).toThrow(UsageError);
+    expect(attempt).toThrow(/binding SHARED is used by both the cache namespace and the prefs namespace/);
+    expect(() => resolve(["app", "--namespace", "CACHE"])).toThrow(/binding CACHE is used by both the cache namespace and --namespace/);
+  });
+
+  it("turns a directory name into a valid package and Worker name", () => {
+    expect(resolve(["My Cool_App!"]).projectName).toBe("my-cool-app");
+    expect(toProjectName("---")).toBe("kv-edge-app");
+    expect(toProjectName("a".repeat(100))).toHaveLength(63);
+  });
+});
+
+describe("packageManagerFromUserAgent", () => {
+  it.each([
+    ["pnpm/9.1.0 npm/? node/v22.12.0 linux x64", "pnpm"],
+    ["yarn/4.5.0 npm/? node/v22.12.0", "yarn"],
+    ["bun/1.2.0 npm/? node/v22.12.0", "bun"],
+    ["npm/11.19.1 node/v22.23.3", "npm"],
+    [undefined, "npm"],
+    ["deno/2.0", "npm"],
+  ])("%s -> %s", (agent, pm) => {
+    expect(packageManagerFromUserAgent(agent)).toBe(pm);
+  });
+});
+
+describe("isInteractive", () => {
+  it("needs both TTYs and no CI, unless a flag decides", () => {
+    expect(isInteractive({}, {}, true, true)).toBe(true);
+    expect(isInteractive({}, {}, false, true)).toBe(false);
+    expect(isInteractive({}, {}, true, false)).toBe(false);
+    expect(isInteractive({}, { CI: "true" }, true, true)).toBe(false);
+    expect(isInteractive({ interactive: true }, { CI: "true" }, false, false)).toBe(true);
+    expect(isInteractive({ interactive: false }, {}, true, true)).toBe(false);
+  });
+});
+
+describe("missingAnswers", () => {
+  it("lists the directory and --features when nobody can be asked", () => {
+    expect(missingAnswers(parseFlags([]))).toEqual(["[directory]", "--features <list>"]);
+    expect(missingAnswers(parseFlags(["app"]))).toEqual(["--features <list>"]);
+    expect(missingAnswers(parseFlags(["app", "--features", "cache"]))).toEqual([]);
+    expect(missingAnswers(parseFlags(["--yes"]))).toEqual([]);
+  });
+});

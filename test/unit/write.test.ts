@@ -1,0 +1,96 @@
+import { mkdtemp, mkdir, readdir, readFile, rm, symlink, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { CancelledError } from "../../src/errors.js";
+import type { PlannedFile } from "../../src/template/plan.js";
+import { writeProject } from "../../src/template/write.js";
+
+const file = (filePath: string, text: string): PlannedFile => ({ path: filePath, bytes: new TextEncoder().encode(text) });
+const plan = [file("package.json", "{}"), file("src/index.ts", "export {};"), file("README.md", "# new")];
+const never = () => false;
+
+let root: string;
+beforeEach(async () => {
+  root = await mkdtemp(path.join(tmpdir(), "kv-edge-write-"));
+});
+afterEach(async () => {
+  await rm(root, { recursive: true, force: true });
+});
+
+describe("writeProject", () => {
+  it("writes a new folder, creating missing parents", async () => {
+    const target = path.join(root, "deep", "app");
+    await writeProject(plan, target, { overwrite: false, isCancelled: never });
+    expect(await readFile(path.join(target, "src/index.ts"), "utf8")).toBe("export {};");
+    expect((await readdir(path.join(root, "deep"))).sort()).toEqual(["app"]);
+  });
+
+  it("writes into an empty folder", async () => {
+    const target = path.join(root, "app");
+    await mkdir(target);
+    await writeProject(plan, target, { overwrite: false, isCancelled: never });
+    expect((await readdir(target)).sort()).toEqual(["README.md", "package.json", "src"]);
+  });
+
+  it("refuses a non-empty folder without overwrite and touches nothing", async () => {
+    const target = path.join(root, "app");
+    await mkdir(target);
+    await writeFile(path.join(target, "README.md"), "mine");
+    await expect(writeProject(plan, target, { overwrite: false, isCancelled: never })).rejects.toThrow(/is not empty.*--overwrite/);
+    expect(await readdir(target)).toEqual(["README.md"]);
+    expect(await readFile(path.join(target, "README.md"), "utf8")).toBe("mine");
+    expect(await readdir(root)).toEqual(["app"]);
+  });
+
+  it("with overwrite, replaces only planned files, says which, and keeps the rest byte for byte", async () => {
+    const target = path.join(root, "app");
+    await mkdir(target);
+    await writeFile(path.join(target, "README.md"), "mine");
+    await writeFile(path.join(target, "notes.txt"), "keep me");
+    const result = await writeProject(plan, target, { overwrite: true, isCancelled: never });
+    expect(result.replaced).toEqual(["README.md"]);
+    expect(await readFile(path.join(target, "README.md"), "utf8")).toBe("# new");
+    expect(await readFile(path.join(target, "notes.txt"), "utf8")).toBe("keep me");
+    expect(await readdir(root)).toEqual(["app"]);
+  });
+
+  it("leaves nothing behind when writing fails half way", async () => {
+    const target = path.join(root, "app");
+    const broken = [file("a.txt", "1"), file("a.txt/b.txt", "cannot: a.txt is a file")];
+    await expect(writeProject(broken, target, { overwrite: false, isCancelled: never })).rejects.toThrow();
+    expect(await readdir(root)).toEqual([]);
+  });
+
+  it("rolls an overwrite back when cancelled: every existing file as before, nothing of ours left", async () => {
+    const target = path.join(root, "app");
+    await mkdir(target);
+    await writeFile(path.join(target, "README.md"), "mine");
+    let polls = 0;
+    // Cancel after the staging folder is written, in the middle of moving files in.
+    const isCancelled = () => ++polls > plan.length + 2;
+    await expect(writeProject(plan, target, { overwrite: true, isCancelled })).rejects.toBeInstanceOf(CancelledError);
+    expect(await readdir(target)).toEqual(["README.md"]);
+    expect(await readFile(path.join(target, "README.md"), "utf8")).toBe("mine");
+    expect(await readdir(root)).toEqual(["app"]);
+  });
+
+  it("never writes through a symbolic link in the target", async () => {
+    const target = path.join(root, "app");
+    const outside = path.join(root, "outside");
+    await mkdir(target);
+    await mkdir(outside);
+    await symlink(outside, path.join(target, "src"));
+    await expect(writeProject(plan, target, { overwrite: true, isCancelled: never })).rejects.toThrow(/symbolic link/);
+    expect(await readdir(outside)).toEqual([]);
+    expect((await readdir(target)).sort()).toEqual(["src"]);
+  });
+
+  it("refuses a target that is itself a link", async () => {
+    const real = path.join(root, "real");
+    await mkdir(real);
+    await symlink(real, path.join(root, "app"));
+    await expect(writeProject(plan, path.join(root, "app"), { overwrite: true, isCancelled: never })).rejects.toThrow(/symbolic link/);
+    expect(await readdir(real)).toEqual([]);
+  });
+});
