@@ -16,7 +16,7 @@
  *   refused (429), which is why a refresh failure is counted and never thrown at a reader.
  */
 import { keyPart } from "./keys";
-import { KVStore, KVValidationError } from "./kv-store";
+import { KV_LIMITS, KVStore, KVValidationError } from "./kv-store";
 
 /** Anything that can keep work alive after the response: the fetch handler's `ctx`. */
 export interface WaitUntil {
@@ -29,6 +29,12 @@ export interface CacheOptions {
   onError?: (error: unknown, key: string) => void;
   /** The clock, in ms since the epoch. Tests move time with it; defaults to Date.now. */
   now?: () => number;
+}
+
+/** Options of the patterns that leave expiry to KV. */
+export interface CacheAsideOptions extends CacheOptions {
+  /** Seconds the entry lives in KV: at least 60, or 0 for never. Unset: the store's defaultTtl. */
+  ttl?: number;
 }
 
 export interface StaleWhileRevalidateOptions extends CacheOptions {
@@ -45,13 +51,14 @@ export interface RefreshAheadOptions extends CacheOptions {
   refreshBefore: number;
 }
 
+function clock(options: CacheOptions): () => number {
+  return options.now ?? Date.now;
+}
+
 interface CacheEntry<T> {
   value: T;
   storedAt: number;
 }
-
-/** KV refuses an expirationTtl below 60 seconds. */
-const KV_MIN_TTL = 60;
 
 // ---------------------------------------------------------------------------
 // Per-isolate stats
@@ -100,14 +107,22 @@ function report(error: unknown, key: string, options: CacheOptions): void {
 // Entries
 
 function isEntry(stored: unknown): stored is CacheEntry<unknown> {
-  return typeof stored === "object" && stored !== null && typeof (stored as CacheEntry<unknown>).storedAt === "number";
+  return (
+    typeof stored === "object" &&
+    stored !== null &&
+    typeof (stored as CacheEntry<unknown>).storedAt === "number"
+  );
 }
 
 /**
  * One KV read. A failed read counts as a miss, so the source still answers; a
  * KVValidationError (a bad key) is a bug in the caller and is thrown.
  */
-async function readEntry<T>(store: KVStore, key: string, options: CacheOptions): Promise<CacheEntry<T> | null> {
+async function readEntry<T>(
+  store: KVStore,
+  key: string,
+  options: CacheOptions,
+): Promise<CacheEntry<T> | null> {
   try {
     const stored = await store.get<unknown>(key);
     return isEntry(stored) ? (stored as CacheEntry<T>) : null;
@@ -118,7 +133,13 @@ async function readEntry<T>(store: KVStore, key: string, options: CacheOptions):
   }
 }
 
-function writeEntry<T>(store: KVStore, key: string, value: T, storedAt: number, ttl: number | undefined): Promise<void> {
+function writeEntry<T>(
+  store: KVStore,
+  key: string,
+  value: T,
+  storedAt: number,
+  ttl: number | undefined,
+): Promise<void> {
   const entry: CacheEntry<T> = { value, storedAt };
   return store.set(key, entry, { ttl });
 }
@@ -127,7 +148,13 @@ function writeEntry<T>(store: KVStore, key: string, value: T, storedAt: number, 
  * Stores a freshly loaded value. The reader already has its value, so a failed write
  * (say a 429 because another isolate wrote the key this second) is counted, not thrown.
  */
-async function storeLoaded<T>(store: KVStore, key: string, value: T, ttl: number | undefined, options: CacheOptions): Promise<void> {
+async function storeLoaded<T>(
+  store: KVStore,
+  key: string,
+  value: T,
+  ttl: number | undefined,
+  options: CacheOptions,
+): Promise<void> {
   try {
     await writeEntry(store, key, value, clock(options)(), ttl);
   } catch (error) {
@@ -136,25 +163,27 @@ async function storeLoaded<T>(store: KVStore, key: string, value: T, ttl: number
   }
 }
 
-async function loadAndStore<T>(store: KVStore, key: string, load: () => Promise<T>, ttl: number | undefined, options: CacheOptions): Promise<T> {
+async function loadAndStore<T>(
+  store: KVStore,
+  key: string,
+  load: () => Promise<T>,
+  ttl: number | undefined,
+  options: CacheOptions,
+): Promise<T> {
   stats.misses++;
   const value = await load();
   await storeLoaded(store, key, value, ttl, options);
   return value;
 }
 
-function clock(options: CacheOptions): () => number {
-  return options.now ?? Date.now;
-}
-
 /** The KV expirationTtl that keeps an entry for `seconds`: whole seconds, at least KV's minimum. */
 function kvTtlCovering(seconds: number): number {
-  return Math.max(KV_MIN_TTL, Math.ceil(seconds));
+  return Math.max(KV_LIMITS.minTtlSeconds, Math.ceil(seconds));
 }
 
-function requireSeconds(name: string, value: number, rule: "positive" | "not negative"): void {
-  const ok = Number.isFinite(value) && (rule === "positive" ? value > 0 : value >= 0);
-  if (!ok) throw new RangeError(`${name} must be a ${rule} number of seconds, got ${value}`);
+function requireSeconds(name: string, value: number, rule: "above 0" | "0 or more"): void {
+  const ok = Number.isFinite(value) && (rule === "above 0" ? value > 0 : value >= 0);
+  if (!ok) throw new RangeError(`${name} must be ${rule} seconds, got ${value}`);
 }
 
 // ---------------------------------------------------------------------------
@@ -162,25 +191,32 @@ function requireSeconds(name: string, value: number, rule: "positive" | "not neg
 
 /**
  * Keys being refreshed in this isolate, with when the refresh started. A second stale
- * hit on the same key does not start a second load. Other isolates may still refresh
- * the same key: that costs a duplicate load, never a wrong answer.
+ * hit on the same key does not start a second load. It is keyed by the key alone, so it
+ * works however often KVStore objects are created; two stores whose keys coincide only
+ * share the "already refreshing" mark. Other isolates may still refresh the same key:
+ * that costs a duplicate load, never a wrong answer.
  * Misses are not shared between requests: Workers cancel a request's I/O when it ends,
  * so one request must not await a load started by another.
  */
-const refreshing = new WeakMap<KVStore, Map<string, number>>();
+const refreshing = new Map<string, number>();
 
 /** Work passed to waitUntil is cut off 30 s after the response; a refresh older than that is lost. */
 const REFRESH_GIVE_UP_MS = 30_000;
 
-function refreshInBackground<T>(store: KVStore, key: string, load: () => Promise<T>, kvTtl: number, ctx: WaitUntil, options: CacheOptions): void {
+function refreshInBackground<T>(
+  store: KVStore,
+  key: string,
+  load: () => Promise<T>,
+  kvTtl: number,
+  ctx: WaitUntil,
+  options: CacheOptions,
+): void {
   const now = clock(options);
-  const started = refreshing.get(store) ?? new Map<string, number>();
-  refreshing.set(store, started);
-  const since = started.get(key);
+  const since = refreshing.get(key);
   if (since !== undefined && now() - since < REFRESH_GIVE_UP_MS) return;
 
   const startedAt = now();
-  started.set(key, startedAt);
+  refreshing.set(key, startedAt);
   const refresh = async () => {
     try {
       const value = await load();
@@ -189,7 +225,7 @@ function refreshInBackground<T>(store: KVStore, key: string, load: () => Promise
     } catch (error) {
       report(error, key, options);
     } finally {
-      if (started.get(key) === startedAt) started.delete(key);
+      if (refreshing.get(key) === startedAt) refreshing.delete(key);
     }
   };
   ctx.waitUntil(refresh());
@@ -204,7 +240,12 @@ function refreshInBackground<T>(store: KVStore, key: string, load: () => Promise
  * for no expiry) falls back to the store's defaultTtl. Expiry here is KV's own, which is
  * lazy: use staleWhileRevalidate when an entry must not be served past its age.
  */
-export async function cacheAside<T>(store: KVStore, key: string, load: () => Promise<T>, options: CacheOptions & { ttl?: number } = {}): Promise<T> {
+export async function cacheAside<T>(
+  store: KVStore,
+  key: string,
+  load: () => Promise<T>,
+  options: CacheAsideOptions = {},
+): Promise<T> {
   const entry = await readEntry<T>(store, key, options);
   if (entry) {
     stats.hits++;
@@ -218,7 +259,11 @@ export async function cacheAside<T>(store: KVStore, key: string, load: () => Pro
  *   const getProduct = readThrough(store, (key) => db.product(key), { ttl: 300 });
  *   const product = await getProduct(keys.cache("product", id));
  */
-export function readThrough<T>(store: KVStore, load: (key: string) => Promise<T>, options: CacheOptions & { ttl?: number } = {}): (key: string) => Promise<T> {
+export function readThrough<T>(
+  store: KVStore,
+  load: (key: string) => Promise<T>,
+  options: CacheAsideOptions = {},
+): (key: string) => Promise<T> {
   return (key) => cacheAside(store, key, () => load(key), options);
 }
 
@@ -228,9 +273,15 @@ export function readThrough<T>(store: KVStore, load: (key: string) => Promise<T>
  * Past both it is a miss and the reader waits for the source. A hit, fresh or stale,
  * costs 1 KV read; the refresh adds 1 write after the response.
  */
-export async function staleWhileRevalidate<T>(store: KVStore, key: string, load: () => Promise<T>, options: StaleWhileRevalidateOptions, ctx: WaitUntil): Promise<T> {
-  requireSeconds("ttl", options.ttl, "positive");
-  requireSeconds("staleTtl", options.staleTtl, "not negative");
+export async function staleWhileRevalidate<T>(
+  store: KVStore,
+  key: string,
+  load: () => Promise<T>,
+  options: StaleWhileRevalidateOptions,
+  ctx: WaitUntil,
+): Promise<T> {
+  requireSeconds("ttl", options.ttl, "above 0");
+  requireSeconds("staleTtl", options.staleTtl, "0 or more");
   const kvTtl = kvTtlCovering(options.ttl + options.staleTtl);
 
   const entry = await readEntry<T>(store, key, options);
@@ -254,9 +305,15 @@ export async function staleWhileRevalidate<T>(store: KVStore, key: string, load:
  * `refreshBefore` seconds also reloads it in the background, so a key that is read often
  * is replaced before it runs out and readers rarely wait for the source.
  */
-export async function refreshAhead<T>(store: KVStore, key: string, load: () => Promise<T>, options: RefreshAheadOptions, ctx: WaitUntil): Promise<T> {
-  requireSeconds("ttl", options.ttl, "positive");
-  requireSeconds("refreshBefore", options.refreshBefore, "positive");
+export async function refreshAhead<T>(
+  store: KVStore,
+  key: string,
+  load: () => Promise<T>,
+  options: RefreshAheadOptions,
+  ctx: WaitUntil,
+): Promise<T> {
+  requireSeconds("ttl", options.ttl, "above 0");
+  requireSeconds("refreshBefore", options.refreshBefore, "above 0");
   if (options.refreshBefore >= options.ttl) {
     throw new RangeError(`refreshBefore (${options.refreshBefore}) must be less than ttl (${options.ttl})`);
   }
@@ -282,7 +339,13 @@ export async function refreshAhead<T>(store: KVStore, key: string, load: () => P
  * keeps what it had. If the KV write fails after the source succeeded, this rejects too
  * (and counts an error): the cache may serve the old value until its entry expires.
  */
-export async function writeThrough<T>(store: KVStore, key: string, value: T, write: (value: T) => Promise<void>, options: CacheOptions & { ttl?: number } = {}): Promise<void> {
+export async function writeThrough<T>(
+  store: KVStore,
+  key: string,
+  value: T,
+  write: (value: T) => Promise<void>,
+  options: CacheAsideOptions = {},
+): Promise<void> {
   await write(value);
   try {
     await writeEntry(store, key, value, clock(options)(), options.ttl);
@@ -299,7 +362,14 @@ export async function writeThrough<T>(store: KVStore, key: string, value: T, wri
  * and passed to onError, which is where to log or queue a retry. Until the source has
  * the value, KV is the only copy.
  */
-export async function writeBehind<T>(store: KVStore, key: string, value: T, write: (value: T) => Promise<void>, ctx: WaitUntil, options: CacheOptions & { ttl?: number } = {}): Promise<void> {
+export async function writeBehind<T>(
+  store: KVStore,
+  key: string,
+  value: T,
+  write: (value: T) => Promise<void>,
+  ctx: WaitUntil,
+  options: CacheAsideOptions = {},
+): Promise<void> {
   await writeEntry(store, key, value, clock(options)(), options.ttl);
   const writeSource = async () => {
     try {
@@ -326,7 +396,9 @@ export async function invalidate(store: KVStore, key: string): Promise<void> {
  * version instead (see versionedKey).
  */
 export async function invalidatePrefix(store: KVStore, prefix: string): Promise<number> {
-  if (prefix === "") throw new RangeError("invalidatePrefix needs a non-empty prefix; it would delete every key in the store");
+  if (prefix === "") {
+    throw new RangeError("invalidatePrefix needs a non-empty prefix; it would delete every key in the store");
+  }
   return store.deleteByPrefix(prefix);
 }
 
@@ -338,13 +410,8 @@ function versionKey(group: string): string {
 /** Seconds an isolate keeps a group's version in memory before reading it again. */
 const VERSION_MEMORY_SECONDS = 60;
 
-const knownVersions = new WeakMap<KVStore, Map<string, { version: number; readAt: number }>>();
-
-function rememberVersion(store: KVStore, group: string, version: number, readAt: number): void {
-  const versions = knownVersions.get(store) ?? new Map();
-  versions.set(group, { version, readAt });
-  knownVersions.set(store, versions);
-}
+/** The versions this isolate has read, by group: name each group once per project. */
+const knownVersions = new Map<string, { version: number; readAt: number }>();
 
 /**
  * The key to cache under for the group's current version: `key` + ":v" + version.
@@ -355,25 +422,33 @@ function rememberVersion(store: KVStore, group: string, version: number, readAt:
  *   const key = await versionedKey(store, "products", keys.cache("product", id));
  *   const product = await cacheAside(store, key, () => loadProduct(id));
  */
-export async function versionedKey(store: KVStore, group: string, key: string, options: Pick<CacheOptions, "now"> = {}): Promise<string> {
+export async function versionedKey(
+  store: KVStore,
+  group: string,
+  key: string,
+  options: Pick<CacheOptions, "now"> = {},
+): Promise<string> {
   const now = clock(options)();
-  const known = knownVersions.get(store)?.get(group);
-  let version = known?.version;
+  let known = knownVersions.get(group);
   if (known === undefined || now - known.readAt >= VERSION_MEMORY_SECONDS * 1000) {
-    version = (await store.get<number>(versionKey(group))) ?? 0;
-    rememberVersion(store, group, version, now);
+    known = { version: (await store.get<number>(versionKey(group))) ?? 0, readAt: now };
+    knownVersions.set(group, known);
   }
-  return `${key}:v${version}`;
+  return `${key}:v${known.version}`;
 }
 
 /**
  * Moves the group to a new version and returns it. KV takes one write per second per
  * key, so bump a group at most once a second.
  */
-export async function bumpVersion(store: KVStore, group: string, options: Pick<CacheOptions, "now"> = {}): Promise<number> {
+export async function bumpVersion(
+  store: KVStore,
+  group: string,
+  options: Pick<CacheOptions, "now"> = {},
+): Promise<number> {
   const version = ((await store.get<number>(versionKey(group))) ?? 0) + 1;
   await store.set(versionKey(group), version, { ttl: 0 });
-  rememberVersion(store, group, version, clock(options)());
+  knownVersions.set(group, { version, readAt: clock(options)() });
   return version;
 }
 
@@ -392,9 +467,16 @@ const MAX_KV_OPERATIONS = 1000;
  * staleWhileRevalidate pass its ttl + staleTtl. A key whose load or write fails is
  * reported and listed in `failed`; the others are still stored.
  */
-export async function warm<T>(store: KVStore, keys: string[], load: (key: string) => Promise<T>, options: CacheOptions & { ttl?: number } = {}): Promise<{ warmed: string[]; failed: string[] }> {
+export async function warm<T>(
+  store: KVStore,
+  keys: string[],
+  load: (key: string) => Promise<T>,
+  options: CacheAsideOptions = {},
+): Promise<{ warmed: string[]; failed: string[] }> {
   if (keys.length > MAX_KV_OPERATIONS) {
-    throw new RangeError(`warm got ${keys.length} keys; one invocation may make at most ${MAX_KV_OPERATIONS} KV operations, so split the list`);
+    throw new RangeError(
+      `warm got ${keys.length} keys; one invocation may make at most ${MAX_KV_OPERATIONS} KV operations, so split the list`,
+    );
   }
   const warmed: string[] = [];
   const failed: string[] = [];

@@ -24,6 +24,7 @@ import { keys } from "./keys";
 import { KVStore } from "./kv-store";
 import { applyUpdate, readSettings, storedSettings, type Settings, type Validate } from "./settings";
 
+/** Thrown by update; `problems` lists every problem, one sentence each. */
 export { SettingsValidationError as ConfigValidationError } from "./settings";
 
 export interface ConfigStoreOptions<C extends Settings> {
@@ -40,28 +41,28 @@ export interface ConfigStoreOptions<C extends Settings> {
 }
 
 export class ConfigStore<C extends Settings> {
-  private readonly store: KVStore;
-  private readonly key: string;
-  private readonly defaults: C;
-  private readonly validate: Validate<C> | undefined;
-  private readonly cacheMs: number;
-  private readonly now: () => number;
-  private memory: { config: C; readAt: number } | null = null;
+  readonly #store: KVStore;
+  readonly #key: string;
+  readonly #defaults: C;
+  readonly #validate: Validate<C> | undefined;
+  readonly #cacheMs: number;
+  readonly #now: () => number;
+  #memory: { config: C; readAt: number } | null = null;
 
   constructor(kv: KVNamespace, options: ConfigStoreOptions<C>) {
-    this.store = new KVStore(kv);
-    this.key = keys.config(options.name ?? "app");
-    this.defaults = options.defaults;
-    this.validate = options.validate;
-    this.cacheMs = (options.cacheTtl ?? 60) * 1000;
-    this.now = options.now ?? Date.now;
+    this.#store = new KVStore(kv);
+    this.#key = keys.config(options.name ?? "app");
+    this.#defaults = options.defaults;
+    this.#validate = options.validate;
+    this.#cacheMs = (options.cacheTtl ?? 60) * 1000;
+    this.#now = options.now ?? Date.now;
   }
 
   /** The whole configuration: what KV holds merged over the defaults. 0 or 1 KV read. */
   async get(): Promise<C> {
-    if (this.memory && this.now() - this.memory.readAt < this.cacheMs) return this.memory.config;
-    const config = readSettings(this.defaults, await this.store.get(this.key), this.validate, this.key);
-    this.remember(config);
+    if (this.#memory && this.#now() - this.#memory.readAt < this.#cacheMs) return this.#memory.config;
+    const config = readSettings(this.#defaults, await this.#store.get(this.#key), this.#validate, this.#key);
+    this.#remember(config);
     return config;
   }
 
@@ -76,20 +77,20 @@ export class ConfigStore<C extends Settings> {
    * 1 KV read and 1 write. Set a setting to undefined to return it to its default.
    */
   async update(changes: Partial<C>): Promise<C> {
-    const current = storedSettings(this.defaults, await this.store.get(this.key), this.key);
-    const { stored, settings } = applyUpdate(this.defaults, current, changes, this.validate, this.key);
-    await this.store.set(this.key, stored, { ttl: 0 });
-    this.remember(settings);
+    const current = storedSettings(this.#defaults, await this.#store.get(this.#key), this.#key);
+    const { stored, settings } = applyUpdate(this.#defaults, current, changes, this.#validate, this.#key);
+    await this.#store.set(this.#key, stored, { ttl: 0 });
+    this.#remember(settings);
     return settings;
   }
 
   /** Deletes the stored document: every setting follows its default again. */
   async reset(): Promise<void> {
-    await this.store.delete(this.key);
-    this.remember({ ...this.defaults });
+    await this.#store.delete(this.#key);
+    this.#remember({ ...this.#defaults });
   }
 
-  private remember(config: C): void {
-    this.memory = { config, readAt: this.now() };
+  #remember(config: C): void {
+    this.#memory = { config, readAt: this.#now() };
   }
 }

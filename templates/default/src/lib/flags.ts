@@ -61,7 +61,7 @@ export class FeatureFlags {
   }
 
   async get(name: string): Promise<FlagConfig | null> {
-    return (await this.#flags())[name] ?? null;
+    return configOf(await this.#flags(), name);
   }
 
   /** Validates and saves one flag (one read and one write of the flags document). */
@@ -77,7 +77,7 @@ export class FeatureFlags {
   }
 
   async isEnabled(name: string, context: FlagContext = {}): Promise<boolean> {
-    const config = (await this.#flags())[name];
+    const config = configOf(await this.#flags(), name);
     return config ? evaluate(name, config, context, this.#now()) : false;
   }
 
@@ -107,6 +107,11 @@ export class FeatureFlags {
     await this.#store.set(FLAGS_KEY, flags, { ttl: 0 });
     this.#cached = { flags, loadedAt: this.#now() };
   }
+}
+
+/** Own properties only, so a flag named like `toString` is not found on Object.prototype. */
+function configOf(flags: FlagDocument, name: string): FlagConfig | null {
+  return Object.hasOwn(flags, name) ? (flags[name] ?? null) : null;
 }
 
 /**

@@ -17,6 +17,7 @@
 /** The limits KVStore checks before it calls KV. */
 export const KV_LIMITS = {
   minTtlSeconds: 60,
+  minCacheTtlSeconds: 60,
   maxKeyBytes: 512,
   maxMetadataBytes: 1024,
   maxListLimit: 1000,
@@ -35,6 +36,15 @@ export interface KVStoreOptions {
   defaultTtl?: number;
   /** The clock used to check `expiresAt`, in ms since the epoch. For tests. */
   now?: () => number;
+}
+
+export interface ReadOptions {
+  /**
+   * Seconds the location that serves this read may cache the result (KV's own
+   * edge cache, at least 60). Longer means faster reads of hot keys and a longer
+   * wait before that location sees a new value.
+   */
+  cacheTtl?: number;
 }
 
 export interface SetOptions {
@@ -75,18 +85,20 @@ export class KVStore {
   }
 
   /** Reads a JSON value; null when the key does not exist (or has expired). */
-  async get<T>(key: string): Promise<T | null> {
-    return this.#kv.get<T>(this.#fullKey(key), "json");
+  async get<T>(key: string, options: ReadOptions = {}): Promise<T | null> {
+    return this.#kv.get<T>(this.#fullKey(key), { type: "json", ...readOptions(options) });
   }
 
-  async getText(key: string): Promise<string | null> {
-    return this.#kv.get(this.#fullKey(key), "text");
+  async getText(key: string, options: ReadOptions = {}): Promise<string | null> {
+    return this.#kv.get(this.#fullKey(key), { type: "text", ...readOptions(options) });
   }
 
   async getWithMetadata<T, M = Record<string, unknown>>(
     key: string,
+    options: ReadOptions = {},
   ): Promise<{ value: T | null; metadata: M | null }> {
-    const { value, metadata } = await this.#kv.getWithMetadata<T, M>(this.#fullKey(key), "json");
+    const fullKey = this.#fullKey(key);
+    const { value, metadata } = await this.#kv.getWithMetadata<T, M>(fullKey, { type: "json", ...readOptions(options) });
     return { value, metadata };
   }
 
@@ -94,13 +106,14 @@ export class KVStore {
    * Reads many JSON values with KV's bulk get: one operation per 100 keys.
    * The map has an entry (null when missing) for every key asked for.
    */
-  async getMany<T>(keys: string[]): Promise<Map<string, T | null>> {
+  async getMany<T>(keys: string[], options: ReadOptions = {}): Promise<Map<string, T | null>> {
     const unique = [...new Set(keys)];
     const fullKeys = unique.map((key) => this.#fullKey(key));
+    const kvOptions = { type: "json", ...readOptions(options) } as const;
     const result = new Map<string, T | null>();
     for (let start = 0; start < fullKeys.length; start += KV_LIMITS.maxBulkGetKeys) {
       const batch = fullKeys.slice(start, start + KV_LIMITS.maxBulkGetKeys);
-      const values = await this.#kv.get<T>(batch, "json");
+      const values = await this.#kv.get<T>(batch, kvOptions);
       for (const fullKey of batch) {
         result.set(fullKey.slice(this.#prefix.length), values.get(fullKey) ?? null);
       }
@@ -232,6 +245,16 @@ export class KVStore {
     }
     return putOptions;
   }
+}
+
+function readOptions({ cacheTtl }: ReadOptions): { cacheTtl?: number } {
+  if (cacheTtl === undefined) return {};
+  if (!Number.isInteger(cacheTtl) || cacheTtl < KV_LIMITS.minCacheTtlSeconds) {
+    throw new KVValidationError(
+      `cacheTtl must be whole seconds, at least ${KV_LIMITS.minCacheTtlSeconds} (KV's minimum in production); got ${cacheTtl}`,
+    );
+  }
+  return { cacheTtl };
 }
 
 function checkTtl(ttl: number, name: string): number {

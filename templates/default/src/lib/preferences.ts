@@ -18,6 +18,7 @@ import { keys } from "./keys";
 import { KVStore } from "./kv-store";
 import { applyUpdate, readSettings, storedSettings, type Settings, type Validate } from "./settings";
 
+/** Thrown by update; `problems` lists every problem, one sentence each. */
 export { SettingsValidationError as PreferencesValidationError } from "./settings";
 
 export interface PreferencesOptions<P extends Settings> {
@@ -30,22 +31,22 @@ export interface PreferencesOptions<P extends Settings> {
 }
 
 export class PreferencesStore<P extends Settings> {
-  private readonly store: KVStore;
-  private readonly defaults: P;
-  private readonly validate: Validate<P> | undefined;
-  private readonly ttl: number;
+  readonly #store: KVStore;
+  readonly #defaults: P;
+  readonly #validate: Validate<P> | undefined;
+  readonly #ttl: number;
 
   constructor(kv: KVNamespace, options: PreferencesOptions<P>) {
-    this.store = new KVStore(kv);
-    this.defaults = options.defaults;
-    this.validate = options.validate;
-    this.ttl = options.ttl ?? 0;
+    this.#store = new KVStore(kv);
+    this.#defaults = options.defaults;
+    this.#validate = options.validate;
+    this.#ttl = options.ttl ?? 0;
   }
 
   /** The user's preferences over the defaults. 1 KV read. */
   async get(userId: string): Promise<P> {
     const key = keys.prefs(userId);
-    return readSettings(this.defaults, await this.store.get(key), this.validate, key);
+    return readSettings(this.#defaults, await this.#store.get(key), this.#validate, key);
   }
 
   /**
@@ -55,14 +56,14 @@ export class PreferencesStore<P extends Settings> {
    */
   async update(userId: string, changes: Partial<P>): Promise<P> {
     const key = keys.prefs(userId);
-    const current = storedSettings(this.defaults, await this.store.get(key), key);
-    const { stored, settings } = applyUpdate(this.defaults, current, changes, this.validate, key);
-    await this.store.set(key, stored, { ttl: this.ttl });
+    const current = storedSettings(this.#defaults, await this.#store.get(key), key);
+    const { stored, settings } = applyUpdate(this.#defaults, current, changes, this.#validate, key);
+    await this.#store.set(key, stored, { ttl: this.#ttl });
     return settings;
   }
 
   /** Forgets the user's choices: they get the defaults again. 1 KV delete. */
   async delete(userId: string): Promise<void> {
-    await this.store.delete(keys.prefs(userId));
+    await this.#store.delete(keys.prefs(userId));
   }
 }

@@ -55,7 +55,7 @@ const TOKEN_PATTERN = /^[A-Za-z0-9_-]{43}$/;
 /** A cookie name is an RFC 6265 token. */
 const COOKIE_NAME_PATTERN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
 
-export class SessionStore<D extends Record<string, unknown> = Record<string, unknown>> {
+export class SessionStore<D extends object = Record<string, unknown>> {
   readonly #store: KVStore;
   readonly #ttl: number;
   readonly #refreshThreshold: number;

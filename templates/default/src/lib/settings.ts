@@ -40,8 +40,13 @@ function typeProblem(defaults: Settings, name: string, value: unknown): string |
   if (!Object.hasOwn(defaults, name)) return `"${name}" is not a known setting`;
   const expected = jsonType(defaults[name]);
   const actual = jsonType(value);
-  if (actual !== expected) return `"${name}" must be ${expected === "array" || expected === "object" ? "an" : "a"} ${expected}, got ${JSON.stringify(value) ?? actual}`;
-  if (typeof value === "number" && !Number.isFinite(value)) return `"${name}" must be a finite number, got ${value}`;
+  if (actual !== expected) {
+    const article = expected === "array" || expected === "object" ? "an" : "a";
+    return `"${name}" must be ${article} ${expected}, got ${JSON.stringify(value) ?? actual}`;
+  }
+  if (typeof value === "number" && !Number.isFinite(value)) {
+    return `"${name}" must be a finite number, got ${value}`;
+  }
   return null;
 }
 
@@ -66,7 +71,12 @@ export function storedSettings<S extends Settings>(defaults: S, stored: unknown,
 }
 
 /** What KV held merged over the defaults; the defaults alone if the result fails `validate`. */
-export function readSettings<S extends Settings>(defaults: S, stored: unknown, validate: Validate<S> | undefined, what: string): S {
+export function readSettings<S extends Settings>(
+  defaults: S,
+  stored: unknown,
+  validate: Validate<S> | undefined,
+  what: string,
+): S {
   const settings = { ...defaults, ...storedSettings(defaults, stored, what) };
   const problems = validate?.(settings) ?? [];
   if (problems.length > 0) {

@@ -46,8 +46,16 @@ function pendingLoad<T>() {
 /** The real namespace with one of its methods failing, as KV does under a 429 or an outage. */
 function failingKV(method: "get" | "put"): KVNamespace {
   const kv = env.TEST_KV;
-  const working = { get: kv.get.bind(kv), put: kv.put.bind(kv), delete: kv.delete.bind(kv), list: kv.list.bind(kv) };
-  return { ...working, [method]: () => Promise.reject(new Error(`KV ${method} failed`)) } as unknown as KVNamespace;
+  const working = {
+    get: kv.get.bind(kv),
+    put: kv.put.bind(kv),
+    delete: kv.delete.bind(kv),
+    list: kv.list.bind(kv),
+  };
+  return {
+    ...working,
+    [method]: () => Promise.reject(new Error(`KV ${method} failed`)),
+  } as unknown as KVNamespace;
 }
 
 /** The expiration (epoch seconds) KV holds for a key. */
@@ -88,9 +96,17 @@ describe("cacheAside and readThrough", () => {
   it("falls back to the source when KV reads fail, and counts the error", async () => {
     const onError = vi.fn();
     const broken = new KVStore(failingKV("get"));
-    expect(await cacheAside(broken, "a", async () => "from source", { ttl: 300, onError })).toBe("from source");
+    expect(await cacheAside(broken, "a", async () => "from source", { ttl: 300, onError })).toBe(
+      "from source",
+    );
     expect(onError).toHaveBeenCalledWith(expect.objectContaining({ message: "KV get failed" }), "a");
     expect(cacheStats()).toMatchObject({ misses: 1, errors: 1 });
+  });
+
+  it("treats a value it did not write (no cache entry) as a miss and replaces it", async () => {
+    await store.set("k", "written by other code");
+    expect(await cacheAside(store, "k", async () => "loaded", { ttl: 300 })).toBe("loaded");
+    expect(await cacheAside(store, "k", async () => "never", { ttl: 300 })).toBe("loaded");
   });
 
   it("still answers when storing the loaded value fails", async () => {
@@ -141,14 +157,28 @@ describe("staleWhileRevalidate", () => {
     await staleWhileRevalidate(store, "k", async () => "old", options, createExecutionContext());
     clock += 111 * SECOND; // KV still holds the entry (its expiry is real time), but it is too old
     expect(await env.TEST_KV.get("k")).not.toBeNull();
-    expect(await staleWhileRevalidate(store, "k", async () => "new", options, createExecutionContext())).toBe("new");
+    expect(await staleWhileRevalidate(store, "k", async () => "new", options, createExecutionContext())).toBe(
+      "new",
+    );
     expect(cacheStats()).toMatchObject({ misses: 2, staleServes: 0 });
   });
 
   it("keeps the entry in KV for the fresh and stale windows together, never under 60 s", async () => {
     const nowSeconds = Math.floor(Date.now() / 1000);
-    await staleWhileRevalidate(store, "long", async () => 1, { ttl: 300, staleTtl: 600 }, createExecutionContext());
-    await staleWhileRevalidate(store, "short", async () => 1, { ttl: 5, staleTtl: 10 }, createExecutionContext());
+    await staleWhileRevalidate(
+      store,
+      "long",
+      async () => 1,
+      { ttl: 300, staleTtl: 600 },
+      createExecutionContext(),
+    );
+    await staleWhileRevalidate(
+      store,
+      "short",
+      async () => 1,
+      { ttl: 5, staleTtl: 10 },
+      createExecutionContext(),
+    );
     expect((await kvExpiration("long"))! - nowSeconds).toBeGreaterThanOrEqual(899);
     expect((await kvExpiration("long"))! - nowSeconds).toBeLessThanOrEqual(901);
     expect((await kvExpiration("short"))! - nowSeconds).toBeGreaterThanOrEqual(59);
@@ -161,7 +191,8 @@ describe("staleWhileRevalidate", () => {
     const refresh = pendingLoad<string>();
     const contexts = [createExecutionContext(), createExecutionContext(), createExecutionContext()];
     for (const ctx of contexts) {
-      expect(await staleWhileRevalidate(store, "k", refresh.load, options, ctx)).toBe("v1");
+      const storeOfThisRequest = new KVStore(counting.kv);
+      expect(await staleWhileRevalidate(storeOfThisRequest, "k", refresh.load, options, ctx)).toBe("v1");
     }
     expect(refresh.load).toHaveBeenCalledTimes(1);
     refresh.release("v2");
@@ -194,8 +225,12 @@ describe("staleWhileRevalidate", () => {
 
   it("refuses windows that are not positive numbers of seconds", async () => {
     const ctx = createExecutionContext();
-    await expect(staleWhileRevalidate(store, "k", async () => 1, { ttl: 0, staleTtl: 10 }, ctx)).rejects.toThrow(/ttl must be a positive/);
-    await expect(staleWhileRevalidate(store, "k", async () => 1, { ttl: 10, staleTtl: -1 }, ctx)).rejects.toThrow(/staleTtl/);
+    await expect(
+      staleWhileRevalidate(store, "k", async () => 1, { ttl: 0, staleTtl: 10 }, ctx),
+    ).rejects.toThrow(/^ttl must be above 0 seconds, got 0$/);
+    await expect(
+      staleWhileRevalidate(store, "k", async () => 1, { ttl: 10, staleTtl: -1 }, ctx),
+    ).rejects.toThrow(/^staleTtl must be 0 or more seconds, got -1$/);
     expect(counting.total()).toBe(0);
   });
 });
@@ -236,9 +271,9 @@ describe("refreshAhead", () => {
   });
 
   it("refuses a refreshBefore that is not shorter than ttl", async () => {
-    await expect(refreshAhead(store, "k", async () => 1, { ttl: 60, refreshBefore: 60 }, createExecutionContext())).rejects.toThrow(
-      /refreshBefore \(60\) must be less than ttl \(60\)/,
-    );
+    await expect(
+      refreshAhead(store, "k", async () => 1, { ttl: 60, refreshBefore: 60 }, createExecutionContext()),
+    ).rejects.toThrow(/refreshBefore \(60\) must be less than ttl \(60\)/);
   });
 });
 
@@ -264,6 +299,14 @@ describe("writeThrough", () => {
     await expect(writeThrough(store, "k", "new", failing, { ttl: 300 })).rejects.toThrow("database refused");
     expect(counting.counts.writes).toBe(0);
     expect(await env.TEST_KV.get("k")).toBe(before);
+  });
+
+  it("rejects when KV fails after the source took the value, and counts the error", async () => {
+    const write = vi.fn(async () => {});
+    const broken = new KVStore(failingKV("put"));
+    await expect(writeThrough(broken, "k", "new", write, { ttl: 300 })).rejects.toThrow("KV put failed");
+    expect(write).toHaveBeenCalledWith("new");
+    expect(cacheStats().errors).toBe(1);
   });
 });
 
@@ -295,7 +338,9 @@ describe("writeBehind", () => {
   it("rejects without touching the source when KV refuses the write", async () => {
     const write = vi.fn(async () => {});
     const broken = new KVStore(failingKV("put"));
-    await expect(writeBehind(broken, "k", "new", write, createExecutionContext())).rejects.toThrow("KV put failed");
+    await expect(writeBehind(broken, "k", "new", write, createExecutionContext())).rejects.toThrow(
+      "KV put failed",
+    );
     expect(write).not.toHaveBeenCalled();
   });
 });
@@ -308,7 +353,12 @@ describe("invalidation", () => {
   });
 
   it("by prefix, deleting only the keys under it", async () => {
-    await warm(store, [keys.cache("product", "1"), keys.cache("product", "2"), keys.cache("user", "1")], async (key) => key, { ttl: 300 });
+    await warm(
+      store,
+      [keys.cache("product", "1"), keys.cache("product", "2"), keys.cache("user", "1")],
+      async (key) => key,
+      { ttl: 300 },
+    );
     expect(await invalidatePrefix(store, "cache:product:")).toBe(2);
     const left = (await env.TEST_KV.list()).keys.map((key) => key.name);
     expect(left).toEqual([keys.cache("user", "1")]);
@@ -318,7 +368,8 @@ describe("invalidation", () => {
   it("by version bump: every key of the group misses at once, in 2 KV operations", async () => {
     const key = keys.cache("product", "1");
     const load = vi.fn(async () => `loaded ${load.mock.calls.length}`);
-    const read = async () => cacheAside(store, await versionedKey(store, "products", key, { now }), load, { ttl: 300 });
+    const read = async () =>
+      cacheAside(store, await versionedKey(store, "products", key, { now }), load, { ttl: 300 });
     expect(await read()).toBe("loaded 1");
     expect(await read()).toBe("loaded 1");
 
@@ -330,16 +381,15 @@ describe("invalidation", () => {
   });
 
   it("keeps a group's version in memory for a minute, then sees another isolate's bump", async () => {
-    const key = keys.cache("product", "1");
-    const otherIsolate = new KVStore(env.TEST_KV);
-    expect(await versionedKey(store, "products", key, { now })).toBe(`${key}:v0`);
-    await bumpVersion(otherIsolate, "products");
+    const key = keys.cache("order", "1");
+    expect(await versionedKey(store, "orders", key, { now })).toBe(`${key}:v0`);
+    await env.TEST_KV.put("cache-version:orders", "1"); // what bumpVersion in another isolate leaves in KV
 
     counting.reset();
-    expect(await versionedKey(store, "products", key, { now })).toBe(`${key}:v0`);
+    expect(await versionedKey(store, "orders", key, { now })).toBe(`${key}:v0`);
     expect(counting.total()).toBe(0);
     clock += 60 * SECOND;
-    expect(await versionedKey(store, "products", key, { now })).toBe(`${key}:v1`);
+    expect(await versionedKey(store, "orders", key, { now })).toBe(`${key}:v1`);
     expect(counting.counts.reads).toBe(1);
   });
 });
@@ -352,7 +402,15 @@ describe("warm", () => {
     expect(counting.counts.writes).toBe(names.length);
     const neverCalled = vi.fn(async () => "x");
     for (const name of names) {
-      expect(await staleWhileRevalidate(store, name, neverCalled, { ttl: 10, staleTtl: 10, now }, createExecutionContext())).toBe(name.toUpperCase());
+      expect(
+        await staleWhileRevalidate(
+          store,
+          name,
+          neverCalled,
+          { ttl: 10, staleTtl: 10, now },
+          createExecutionContext(),
+        ),
+      ).toBe(name.toUpperCase());
     }
     expect(neverCalled).not.toHaveBeenCalled();
   });
@@ -363,7 +421,10 @@ describe("warm", () => {
       if (key === "bad") throw new Error("no such record");
       return key;
     };
-    expect(await warm(store, ["ok", "bad", "fine"], load, { ttl: 300, onError })).toEqual({ warmed: ["ok", "fine"], failed: ["bad"] });
+    expect(await warm(store, ["ok", "bad", "fine"], load, { ttl: 300, onError })).toEqual({
+      warmed: ["ok", "fine"],
+      failed: ["bad"],
+    });
     expect(onError).toHaveBeenCalledWith(expect.objectContaining({ message: "no such record" }), "bad");
     expect(cacheStats().errors).toBe(1);
     expect(await env.TEST_KV.get("bad")).toBeNull();
@@ -378,12 +439,26 @@ describe("warm", () => {
 
 describe("cacheStats", () => {
   it("counts per isolate until reset, with the hit rate", async () => {
-    expect(cacheStats()).toEqual({ hits: 0, misses: 0, staleServes: 0, refreshes: 0, errors: 0, hitRate: null });
+    expect(cacheStats()).toEqual({
+      hits: 0,
+      misses: 0,
+      staleServes: 0,
+      refreshes: 0,
+      errors: 0,
+      hitRate: null,
+    });
     await cacheAside(store, "k", async () => 1, { ttl: 300 });
     await cacheAside(store, "k", async () => 1, { ttl: 300 });
     await cacheAside(store, "k", async () => 1, { ttl: 300 });
     await cacheAside(store, "k", async () => 1, { ttl: 300 });
-    expect(cacheStats()).toEqual({ hits: 3, misses: 1, staleServes: 0, refreshes: 0, errors: 0, hitRate: 0.75 });
+    expect(cacheStats()).toEqual({
+      hits: 3,
+      misses: 1,
+      staleServes: 0,
+      refreshes: 0,
+      errors: 0,
+      hitRate: 0.75,
+    });
     resetCacheStats();
     expect(cacheStats().hits).toBe(0);
   });

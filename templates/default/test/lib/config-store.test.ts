@@ -5,8 +5,14 @@ import { keys } from "../../src/lib/keys";
 import { clearKV } from "../support/clear-kv";
 import { countingKV, type CountingKV } from "../support/counting-kv";
 
-const defaults = { siteName: "Acme", maxUploadMb: 10, maintenance: false, allowedOrigins: ["https://acme.test"] };
-const validate = (config: typeof defaults) => (config.maxUploadMb > 100 ? ["maxUploadMb must be at most 100"] : []);
+const defaults = {
+  siteName: "Acme",
+  maxUploadMb: 10,
+  maintenance: false,
+  allowedOrigins: ["https://acme.test"],
+};
+const validate = (config: typeof defaults) =>
+  config.maxUploadMb > 100 ? ["maxUploadMb must be at most 100"] : [];
 
 let counting: CountingKV;
 let clock: number;
@@ -32,7 +38,12 @@ describe("ConfigStore reads", () => {
     expect((await env.TEST_KV.list()).keys.map((key) => key.name)).toEqual([keys.config("app")]);
 
     counting.reset();
-    expect(await newConfig().get()).toEqual({ ...defaults, siteName: "Acme Shop", maxUploadMb: 50, maintenance: true });
+    expect(await newConfig().get()).toEqual({
+      ...defaults,
+      siteName: "Acme Shop",
+      maxUploadMb: 50,
+      maintenance: true,
+    });
     expect(counting.total()).toBe(1);
   });
 
@@ -57,7 +68,10 @@ describe("ConfigStore reads", () => {
 
   it("uses the default for a hand-written value of the wrong type, ignores unknown settings, and warns", async () => {
     const warn = vi.spyOn(console, "warn").mockImplementation(() => {});
-    await env.TEST_KV.put(keys.config("app"), JSON.stringify({ siteName: "Seeded", maxUploadMb: "lots", retired: 1 }));
+    await env.TEST_KV.put(
+      keys.config("app"),
+      JSON.stringify({ siteName: "Seeded", maxUploadMb: "lots", retired: 1 }),
+    );
     expect(await newConfig().get()).toEqual({ ...defaults, siteName: "Seeded" });
     expect(warn).toHaveBeenCalledWith(expect.stringContaining('"maxUploadMb" must be a number, got "lots"'));
     expect(warn).toHaveBeenCalledTimes(1);
@@ -77,13 +91,22 @@ describe("ConfigStore updates", () => {
   it("stores only the changed settings and returns the merged configuration", async () => {
     const config = newConfig();
     expect(await config.update({ maintenance: true })).toEqual({ ...defaults, maintenance: true });
-    expect(await config.update({ maxUploadMb: 20 })).toEqual({ ...defaults, maintenance: true, maxUploadMb: 20 });
+    expect(await config.update({ maxUploadMb: 20 })).toEqual({
+      ...defaults,
+      maintenance: true,
+      maxUploadMb: 20,
+    });
     expect(await env.TEST_KV.get(keys.config("app"), "json")).toEqual({ maintenance: true, maxUploadMb: 20 });
   });
 
   it("refuses wrong types and unknown settings, naming every problem, and writes nothing", async () => {
     const config = newConfig();
-    const bad = { maxUploadMb: "10", maintenance: 1, colour: "red", allowedOrigins: "*" } as unknown as Partial<typeof defaults>;
+    const bad = {
+      maxUploadMb: "10",
+      maintenance: 1,
+      colour: "red",
+      allowedOrigins: "*",
+    } as unknown as Partial<typeof defaults>;
     const error = await config.update(bad).catch((caught: unknown) => caught);
     expect(error).toBeInstanceOf(ConfigValidationError);
     expect((error as ConfigValidationError).problems).toEqual([
@@ -99,12 +122,16 @@ describe("ConfigStore updates", () => {
   it("refuses a change that fails validate and keeps the stored configuration", async () => {
     const config = newConfig();
     await config.update({ maxUploadMb: 50 });
-    await expect(config.update({ maxUploadMb: 101 })).rejects.toThrow("Invalid config:app: maxUploadMb must be at most 100");
+    await expect(config.update({ maxUploadMb: 101 })).rejects.toThrow(
+      "Invalid config:app: maxUploadMb must be at most 100",
+    );
     expect(await newConfig().value("maxUploadMb")).toBe(50);
   });
 
   it("refuses numbers JSON cannot hold", async () => {
-    await expect(newConfig().update({ maxUploadMb: Number.NaN })).rejects.toThrow('"maxUploadMb" must be a finite number');
+    await expect(newConfig().update({ maxUploadMb: Number.NaN })).rejects.toThrow(
+      '"maxUploadMb" must be a finite number',
+    );
   });
 
   it("returns a setting to its default when it is set to undefined, and reset clears them all", async () => {

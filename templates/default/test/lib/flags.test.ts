@@ -34,9 +34,12 @@ describe("FeatureFlags storage", () => {
     expect(await flags.get("beta")).toEqual({ enabled: false });
   });
 
-  it("treats a missing flag as off", async () => {
+  it("treats a missing flag as off, even one named like an Object method", async () => {
     const flags = new FeatureFlags(counting.kv);
+    await flags.set("real", { enabled: true });
     expect(await flags.isEnabled("nope", { userId: "u" })).toBe(false);
+    expect(await flags.get("toString")).toBeNull();
+    expect(await flags.isEnabled("constructor")).toBe(false);
   });
 
   const invalid: [string, FlagConfig, RegExp][] = [

@@ -36,6 +36,28 @@ describe("KVStore reads and writes", () => {
     expect(await store.getWithMetadata("nothing")).toEqual({ value: null, metadata: null });
   });
 
+  it("passes a read cacheTtl through to KV", async () => {
+    const optionsSeen: unknown[] = [];
+    const get = env.TEST_KV.get.bind(env.TEST_KV) as (...args: unknown[]) => unknown;
+    const recording = {
+      get: (key: unknown, options: unknown) => {
+        optionsSeen.push(options);
+        return get(key, options);
+      },
+      put: env.TEST_KV.put.bind(env.TEST_KV),
+    } as unknown as KVNamespace;
+    const store = new KVStore(recording);
+    await store.set("k", { v: 1 });
+    expect(await store.get("k", { cacheTtl: 300 })).toEqual({ v: 1 });
+    expect((await store.getMany(["k"], { cacheTtl: 60 })).get("k")).toEqual({ v: 1 });
+    expect(await store.getText("k")).toBe('{"v":1}');
+    expect(optionsSeen).toEqual([
+      { type: "json", cacheTtl: 300 },
+      { type: "json", cacheTtl: 60 },
+      { type: "text" },
+    ]);
+  });
+
   it("deletes a key", async () => {
     const store = new KVStore(counting.kv);
     await store.set("k", 1);
@@ -84,6 +106,8 @@ describe("KVValidationError, thrown before any KV call", () => {
     ["a list limit over 1000", (s) => s.list({ limit: 1001 }), /1000/],
     ["a key in a bulk read", (s) => s.getMany(["ok", ""]), /empty/],
     ["a value JSON cannot hold", (s) => s.set("k", undefined), /JSON/],
+    ["a read cacheTtl under 60 s", (s) => s.get("k", { cacheTtl: 30 }), /cacheTtl.*at least 60/],
+    ["a bulk read cacheTtl under 60 s", (s) => s.getMany(["k"], { cacheTtl: 59 }), /cacheTtl/],
   ];
 
   for (const [what, call, message] of cases) {

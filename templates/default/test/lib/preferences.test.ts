@@ -6,7 +6,8 @@ import { clearKV } from "../support/clear-kv";
 import { countingKV, type CountingKV } from "../support/counting-kv";
 
 const defaults = { theme: "light", pageSize: 20, emails: true, pinned: [] as string[] };
-const validate = (prefs: typeof defaults) => (prefs.pageSize < 1 || prefs.pageSize > 100 ? ["pageSize must be from 1 to 100"] : []);
+const validate = (prefs: typeof defaults) =>
+  prefs.pageSize < 1 || prefs.pageSize > 100 ? ["pageSize must be from 1 to 100"] : [];
 
 let counting: CountingKV;
 let prefs: PreferencesStore<typeof defaults>;
@@ -26,7 +27,11 @@ describe("PreferencesStore", () => {
   it("merges a partial update over the defaults and keeps only the user's choices, in 1 read and 1 write", async () => {
     expect(await prefs.update("ada", { theme: "dark" })).toEqual({ ...defaults, theme: "dark" });
     expect(counting.counts).toMatchObject({ reads: 1, writes: 1 });
-    expect(await prefs.update("ada", { pinned: ["inbox"] })).toEqual({ ...defaults, theme: "dark", pinned: ["inbox"] });
+    expect(await prefs.update("ada", { pinned: ["inbox"] })).toEqual({
+      ...defaults,
+      theme: "dark",
+      pinned: ["inbox"],
+    });
     expect(await env.TEST_KV.get(keys.prefs("ada"), "json")).toEqual({ theme: "dark", pinned: ["inbox"] });
     expect(await prefs.get("ada")).toEqual({ ...defaults, theme: "dark", pinned: ["inbox"] });
   });
@@ -52,7 +57,10 @@ describe("PreferencesStore", () => {
     const bad = { theme: 3, fontSize: 14 } as unknown as Partial<typeof defaults>;
     const error = await prefs.update("ada", bad).catch((caught: unknown) => caught);
     expect(error).toBeInstanceOf(PreferencesValidationError);
-    expect((error as PreferencesValidationError).problems).toEqual(['"theme" must be a string, got 3', '"fontSize" is not a known setting']);
+    expect((error as PreferencesValidationError).problems).toEqual([
+      '"theme" must be a string, got 3',
+      '"fontSize" is not a known setting',
+    ]);
     await expect(prefs.update("ada", { pageSize: 500 })).rejects.toThrow("pageSize must be from 1 to 100");
     expect(counting.counts.writes).toBe(0);
     expect(await prefs.get("ada")).toEqual({ ...defaults, theme: "dark" });

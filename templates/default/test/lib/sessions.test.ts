@@ -105,7 +105,12 @@ describe("SessionStore expiry", () => {
 
 describe("SessionStore update and destroy", () => {
   it("merges data, keeps the expiry and moves lastAccessedAt", async () => {
-    const sessions = new SessionStore<{ theme: string; lang: string }>(counting.kv, { ttl: 3600, now });
+    // An interface, not a type alias: session data types need no index signature.
+    interface Preferences {
+      theme: string;
+      lang: string;
+    }
+    const sessions = new SessionStore<Preferences>(counting.kv, { ttl: 3600, now });
     const { token, session } = await sessions.create("user-1", { theme: "dark", lang: "en" });
     clock += 5_000;
     const updated = await sessions.update(token, { lang: "fr" });

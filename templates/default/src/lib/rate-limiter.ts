@@ -1,0 +1,132 @@
+/**
+ * Fixed-window rate limiting with KV counters: one key per client per window,
+ * `ratelimit:{id}:{window number}`, that expires after its window (never sooner
+ * than KV's 60-second minimum). A check is at most one read and one write.
+ *
+ * KV counters are approximate. Each location reads its own, eventually
+ * consistent copy, so clients spread over several locations can exceed the limit,
+ * and KV accepts one write per second per key: a client making more requests
+ * than that gets refused writes, which this limiter lets through (it fails open
+ * rather than break your route) and reports. Use it for soft limits; for strict
+ * ones use the Workers Rate Limiting binding, which counts at the edge:
+ *
+ *   // wrangler.jsonc
+ *   "ratelimits": [{ "name": "RATE_LIMITER", "namespace_id": "1001", "simple": { "limit": 100, "period": 60 } }]
+ *   // in the Worker (period is 10 or 60 seconds)
+ *   const { success } = await env.RATE_LIMITER.limit({ key: clientId });
+ */
+import { keys } from "./keys";
+import { KVStore } from "./kv-store";
+
+export interface RateLimiterOptions {
+  /** Requests allowed per window. */
+  limit: number;
+  /** Window length in whole seconds. */
+  window: number;
+  /** Prepended to every counter key, e.g. `"api:"` to keep two limiters apart. */
+  prefix?: string;
+  /** Called when KV refuses or fails a read or write and the request is let through. Default: console.warn. */
+  onError?: (error: unknown) => void;
+  /** The clock, in ms since the epoch. For tests. */
+  now?: () => number;
+}
+
+export interface RateLimitResult {
+  allowed: boolean;
+  limit: number;
+  remaining: number;
+  /** When the current window ends, in ms since the epoch. */
+  resetAt: number;
+  /** Whole seconds until the window ends; set only when the request is refused. */
+  retryAfter?: number;
+  /** True when KV failed and the request was allowed without being counted. */
+  failedOpen?: boolean;
+}
+
+export class RateLimiter {
+  readonly #store: KVStore;
+  readonly #limit: number;
+  readonly #windowMs: number;
+  readonly #onError: (error: unknown) => void;
+  readonly #now: () => number;
+
+  constructor(kv: KVNamespace, options: RateLimiterOptions) {
+    if (!Number.isInteger(options.limit) || options.limit < 1) {
+      throw new Error(`Rate limit must be a whole number of requests, at least 1; got ${options.limit}`);
+    }
+    if (!Number.isInteger(options.window) || options.window < 1) {
+      throw new Error(`Rate limit window must be whole seconds, at least 1; got ${options.window}`);
+    }
+    this.#store = new KVStore(kv, { prefix: options.prefix });
+    this.#limit = options.limit;
+    this.#windowMs = options.window * 1000;
+    this.#onError = options.onError ?? ((error) => console.warn("Rate limiter failed open:", error));
+    this.#now = options.now ?? Date.now;
+  }
+
+  /** Counts one request from `id` and says whether it may go ahead. Never throws for KV errors. */
+  async check(id: string): Promise<RateLimitResult> {
+    const window = this.#window(id);
+    let count: number;
+    try {
+      count = (await this.#store.get<number>(window.key)) ?? 0;
+    } catch (error) {
+      return this.#failOpen(error, window.resetAt, 0);
+    }
+    // A refused request is not written: the count stays at the limit until the window ends.
+    if (count >= this.#limit) return this.#refused(window.resetAt);
+    try {
+      await this.#store.set(window.key, count + 1, { ttl: window.ttl });
+    } catch (error) {
+      return this.#failOpen(error, window.resetAt, count + 1);
+    }
+    return { allowed: true, limit: this.#limit, remaining: this.#limit - count - 1, resetAt: window.resetAt };
+  }
+
+  /** Where `id` stands in the current window, without counting a request: `allowed` says whether the next one would be. */
+  async status(id: string): Promise<RateLimitResult> {
+    const window = this.#window(id);
+    const count = (await this.#store.get<number>(window.key)) ?? 0;
+    if (count >= this.#limit) return this.#refused(window.resetAt);
+    return { allowed: true, limit: this.#limit, remaining: this.#limit - count, resetAt: window.resetAt };
+  }
+
+  /** Forgets `id`'s requests in the current window. */
+  async reset(id: string): Promise<void> {
+    await this.#store.delete(this.#window(id).key);
+  }
+
+  /** Standard rate-limit response headers for a result: Reset in epoch seconds, Retry-After in whole seconds. */
+  headers(result: RateLimitResult): Record<string, string> {
+    const headers: Record<string, string> = {
+      "X-RateLimit-Limit": String(result.limit),
+      "X-RateLimit-Remaining": String(result.remaining),
+      "X-RateLimit-Reset": String(Math.ceil(result.resetAt / 1000)),
+    };
+    if (result.retryAfter !== undefined) headers["Retry-After"] = String(result.retryAfter);
+    return headers;
+  }
+
+  /**
+   * The current fixed window for `id`: its counter key, when it ends, and the
+   * key's TTL, which outlives the window and is never under KV's 60-second minimum.
+   */
+  #window(id: string): { key: string; resetAt: number; ttl: number } {
+    const now = this.#now();
+    const index = Math.floor(now / this.#windowMs);
+    const resetAt = (index + 1) * this.#windowMs;
+    const ttl = Math.max(60, Math.ceil((resetAt - now) / 1000));
+    return { key: keys.rateLimit(id, index), resetAt, ttl };
+  }
+
+  #refused(resetAt: number): RateLimitResult {
+    const retryAfter = Math.max(1, Math.ceil((resetAt - this.#now()) / 1000));
+    return { allowed: false, limit: this.#limit, remaining: 0, resetAt, retryAfter };
+  }
+
+  #failOpen(error: unknown, resetAt: number, count: number): RateLimitResult {
+    this.#onError(error);
+    const remaining = Math.max(0, this.#limit - count);
+    return { allowed: true, limit: this.#limit, remaining, resetAt, failedOpen: true };
+  }
+}

@@ -1,0 +1,79 @@
+/**
+ * Cookie sessions: POST /login, POST /logout, GET /me.
+ *
+ * The login is a demo: it trusts the userId in the body. Put your real check
+ * (password, OAuth callback, magic link) in front of `store.create`.
+ */
+import { sessions } from "../config";
+import { HttpError, json, readJsonObject, type Route } from "../http";
+import { SessionStore, type Session } from "../lib/sessions";
+
+/** What this demo keeps in a session besides the user id. */
+type SessionData = {
+  loginAt: string;
+};
+
+function sessionStore(env: Env): SessionStore<SessionData> {
+  return new SessionStore<SessionData>(sessions.namespace(env), {
+    ttl: sessions.ttl,
+    refreshThreshold: sessions.refreshThreshold,
+  });
+}
+
+/** The user id of the request's session, or null. */
+export async function sessionUserId(request: Request, env: Env): Promise<string | null> {
+  const session = await sessionOf(request, sessionStore(env));
+  return session?.userId ?? null;
+}
+
+/** The session named by the request's cookie: null without a cookie, or when unknown or expired. */
+async function sessionOf(request: Request, store: SessionStore<SessionData>): Promise<Session<SessionData> | null> {
+  const token = store.tokenFrom(request);
+  return token === null ? null : store.get(token);
+}
+
+export const sessionRoutes: Route[] = [
+  {
+    method: "POST",
+    path: "/login",
+    description: 'Start a session: body {"userId": "..."}; sets the session cookie.',
+    async handle({ request, env }) {
+      const { userId } = await readJsonObject(request);
+      if (typeof userId !== "string" || userId.length === 0 || userId.length > 128) {
+        throw new HttpError(400, "userId must be a string of 1 to 128 characters.");
+      }
+      const store = sessionStore(env);
+      const { token, session } = await store.create(userId, { loginAt: new Date().toISOString() });
+      return json(
+        { userId: session.userId, expiresAt: new Date(session.expiresAt).toISOString() },
+        { status: 201, headers: { "Set-Cookie": store.cookie(token) } },
+      );
+    },
+  },
+  {
+    method: "POST",
+    path: "/logout",
+    description: "End the current session and clear the cookie.",
+    async handle({ request, env }) {
+      const store = sessionStore(env);
+      const token = store.tokenFrom(request);
+      if (token !== null) await store.destroy(token);
+      return json({ loggedOut: true }, { headers: { "Set-Cookie": store.clearCookie() } });
+    },
+  },
+  {
+    method: "GET",
+    path: "/me",
+    description: "The current session's user; 401 without a valid session.",
+    async handle({ request, env }) {
+      const session = await sessionOf(request, sessionStore(env));
+      if (session === null) throw new HttpError(401, "Not logged in: POST /login first.");
+      return json({
+        userId: session.userId,
+        data: session.data,
+        createdAt: new Date(session.createdAt).toISOString(),
+        expiresAt: new Date(session.expiresAt).toISOString(),
+      });
+    },
+  },
+];

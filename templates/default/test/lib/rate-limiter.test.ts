@@ -1,0 +1,163 @@
+import { env } from "cloudflare:workers";
+import { beforeEach, describe, expect, it } from "vitest";
+import { keys } from "../../src/lib/keys";
+import { RateLimiter } from "../../src/lib/rate-limiter";
+import { emptyCountingKV } from "../support/clear-kv";
+import type { CountingKV } from "../support/counting-kv";
+
+let counting: CountingKV;
+let clock: number;
+const now = () => clock;
+// The start of a 60-second window; each test's clock starts a quarter second into it.
+const WINDOW_START = Date.parse("2026-11-24T10:00:00Z");
+
+beforeEach(async () => {
+  counting = await emptyCountingKV(env.TEST_KV);
+  clock = WINDOW_START + 250;
+});
+
+/** A namespace whose reads work but whose writes fail the way KV refuses a second write within a second. */
+function refusingWrites(kv: KVNamespace): KVNamespace {
+  return {
+    get: kv.get.bind(kv),
+    put: async () => {
+      throw new Error("KV PUT failed: 429 Too Many Requests");
+    },
+  } as unknown as KVNamespace;
+}
+
+describe("RateLimiter.check", () => {
+  it("allows up to the limit in a window, then refuses with Retry-After", async () => {
+    const limiter = new RateLimiter(counting.kv, { limit: 3, window: 60, now });
+    const results = [];
+    for (let i = 0; i < 4; i++) results.push(await limiter.check("1.2.3.4"));
+    expect(results.map((result) => result.allowed)).toEqual([true, true, true, false]);
+    expect(results.map((result) => result.remaining)).toEqual([2, 1, 0, 0]);
+    const resetAt = WINDOW_START + 60_000;
+    expect(results[3]).toEqual({ allowed: false, limit: 3, remaining: 0, resetAt, retryAfter: 60 });
+  });
+
+  it("rounds Retry-After up to whole seconds, never below 1", async () => {
+    const limiter = new RateLimiter(counting.kv, { limit: 1, window: 60, now });
+    await limiter.check("a");
+    clock = WINDOW_START + 58_500;
+    expect((await limiter.check("a")).retryAfter).toBe(2);
+    clock = WINDOW_START + 59_999;
+    expect((await limiter.check("a")).retryAfter).toBe(1);
+  });
+
+  it("costs at most 1 read and 1 write per check, and no write once refused", async () => {
+    const limiter = new RateLimiter(counting.kv, { limit: 1, window: 60, now });
+    await limiter.check("a");
+    expect(counting.counts).toEqual({ reads: 1, writes: 1, deletes: 0, lists: 0 });
+    counting.reset();
+    await limiter.check("a");
+    expect(counting.counts).toEqual({ reads: 1, writes: 0, deletes: 0, lists: 0 });
+  });
+
+  it("starts a fresh count when the window rolls over", async () => {
+    const limiter = new RateLimiter(counting.kv, { limit: 2, window: 60, now });
+    await limiter.check("a");
+    await limiter.check("a");
+    expect((await limiter.check("a")).allowed).toBe(false);
+    clock = WINDOW_START + 60_000;
+    const next = await limiter.check("a");
+    expect(next).toEqual({ allowed: true, limit: 2, remaining: 1, resetAt: WINDOW_START + 120_000 });
+  });
+
+  it("counts each id separately, even ids that contain the key separator", async () => {
+    const limiter = new RateLimiter(counting.kv, { limit: 1, window: 60, now });
+    expect((await limiter.check("::1")).allowed).toBe(true);
+    expect((await limiter.check(":")).allowed).toBe(true);
+    expect((await limiter.check("::1")).allowed).toBe(false);
+  });
+
+  it("keeps two limiters with different prefixes apart", async () => {
+    const login = new RateLimiter(counting.kv, { limit: 1, window: 60, prefix: "login:", now });
+    const api = new RateLimiter(counting.kv, { limit: 1, window: 60, prefix: "api:", now });
+    await login.check("a");
+    expect((await api.check("a")).allowed).toBe(true);
+    expect((await login.check("a")).allowed).toBe(false);
+  });
+});
+
+describe("RateLimiter counter keys", () => {
+  it("expire after their window, never sooner than KV's 60-second minimum", async () => {
+    const short = new RateLimiter(env.TEST_KV, { limit: 5, window: 10 });
+    const long = new RateLimiter(env.TEST_KV, { limit: 5, window: 3600, prefix: "long:" });
+    const before = Date.now();
+    const shortResult = await short.check("a");
+    const longResult = await long.check("a");
+    const listed = new Map((await env.TEST_KV.list()).keys.map((key) => [key.name, key.expiration!]));
+    const shortWindow = Math.floor(before / 10_000);
+    const shortExpiry = listed.get(keys.rateLimit("a", shortWindow))!;
+    expect(shortExpiry).toBeGreaterThanOrEqual(Math.floor(before / 1000) + 60);
+    expect(shortExpiry).toBeGreaterThanOrEqual(Math.floor(shortResult.resetAt / 1000));
+    const longExpiry = listed.get(`long:${keys.rateLimit("a", Math.floor(before / 3_600_000))}`)!;
+    expect(Math.abs(longExpiry - longResult.resetAt / 1000)).toBeLessThanOrEqual(2);
+  });
+});
+
+describe("RateLimiter fails open", () => {
+  it("allows and reports the request when KV refuses the write", async () => {
+    const errors: unknown[] = [];
+    const limiter = new RateLimiter(refusingWrites(env.TEST_KV), { limit: 5, window: 60, now, onError: (e) => errors.push(e) });
+    const result = await limiter.check("a");
+    expect(result).toEqual({ allowed: true, limit: 5, remaining: 4, resetAt: WINDOW_START + 60_000, failedOpen: true });
+    expect(String(errors[0])).toMatch(/429/);
+  });
+
+  it("allows and reports the request when the read fails", async () => {
+    const errors: unknown[] = [];
+    const broken = {
+      get: async () => {
+        throw new Error("KV GET failed");
+      },
+    } as unknown as KVNamespace;
+    const limiter = new RateLimiter(broken, { limit: 5, window: 60, now, onError: (e) => errors.push(e) });
+    const result = await limiter.check("a");
+    expect(result.allowed).toBe(true);
+    expect(result.failedOpen).toBe(true);
+    expect(errors).toHaveLength(1);
+  });
+});
+
+describe("RateLimiter status, reset and headers", () => {
+  it("status reports without consuming, reset clears the window", async () => {
+    const limiter = new RateLimiter(counting.kv, { limit: 2, window: 60, now });
+    await limiter.check("a");
+    counting.reset();
+    const status = await limiter.status("a");
+    expect(status).toEqual({ allowed: true, limit: 2, remaining: 1, resetAt: WINDOW_START + 60_000 });
+    expect(counting.counts.writes).toBe(0);
+    expect(await limiter.status("a")).toEqual(status);
+
+    await limiter.check("a");
+    expect((await limiter.status("a")).allowed).toBe(false);
+    await limiter.reset("a");
+    expect((await limiter.status("a")).remaining).toBe(2);
+  });
+
+  it("builds headers with epoch-second reset and Retry-After only when refused", async () => {
+    const limiter = new RateLimiter(counting.kv, { limit: 1, window: 60, now });
+    const allowed = await limiter.check("a");
+    expect(limiter.headers(allowed)).toEqual({
+      "X-RateLimit-Limit": "1",
+      "X-RateLimit-Remaining": "0",
+      "X-RateLimit-Reset": String((WINDOW_START + 60_000) / 1000),
+    });
+    clock += 20_000;
+    const refused = await limiter.check("a");
+    expect(limiter.headers(refused)).toEqual({
+      "X-RateLimit-Limit": "1",
+      "X-RateLimit-Remaining": "0",
+      "X-RateLimit-Reset": String((WINDOW_START + 60_000) / 1000),
+      "Retry-After": "40",
+    });
+  });
+
+  it("rejects a limit or window that is not a positive whole number", () => {
+    expect(() => new RateLimiter(counting.kv, { limit: 0, window: 60 })).toThrow(/limit/);
+    expect(() => new RateLimiter(counting.kv, { limit: 10, window: 0.5 })).toThrow(/window/);
+  });
+});

@@ -1,0 +1,14 @@
+import { cloudflareTest } from "@cloudflare/vitest-plugin";
+import { defineConfig } from "vitest/config";
+
+// Tests run inside workerd with the bindings from wrangler.jsonc, stored locally.
+// TEST_KV is an extra namespace that exists only in tests: the toolkit tests use it
+// so they keep working when you rename your bindings. Storage is isolated per test file.
+export default defineConfig({
+  plugins: [
+    cloudflareTest({
+      wrangler: { configPath: "./wrangler.jsonc" },
+      miniflare: { kvNamespaces: ["TEST_KV"] },
+    }),
+  ],
+});
