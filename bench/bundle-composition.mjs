@@ -1,41 +1,52 @@
-// What our bundle is made of: bytes per package in each dist/*.js file, read from
-// the `// node_modules/<package>/...` and `// src/...` comments esbuild writes
-// before every module it inlines (a minified bundle has none; then we say so).
+// What our bundle is made of: bytes of the minified output per inlined package.
+//
+// scripts/build.mjs does not keep esbuild's metafile, and a minified bundle has no
+// module markers, so this rebuilds src/cli.ts in memory with the same bundling
+// settings (bundle, minify, ESM, node22.12; Handlebars' optional source-map left
+// out) only to read the metafile. The shipped dist/cli.js size is reported beside
+// it, so any drift between the two builds is visible.
 
-import { readdir, readFile } from "node:fs/promises";
+import { stat } from "node:fs/promises";
 import path from "node:path";
-
-const MODULE_COMMENT = /^\/\/ (\S+\.(?:[cm]?[jt]sx?|json))$/;
+import { build } from "esbuild";
 
 /**
- * `[{ file, bytes, parts: [{ owner, bytes }] }]` for each .js/.mjs/.cjs file under
- * `distDir`, parts largest first. `owner` is a package name, "our code" for
- * src/, or "(bundle glue)" for what comes before the first module. No dist/: [].
+ * `{ shippedBytes, rebuiltBytes, parts: [{ owner, bytes }] }`, parts largest first;
+ * `owner` is a package name or "our code" (src/). Null when there is no dist/cli.js.
  */
-export async function bundleComposition(distDir) {
-  const entries = await readdir(distDir, { recursive: true }).catch(() => []);
-  const files = entries.filter((name) => /\.[cm]?js$/.test(name));
-  const bundles = [];
-  for (const file of files.sort()) {
-    const text = await readFile(path.join(distDir, file), "utf8");
-    const parts = new Map();
-    let owner = "(bundle glue)";
-    for (const line of text.split("\n")) {
-      const match = MODULE_COMMENT.exec(line);
-      if (match) owner = ownerOf(match[1]);
-      parts.set(owner, (parts.get(owner) ?? 0) + Buffer.byteLength(line) + 1);
-    }
-    bundles.push({
-      file,
-      bytes: Buffer.byteLength(text),
-      parts: [...parts].map(([name, bytes]) => ({ owner: name, bytes })).sort((a, b) => b.bytes - a.bytes),
-    });
+export async function bundleComposition(repo) {
+  const shipped = await stat(path.join(repo, "dist", "cli.js")).catch(() => null);
+  if (!shipped) return null;
+  const result = await build({
+    absWorkingDir: repo,
+    entryPoints: ["src/cli.ts"],
+    outfile: "composition.js",
+    bundle: true,
+    platform: "node",
+    format: "esm",
+    target: "node22.12",
+    minify: true,
+    legalComments: "none",
+    external: ["source-map"],
+    metafile: true,
+    write: false,
+    logLevel: "silent",
+  });
+  const [output] = Object.values(result.metafile.outputs);
+  const parts = new Map();
+  for (const [input, { bytesInOutput }] of Object.entries(output.inputs)) {
+    const owner = ownerOf(input);
+    parts.set(owner, (parts.get(owner) ?? 0) + bytesInOutput);
   }
-  return bundles;
+  return {
+    shippedBytes: shipped.size,
+    rebuiltBytes: output.bytes,
+    parts: [...parts].map(([owner, bytes]) => ({ owner, bytes })).sort((a, b) => b.bytes - a.bytes),
+  };
 }
 
-function ownerOf(modulePath) {
-  const segments = modulePath.split("/");
+function ownerOf(input) {
+  const segments = input.split("/");
   const at = segments.lastIndexOf("node_modules");
   if (at === -1) return "our code";
   const name = segments[at + 1];

@@ -89,9 +89,12 @@ function renderProfile(bundles, startupLoads) {
       lines.push(`| ${load.tool} | ${load.files} | ${formatBytes(load.bytes)} | ${largest} |`);
     }
   }
-  for (const bundle of bundles ?? []) {
-    const parts = bundle.parts.slice(0, 8).map(({ owner, bytes }) => `${owner} ${formatBytes(bytes)}`);
-    lines.push("", `\`dist/${bundle.file}\` (${formatBytes(bundle.bytes)}): ${parts.join(", ")}.`);
+  if (bundles) {
+    const parts = bundles.parts.slice(0, 10).map(({ owner, bytes }) => `${owner} ${formatBytes(bytes)}`);
+    lines.push(
+      "",
+      `\`dist/cli.js\` is ${formatBytes(bundles.shippedBytes)}; an in-memory rebuild with the same settings (${formatBytes(bundles.rebuiltBytes)}) attributes it as: ${parts.join(", ")}.`,
+    );
   }
   return lines.join("\n");
 }

@@ -71,7 +71,7 @@ async function measure({ runs, slowRuns, only }, workDir) {
 
   if (step("footprint")) {
     results.footprint = await footprintRows(tools, workDir);
-    results.bundles = await bundleComposition(path.join(REPO, "dist"));
+    results.bundles = await bundleComposition(REPO);
   }
   if (step("startup")) {
     results.startup = await measureStartup({ ours, peers, runs, cwd: workDir });
