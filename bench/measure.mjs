@@ -1,19 +1,30 @@
-// Repeats one measurement: a warm-up that is not counted, then `runs` timed runs.
+// Repeats measurements in rounds: one warm-up round that is not counted, then
+// `runs` counted rounds. Each round measures every item once, so a burst of load
+// from other work on the machine lands on all items alike instead of on one.
 
 import { summarize } from "./stats.mjs";
 
 /**
- * Calls `once({ warmup })` 1 + runs times, the first with `warmup: true`; `once`
- * returns the milliseconds it measured (and throws when the thing measured failed). Resolves to `{ summary, error }`: the
- * summary of the counted runs, or the first failure's message and no summary.
+ * Calls `once(item, { warmup })` for each item in each round; `once` returns the
+ * milliseconds it measured and throws when the thing measured failed. An item that
+ * fails once is not run again. Resolves to one `{ summary, error }` per item, in order.
  */
-export async function measureRuns(runs, once) {
-  try {
-    await once({ warmup: true });
-    const times = [];
-    for (let index = 0; index < runs; index += 1) times.push(await once({ warmup: false }));
-    return { summary: summarize(times), error: null };
-  } catch (error) {
-    return { summary: null, error: error.message };
+export async function measureRounds(items, runs, once) {
+  const times = items.map(() => []);
+  const errors = items.map(() => null);
+  for (let round = 0; round <= runs; round += 1) {
+    for (const [index, item] of items.entries()) {
+      if (errors[index]) continue;
+      try {
+        const ms = await once(item, { warmup: round === 0 });
+        if (round > 0) times[index].push(ms);
+      } catch (error) {
+        errors[index] = error.message;
+      }
+    }
   }
+  return items.map((_, index) => ({
+    summary: errors[index] ? null : summarize(times[index]),
+    error: errors[index],
+  }));
 }

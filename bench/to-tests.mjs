@@ -1,12 +1,12 @@
 // Time to a project whose tests pass: scaffold (which installs) and then the new
 // project's own `npm test`, with the same warm npm cache for everyone (the warm-up
-// run fills it). Also what the install left on disk: node_modules size and how many
-// workerd binaries (about 150 MB each) it holds.
+// round fills it). Also what the install left on disk: node_modules size and how
+// many workerd binaries (about 150 MB each) it holds.
 
 import { mkdir, rm } from "node:fs/promises";
 import path from "node:path";
 import { requireWritten, treeStats } from "./disk.mjs";
-import { measureRuns } from "./measure.mjs";
+import { measureRounds } from "./measure.mjs";
 import { describeFailure, run } from "./process.mjs";
 import { summarize } from "./stats.mjs";
 import { cleanEnv } from "./workdir.mjs";
@@ -15,58 +15,53 @@ const SCAFFOLD_AND_INSTALL_TIMEOUT_MS = 300_000;
 const TEST_TIMEOUT_MS = 300_000;
 
 /**
- * `[{ tool, summary, scaffold, test, nodeModules, error }]` for each tool that has
- * `toTestsArgs`: `summary` is the whole time, `scaffold` and `test` its two parts,
- * `nodeModules` the `{ files, bytes, workerdBinaries }` of the last run's install.
+ * `[{ tool, summary, scaffold, test, nodeModules, error }]` for each tool, which
+ * must have `toTestsArgs`: `summary` is the whole time, `scaffold` and `test` its
+ * two parts, `nodeModules` the `{ files, bytes, workerdBinaries }` of its install.
  */
 export async function measureTimeToTests({ tools, runs, workDir }) {
-  const results = [];
-  for (const tool of tools) {
-    const scaffoldTimes = [];
-    const testTimes = [];
-    let nodeModules = null;
-    let attempt = 0;
-    const { summary, error } = await measureRuns(runs, async ({ warmup }) => {
-      attempt += 1;
-      const parent = path.join(workDir, "to-tests", `${tool.name}-${attempt}`);
-      await mkdir(parent, { recursive: true });
-      try {
-        const project = path.join(parent, "app");
-        const scaffoldArgs = [tool.bin, ...tool.toTestsArgs("app")];
-        const scaffolded = await run(process.execPath, scaffoldArgs, {
-          cwd: parent,
-          env: cleanEnv(),
-          timeoutMs: SCAFFOLD_AND_INSTALL_TIMEOUT_MS,
-        });
-        if (scaffolded.exitCode !== 0) {
-          throw new Error(describeFailure("node", scaffoldArgs, scaffolded));
-        }
-        await requireWritten(path.join(project, "package.json"), scaffoldArgs.join(" "));
-        // CI=true: vitest runs once instead of watching, for every project alike.
-        const tested = await run("npm", ["test"], {
-          cwd: project,
-          env: cleanEnv({ CI: "true" }),
-          timeoutMs: TEST_TIMEOUT_MS,
-        });
-        if (tested.exitCode !== 0) throw new Error(describeFailure("npm", ["test"], tested));
-        nodeModules = await treeStats(path.join(project, "node_modules"));
-        if (!warmup) {
-          scaffoldTimes.push(scaffolded.ms);
-          testTimes.push(tested.ms);
-        }
-        return scaffolded.ms + tested.ms;
-      } finally {
-        await rm(parent, { recursive: true, force: true, maxRetries: 3 });
+  const parts = new Map(tools.map((tool) => [tool.name, { scaffold: [], test: [], nodeModules: null }]));
+  let attempt = 0;
+  const measured = await measureRounds(tools, runs, async (tool, { warmup }) => {
+    attempt += 1;
+    const parent = path.join(workDir, "to-tests", `${tool.name}-${attempt}`);
+    await mkdir(parent, { recursive: true });
+    try {
+      const project = path.join(parent, "app");
+      const scaffoldArgs = [tool.bin, ...tool.toTestsArgs("app")];
+      const scaffolded = await run(process.execPath, scaffoldArgs, {
+        cwd: parent,
+        env: cleanEnv(),
+        timeoutMs: SCAFFOLD_AND_INSTALL_TIMEOUT_MS,
+      });
+      if (scaffolded.exitCode !== 0) throw new Error(describeFailure("node", scaffoldArgs, scaffolded));
+      await requireWritten(path.join(project, "package.json"), scaffoldArgs.join(" "));
+      // CI=true: vitest runs once instead of watching, for every project alike.
+      const tested = await run("npm", ["test"], {
+        cwd: project,
+        env: cleanEnv({ CI: "true" }),
+        timeoutMs: TEST_TIMEOUT_MS,
+      });
+      if (tested.exitCode !== 0) throw new Error(describeFailure("npm", ["test"], tested));
+      const toolParts = parts.get(tool.name);
+      toolParts.nodeModules = await treeStats(path.join(project, "node_modules"));
+      if (!warmup) {
+        toolParts.scaffold.push(scaffolded.ms);
+        toolParts.test.push(tested.ms);
       }
-    });
-    results.push({
+      return scaffolded.ms + tested.ms;
+    } finally {
+      await rm(parent, { recursive: true, force: true, maxRetries: 3 });
+    }
+  });
+  return tools.map((tool, index) => {
+    const toolParts = parts.get(tool.name);
+    return {
       tool: tool.name,
-      summary,
-      scaffold: summarize(scaffoldTimes),
-      test: summarize(testTimes),
-      nodeModules,
-      error,
-    });
-  }
-  return results;
+      ...measured[index],
+      scaffold: summarize(toolParts.scaffold),
+      test: summarize(toolParts.test),
+      nodeModules: toolParts.nodeModules,
+    };
+  });
 }
