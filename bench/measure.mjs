@@ -6,25 +6,29 @@ import { summarize } from "./stats.mjs";
 
 /**
  * Calls `once(item, { warmup })` for each item in each round; `once` returns the
- * milliseconds it measured and throws when the thing measured failed. An item that
- * fails once is not run again. Resolves to one `{ summary, error }` per item, in order.
+ * milliseconds it measured and throws when the thing measured failed.
+ *
+ * An item that fails before it ever succeeded is broken and is not run again. An
+ * item that fails after succeeding is flaky: the failure is counted and it keeps
+ * its place in later rounds. Resolves to one `{ summary, error, failures }` per
+ * item, in order: the summary of its successful counted runs (null if none), the
+ * first failure's message, and how many runs failed.
  */
 export async function measureRounds(items, runs, once) {
-  const times = items.map(() => []);
-  const errors = items.map(() => null);
+  const states = items.map(() => ({ times: [], succeeded: false, error: null, failures: 0 }));
   for (let round = 0; round <= runs; round += 1) {
     for (const [index, item] of items.entries()) {
-      if (errors[index]) continue;
+      const state = states[index];
+      if (state.error && !state.succeeded) continue;
       try {
         const ms = await once(item, { warmup: round === 0 });
-        if (round > 0) times[index].push(ms);
+        state.succeeded = true;
+        if (round > 0) state.times.push(ms);
       } catch (error) {
-        errors[index] = error.message;
+        state.error ??= error.message;
+        state.failures += 1;
       }
     }
   }
-  return items.map((_, index) => ({
-    summary: errors[index] ? null : summarize(times[index]),
-    error: errors[index],
-  }));
+  return states.map(({ times, error, failures }) => ({ summary: summarize(times), error, failures }));
 }

@@ -79,7 +79,13 @@ export function describeFailure(command, args, result) {
     : result.timedOut
       ? `timed out after ${Math.round(result.ms / 1000)} s`
       : `exited with ${result.exitCode ?? result.signal}`;
-  const output = `${result.stdout}\n${result.stderr}`.trim().split("\n").slice(-15).join("\n");
+  // npm's warnings (about this machine's config, install scripts) are not why it failed.
+  const output = `${result.stdout}\n${result.stderr}`
+    .split("\n")
+    .filter((line) => !line.startsWith("npm warn"))
+    .slice(-40)
+    .join("\n")
+    .trim();
   return `\`${[command, ...args].join(" ")}\` ${how}\n${output}`;
 }
 

@@ -1,5 +1,6 @@
 // Renders one benchmark run as Markdown: the machine, one table per measurement
-// with ratios of ours to each peer, the targets, and every failure in words.
+// with ratios of ours to each peer, the targets, and every failure with the end of
+// its output.
 
 import { sizeByTopLevelEntry } from "./footprint.mjs";
 import { formatBytes, formatMs, formatRatio, formatSummary } from "./format.mjs";
@@ -16,6 +17,7 @@ export function renderReport(results) {
     results.toTests && renderToTests(results.toTests, results.runs.slow),
     results.kvOps && renderKvOps(results.kvOps),
     renderTargets(results.targets),
+    renderFailures(results),
   ];
   return `${sections.filter(Boolean).join("\n\n")}\n`;
 }
@@ -119,13 +121,13 @@ function renderTimes(title, firstColumn, rows, ratioOf, ratioTitle) {
     "|---|---:|---:|---:|---:|---:|",
   ];
   for (const row of rows) {
-    if (row.error) {
+    if (!row.summary) {
       lines.push(`| ${row.label} | failed: ${oneLine(row.error)} | | | | |`);
       continue;
     }
     const { median, min, max, runs } = row.summary;
     lines.push(
-      `| ${row.label} | ${formatMs(median)} | ${formatMs(min)} | ${formatMs(max)} | ${runs} | ${ratioOf(row)} |`,
+      `| ${row.label} | ${formatMs(median)} | ${formatMs(min)} | ${formatMs(max)} | ${runsCell(runs, row)} | ${ratioOf(row)} |`,
     );
   }
   return lines.join("\n");
@@ -142,7 +144,7 @@ function renderToTests(rows, runs) {
     "|---|---:|---:|---:|---:|---:|---:|",
   ];
   for (const row of rows) {
-    if (row.error) {
+    if (!row.summary) {
       lines.push(`| ${row.label} | failed: ${oneLine(row.error)} | | | | | |`);
       continue;
     }
@@ -150,7 +152,7 @@ function renderToTests(rows, runs) {
       ? "–"
       : `${formatRatio(ratio(ours?.summary?.median, row.summary.median))} / ${formatRatio(ratio(ours?.nodeModules?.bytes, row.nodeModules.bytes))}`;
     lines.push(
-      `| ${row.label} | ${formatSummary(row.summary)} | ${formatSummary(row.scaffold)} | ${formatSummary(row.test)} | ${formatBytes(row.nodeModules.bytes)} | ${row.nodeModules.workerdBinaries} | ${ratios} |`,
+      `| ${row.label} | ${formatSummary(row.summary)} over ${runsCell(row.summary.runs, row)} | ${formatSummary(row.scaffold)} | ${formatSummary(row.test)} | ${formatBytes(row.nodeModules.bytes)} | ${row.nodeModules.workerdBinaries} | ${ratios} |`,
     );
   }
   lines.push("", renderCommands(rows, " then `npm test`"));
@@ -190,7 +192,30 @@ function renderCommands(rows, suffix) {
   return rows.map((row) => `- ${row.label}: \`${row.commandLine}\`${suffix}`).join("\n");
 }
 
-/** A failure message fit for one table cell. */
+/** Every failure of the run, with the end of the failing command's output. */
+function renderFailures(results) {
+  const failures = [
+    ...(results.footprint ?? []).map((row) => ({ where: "footprint", label: row.label, error: row.error })),
+    ...(results.startup ?? []).map((row) => ({ where: "start-up", label: row.command, error: row.error })),
+    ...(results.startupLoads ?? []).map((row) => ({ where: "start-up profile", label: row.tool, error: row.error })),
+    ...(results.scaffold ?? []).map((row) => ({ where: "scaffold", label: row.label, error: row.error })),
+    ...(results.toTests ?? []).map((row) => ({ where: "time to tests", label: row.label, error: row.error })),
+    { where: "KV operations", label: "probes", error: results.kvOps?.error },
+  ].filter(({ error }) => error);
+  if (failures.length === 0) return null;
+  const lines = ["## Failures", "", "The first failure of each row (flaky rows list how many runs failed in their runs column)."];
+  for (const { where, label, error } of failures) {
+    lines.push("", `### ${where}: ${label}`, "", "~~~", error, "~~~");
+  }
+  return lines.join("\n");
+}
+
+/** Counted successful runs, and how many runs failed when some did. */
+function runsCell(runs, row) {
+  return row.failures > 0 ? `${runs} (+${row.failures} failed)` : String(runs);
+}
+
+/** The first line of a failure, fit for one table cell. */
 function oneLine(text) {
-  return text.replaceAll("|", "\\|").split("\n").slice(0, 3).join(" ⏎ ").slice(0, 300);
+  return `${text.split("\n")[0].replaceAll("|", "\\|").slice(0, 200)} (see Failures)`;
 }

@@ -18,7 +18,7 @@ import { measureKvOperations } from "./kv-ops.mjs";
 import { OURS, PEERS } from "./peers.mjs";
 import { run, stopAllChildren } from "./process.mjs";
 import { renderReport } from "./report.mjs";
-import { measureScaffold } from "./scaffold.mjs";
+import { measureScaffold, PROJECT } from "./scaffold.mjs";
 import { measureStartup } from "./startup.mjs";
 import { profileStartup } from "./startup-profile.mjs";
 import { checkTargets } from "./targets.mjs";
@@ -110,7 +110,7 @@ async function footprintRows(tools, workDir) {
 function withCommands(rows, tools, argsKey) {
   return rows.map((row) => {
     const tool = tools.find((candidate) => candidate.name === row.tool);
-    const commandLine = `node ${path.relative(tool.packageDir, tool.bin)} ${tool[argsKey]("app").join(" ")}`;
+    const commandLine = `node ${path.relative(tool.packageDir, tool.bin)} ${tool[argsKey](PROJECT).join(" ")}`;
     return { ...row, label: tool.label, ours: Boolean(tool.ours), commandLine };
   });
 }

@@ -5,10 +5,11 @@
 
 import { mkdir, rm } from "node:fs/promises";
 import path from "node:path";
-import { requireWritten, treeStats } from "./disk.mjs";
+import { treeStats } from "./disk.mjs";
 import { measureRounds } from "./measure.mjs";
 import { describeFailure, run } from "./process.mjs";
 import { summarize } from "./stats.mjs";
+import { runScaffolder } from "./scaffold.mjs";
 import { cleanEnv } from "./workdir.mjs";
 
 const SCAFFOLD_AND_INSTALL_TIMEOUT_MS = 300_000;
@@ -27,15 +28,8 @@ export async function measureTimeToTests({ tools, runs, workDir }) {
     const parent = path.join(workDir, "to-tests", `${tool.name}-${attempt}`);
     await mkdir(parent, { recursive: true });
     try {
-      const project = path.join(parent, "app");
-      const scaffoldArgs = [tool.bin, ...tool.toTestsArgs("app")];
-      const scaffolded = await run(process.execPath, scaffoldArgs, {
-        cwd: parent,
-        env: cleanEnv(),
-        timeoutMs: SCAFFOLD_AND_INSTALL_TIMEOUT_MS,
-      });
-      if (scaffolded.exitCode !== 0) throw new Error(describeFailure("node", scaffoldArgs, scaffolded));
-      await requireWritten(path.join(project, "package.json"), scaffoldArgs.join(" "));
+      const scaffolded = await runScaffolder(tool, "toTestsArgs", parent, SCAFFOLD_AND_INSTALL_TIMEOUT_MS);
+      const { project } = scaffolded;
       // CI=true: vitest runs once instead of watching, for every project alike.
       const tested = await run("npm", ["test"], {
         cwd: project,
