@@ -8,25 +8,27 @@ import { summarize } from "./stats.mjs";
  * Calls `once(item, { warmup })` for each item in each round; `once` returns the
  * milliseconds it measured and throws when the thing measured failed.
  *
- * An item that fails before it ever succeeded is broken and is not run again. An
- * item that fails after succeeding is flaky: the failure is counted and it keeps
- * its place in later rounds. Resolves to one `{ summary, error, failures }` per
- * item, in order: the summary of its successful counted runs (null if none), the
- * first failure's message, and how many runs failed.
+ * A failure is counted and the item keeps its place in later rounds (a flaky item
+ * is a finding), unless it failed twice in a row: then it is taken as broken and
+ * not run again, so a broken or hanging tool costs two runs, not all of them.
+ * Resolves to one `{ summary, error, failures }` per item, in order: the summary of
+ * its successful counted runs (null if none), the first failure's message, and how
+ * many runs failed.
  */
 export async function measureRounds(items, runs, once) {
-  const states = items.map(() => ({ times: [], succeeded: false, error: null, failures: 0 }));
+  const states = items.map(() => ({ times: [], error: null, failures: 0, failedInARow: 0 }));
   for (let round = 0; round <= runs; round += 1) {
     for (const [index, item] of items.entries()) {
       const state = states[index];
-      if (state.error && !state.succeeded) continue;
+      if (state.failedInARow >= 2) continue;
       try {
         const ms = await once(item, { warmup: round === 0 });
-        state.succeeded = true;
+        state.failedInARow = 0;
         if (round > 0) state.times.push(ms);
       } catch (error) {
         state.error ??= error.message;
         state.failures += 1;
+        state.failedInARow += 1;
       }
     }
   }
