@@ -8,4 +8,5 @@ if (major < 22 || (major === 22 && minor < 12)) {
   process.exit(1);
 }
 const { main } = await import("./dist/cli.js");
-process.exitCode = await main(process.argv.slice(2));
+// Exit explicitly: a prompt may leave stdin open, which would keep the process alive.
+process.exit(await main(process.argv.slice(2)));

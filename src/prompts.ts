@@ -28,12 +28,14 @@ export async function ask(flags: Flags, context: PromptContext): Promise<Answers
   const io = { input: context.input, output: context.output };
   const answers: Answers = {};
 
-  if (flags.directory === undefined) {
-    answers.directory = await askDirectory(context, io);
-    if ((await inspectTarget(path.resolve(context.cwd, answers.directory))) === "not-empty" && !flags.overwrite) {
-      answers.overwrite = await confirm({ ...io, message: `${answers.directory} is not empty. Write into it anyway? (files we replace are listed)`, initialValue: false });
-      if (!answers.overwrite) throw new CancelledError();
-    }
+  const directory = flags.directory ?? (answers.directory = await askDirectory(io));
+  if (!flags.overwrite && (await inspectTarget(path.resolve(context.cwd, directory))) === "not-empty") {
+    answers.overwrite = await confirm({
+      ...io,
+      message: `${directory} is not empty. Write into it anyway? (only our files are replaced, each one listed)`,
+      initialValue: false,
+    });
+    if (!answers.overwrite) throw new CancelledError();
   }
 
   const features =
@@ -145,7 +147,7 @@ async function askText(io: IO, message: string, defaultValue: string, check: (va
   return value === "" ? defaultValue : value;
 }
 
-async function askDirectory(context: PromptContext, io: IO): Promise<string> {
+async function askDirectory(io: IO): Promise<string> {
   return askText(io, "Where should the project go?", DEFAULTS.directory, (value) =>
     value.trim() === "" ? "enter a directory name" : undefined,
   );

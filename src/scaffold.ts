@@ -8,7 +8,13 @@ import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { EXIT, UsageError } from "./errors.js";
 import type { Flags } from "./options/parse.js";
-import { isInteractive, missingAnswers, resolveOptions, type Options } from "./options/resolve.js";
+import {
+  isInteractive,
+  missingAnswers,
+  packageManagerFromUserAgent,
+  resolveOptions,
+  type Options,
+} from "./options/resolve.js";
 import { ask } from "./prompts.js";
 import { fileLines, formatPlan, namespaceLines, nextCommands, section, sessionAndLimitLines } from "./report.js";
 import { initRepository } from "./steps/git.js";
@@ -19,11 +25,10 @@ import { parseVariableValue } from "./template/manifest.js";
 import { buildPlan } from "./template/plan.js";
 import { loadTemplate } from "./template/source.js";
 import type { LoadedTemplate } from "./template/types.js";
-import { writeProject } from "./template/write.js";
+import { inspectTarget, notEmptyError, writeProject } from "./template/write.js";
 import { color, print, printError, printWarning } from "./ui.js";
 
 const builtinDir = fileURLToPath(new URL("../templates/default", import.meta.url));
-
 
 export async function scaffold(flags: Flags, version: string): Promise<number> {
   const interactive = isInteractive(flags, process.env, Boolean(process.stdin.isTTY), Boolean(process.stdout.isTTY));
@@ -44,20 +49,27 @@ export async function scaffold(flags: Flags, version: string): Promise<number> {
     version,
     offline: flags.offline,
   });
-  checkFlagsFitTemplate(flags, template, askQuestions);
+  checkFlagsFitTemplate(flags, template);
+  if (flags.directory !== undefined && !flags.overwrite) {
+    // Refuse a non-empty folder before any question, not after all of them.
+    const state = await inspectTarget(path.resolve(process.cwd(), flags.directory));
+    if (state === "not-empty" && !askQuestions) throw notEmptyError(flags.directory);
+  }
 
+  const context = {
+    cwd: process.cwd(),
+    userAgent: process.env.npm_config_user_agent,
+    features: template.manifest.features,
+  };
   const answers = askQuestions
     ? await ask(flags, {
         manifest: template.manifest,
-        packageManager: flags.packageManager ?? resolveOptions(flags, {}, { cwd: process.cwd(), userAgent: process.env.npm_config_user_agent }).packageManager,
-        cwd: process.cwd(),
+        packageManager: flags.packageManager ?? packageManagerFromUserAgent(context.userAgent),
+        cwd: context.cwd,
         canCreateNamespaces: Boolean(process.env.CLOUDFLARE_API_TOKEN),
       })
     : {};
-  const options = resolveOptions(flags, answers, {
-    cwd: process.cwd(),
-    userAgent: process.env.npm_config_user_agent,
-  });
+  const options = resolveOptions(flags, answers, context);
   options.vars = resolveVariables(template, options.vars);
   const folderName = path.basename(options.targetDir);
   if (options.projectName !== folderName) {
@@ -78,7 +90,7 @@ export async function scaffold(flags: Flags, version: string): Promise<number> {
 }
 
 /** The template decides which features and variables exist. */
-function checkFlagsFitTemplate(flags: Flags, template: LoadedTemplate, willAsk: boolean): void {
+function checkFlagsFitTemplate(flags: Flags, template: LoadedTemplate): void {
   const { manifest } = template;
   const unsupported = (flags.features ?? []).filter((feature) => !manifest.features.includes(feature));
   if (unsupported.length > 0) {
@@ -86,7 +98,6 @@ function checkFlagsFitTemplate(flags: Flags, template: LoadedTemplate, willAsk: 
       `--features ${unsupported.join(",")}: the template ${template.source} supports only ${manifest.features.join(", ")}`,
     );
   }
-  if (flags.features === undefined && !willAsk) flags.features = [...manifest.features];
   const known = new Set(manifest.variables.map((variable) => variable.name));
   const unknown = Object.keys(flags.vars).filter((name) => !known.has(name));
   if (unknown.length > 0) {

@@ -107,13 +107,14 @@ export function missingAnswers(flags: Flags): string[] {
 export function resolveOptions(
   flags: Flags,
   answers: Answers,
-  context: { cwd: string; userAgent?: string },
+  context: { cwd: string; userAgent?: string; features?: readonly FeatureId[] },
 ): Options {
   const pick = <K extends keyof Answers>(key: K) => (answers[key] ?? (flags as Answers)[key]) as Answers[K];
 
   const directory = pick("directory") ?? DEFAULTS.directory;
   const targetDir = path.resolve(context.cwd, directory);
-  const features = pick("features") ?? FEATURES.map((feature) => feature.id);
+  // Without an answer: every feature the template offers.
+  const features = pick("features") ?? [...(context.features ?? FEATURES.map((feature) => feature.id))];
   const session = {
     ttl: pick("sessionTtl") ?? DEFAULTS.sessionTtl,
     refreshThreshold: pick("sessionRefresh") ?? DEFAULTS.sessionRefresh,

@@ -37,17 +37,19 @@ export async function inspectTarget(targetDir: string): Promise<TargetState> {
   return (await readdir(targetDir)).length === 0 ? "empty" : "not-empty";
 }
 
+export function notEmptyError(directory: string): UserError {
+  return new UserError(
+    `${directory} is not empty; choose a new directory, or pass --overwrite to write into it (files we replace are listed)`,
+  );
+}
+
 export async function writeProject(
   files: PlannedFile[],
   targetDir: string,
   options: WriteOptions,
 ): Promise<WriteResult> {
   const state = await inspectTarget(targetDir);
-  if (state === "not-empty" && !options.overwrite) {
-    throw new UserError(
-      `${targetDir} is not empty; choose a new directory, or pass --overwrite to write into it (files we replace are listed)`,
-    );
-  }
+  if (state === "not-empty" && !options.overwrite) throw notEmptyError(targetDir);
   const parent = path.dirname(targetDir);
   const createdParent = await mkdir(parent, { recursive: true });
   const staging = path.join(parent, `.${path.basename(targetDir)}.create-kv-edge-${randomBytes(4).toString("hex")}`);

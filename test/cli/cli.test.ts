@@ -36,7 +36,8 @@ describe("create-kv-edge (built CLI)", () => {
   });
 
   it("refuses Node older than 22.12 with a plain message", async () => {
-    const fakeOldNode = 'data:text/javascript,Object.defineProperty(process.versions,"node",{value:"22.11.0"})';
+    const fakeOldNode = path.join(root, "pretend-node-22.11.mjs");
+    await writeFile(fakeOldNode, 'Object.defineProperty(process.versions, "node", { value: "22.11.0" });\n');
     const result = await runCli(["--version"], { cwd: root, env: cliEnv({ NODE_OPTIONS: `--import=${fakeOldNode}` }) });
     expect(result.code).toBe(1);
     expect(result.stderr).toMatch(/needs Node.js 22.12 or newer.*this is Node.js 22.11.0/);
@@ -86,13 +87,13 @@ describe("create-kv-edge (built CLI)", () => {
   it("--overwrite replaces only our files, says which, and keeps the others", async () => {
     const cwd = await freshDir();
     await mkdir(path.join(cwd, "app"));
-    await writeFile(path.join(cwd, "app", "README.md"), "my notes");
+    await writeFile(path.join(cwd, "app", "package.json"), "{}");
     await writeFile(path.join(cwd, "app", "keep.txt"), "keep");
     const result = await runCli(["app", "--yes", "--no-install", "--no-git", "--overwrite"], { cwd });
     expect(result.code).toBe(0);
-    expect(result.stderr).toContain("Replaced existing files: README.md");
+    expect(result.stderr).toContain("Replaced existing files: package.json");
     expect(await readFile(path.join(cwd, "app", "keep.txt"), "utf8")).toBe("keep");
-    expect(await readFile(path.join(cwd, "app", "README.md"), "utf8")).not.toBe("my notes");
+    expect(await readFile(path.join(cwd, "app", "package.json"), "utf8")).toContain('"name": "app"');
   });
 
   it("names a project after its folder, fixed up to a valid package name, and says so", async () => {
@@ -118,8 +119,7 @@ describe("create-kv-edge (built CLI)", () => {
     await cli.waitFor("Rate limit (requests/seconds)");
     await cli.type("20/10\r");
     await cli.waitFor("Change the default TTL of any namespace?");
-    await cli.type("y");
-    await cli.type("\r");
+    await cli.type("y"); // y and n answer a confirm at once
     await cli.waitFor("Default TTL of FLAGS");
     await cli.type("120\r");
     await cli.waitFor("Default TTL of CONFIG");
@@ -134,10 +134,8 @@ describe("create-kv-edge (built CLI)", () => {
     await cli.type("staging\r");
     await cli.waitFor("Install dependencies with npm?");
     await cli.type("n");
-    await cli.type("\r");
     await cli.waitFor("Initialize a git repository?");
     await cli.type("n");
-    await cli.type("\r");
     const result = await cli.exit();
     expect(result.code, result.stderr).toBe(0);
     const project = path.join(cwd, "shop");

@@ -3,7 +3,7 @@
  * workerd binaries, and start `wrangler dev` on a free loopback port.
  */
 import { spawn } from "node:child_process";
-import { readdir, writeFile } from "node:fs/promises";
+import { readdir, stat, writeFile } from "node:fs/promises";
 import { createServer } from "node:net";
 import path from "node:path";
 import { execa } from "execa";
@@ -21,12 +21,21 @@ export async function runIn(dir: string, command: string, args: string[], timeou
   return { code: result.exitCode, output: result.all ?? "" };
 }
 
-/** Every workerd executable under node_modules (each is ~150 MB). */
+/**
+ * The distinct workerd executables under node_modules (each is ~150 MB). A binary
+ * hard-linked under two names is one copy on disk, so copies are counted by inode;
+ * small files named workerd (JavaScript launchers) are not binaries.
+ */
 export async function workerdBinaries(projectDir: string): Promise<string[]> {
   const entries = await readdir(path.join(projectDir, "node_modules"), { recursive: true, withFileTypes: true });
-  return entries
-    .filter((entry) => entry.isFile() && entry.name === "workerd" && path.basename(entry.parentPath) === "bin")
-    .map((entry) => path.join(entry.parentPath, entry.name));
+  const byInode = new Map<string, string>();
+  for (const entry of entries) {
+    if (!entry.isFile() || entry.name !== "workerd") continue;
+    const file = path.join(entry.parentPath, entry.name);
+    const stats = await stat(file);
+    if (stats.size > 10 * 1024 * 1024) byInode.set(`${stats.dev}:${stats.ino}`, file);
+  }
+  return [...byInode.values()];
 }
 
 /** A git config with an identity, so the scaffolder's first commit works on any machine. */

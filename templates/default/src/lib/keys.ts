@@ -15,6 +15,15 @@ export function keyPart(value: string | number): string {
   return String(value).replaceAll("%", "%25").replaceAll(":", "%3A");
 }
 
+/**
+ * The SHA-256 of a string as 64 hex characters: a fixed-length key part for
+ * values that are secret (session tokens) or may be too long for a key.
+ */
+export async function sha256Hex(text: string): Promise<string> {
+  const digest = await crypto.subtle.digest("SHA-256", new TextEncoder().encode(text));
+  return [...new Uint8Array(digest)].map((byte) => byte.toString(16).padStart(2, "0")).join("");
+}
+
 function join(kind: string, ...parts: (string | number)[]): string {
   return [kind, ...parts.map(keyPart)].join(":");
 }

@@ -89,10 +89,12 @@ export class KVStore {
     return this.#kv.get<T>(this.#fullKey(key), { type: "json", ...readOptions(options) });
   }
 
+  /** Reads a value as plain text; null when missing. */
   async getText(key: string, options: ReadOptions = {}): Promise<string | null> {
     return this.#kv.get(this.#fullKey(key), { type: "text", ...readOptions(options) });
   }
 
+  /** Reads a JSON value and its metadata in one operation. */
   async getWithMetadata<T, M = Record<string, unknown>>(
     key: string,
     options: ReadOptions = {},
@@ -130,11 +132,13 @@ export class KVStore {
     await this.setText(key, json, options);
   }
 
+  /** Writes a string as it is (no JSON encoding). */
   async setText(key: string, value: string, options: SetOptions = {}): Promise<void> {
     const fullKey = this.#fullKey(key);
     await this.#kv.put(fullKey, value, this.#putOptions(options));
   }
 
+  /** Deletes a key; deleting a missing key is not an error. Other locations may serve it for up to a minute. */
   async delete(key: string): Promise<void> {
     await this.#kv.delete(this.#fullKey(key));
   }

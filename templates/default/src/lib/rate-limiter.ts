@@ -15,7 +15,7 @@
  *   // in the Worker (period is 10 or 60 seconds)
  *   const { success } = await env.RATE_LIMITER.limit({ key: clientId });
  */
-import { keys } from "./keys";
+import { keys, sha256Hex } from "./keys";
 import { KVStore } from "./kv-store";
 
 export interface RateLimiterOptions {
@@ -66,7 +66,7 @@ export class RateLimiter {
 
   /** Counts one request from `id` and says whether it may go ahead. Never throws for KV errors. */
   async check(id: string): Promise<RateLimitResult> {
-    const window = this.#window(id);
+    const window = await this.#window(id);
     let count: number;
     try {
       count = (await this.#store.get<number>(window.key)) ?? 0;
@@ -85,7 +85,7 @@ export class RateLimiter {
 
   /** Where `id` stands in the current window, without counting a request: `allowed` says whether the next one would be. */
   async status(id: string): Promise<RateLimitResult> {
-    const window = this.#window(id);
+    const window = await this.#window(id);
     const count = (await this.#store.get<number>(window.key)) ?? 0;
     if (count >= this.#limit) return this.#refused(window.resetAt);
     return { allowed: true, limit: this.#limit, remaining: this.#limit - count, resetAt: window.resetAt };
@@ -93,7 +93,7 @@ export class RateLimiter {
 
   /** Forgets `id`'s requests in the current window. */
   async reset(id: string): Promise<void> {
-    await this.#store.delete(this.#window(id).key);
+    await this.#store.delete((await this.#window(id)).key);
   }
 
   /** Standard rate-limit response headers for a result: Reset in epoch seconds, Retry-After in whole seconds. */
@@ -111,12 +111,12 @@ export class RateLimiter {
    * The current fixed window for `id`: its counter key, when it ends, and the
    * key's TTL, which outlives the window and is never under KV's 60-second minimum.
    */
-  #window(id: string): { key: string; resetAt: number; ttl: number } {
+  async #window(id: string): Promise<{ key: string; resetAt: number; ttl: number }> {
     const now = this.#now();
     const index = Math.floor(now / this.#windowMs);
     const resetAt = (index + 1) * this.#windowMs;
     const ttl = Math.max(60, Math.ceil((resetAt - now) / 1000));
-    return { key: keys.rateLimit(id, index), resetAt, ttl };
+    return { key: keys.rateLimit(await shortId(id), index), resetAt, ttl };
   }
 
   #refused(resetAt: number): RateLimitResult {
@@ -129,4 +129,17 @@ export class RateLimiter {
     const remaining = Math.max(0, this.#limit - count);
     return { allowed: true, limit: this.#limit, remaining, resetAt, failedOpen: true };
   }
+}
+
+/** Ids up to this many UTF-8 bytes are used as they are; longer ones are hashed. */
+const MAX_PLAIN_ID_BYTES = 256;
+
+/**
+ * An id that always fits in a KV key (512 bytes at most). Ids often come from
+ * the request (an IP, an API key, a header), and a key that is too long would make
+ * every check fail, and so fail open, letting that client through unlimited.
+ */
+async function shortId(id: string): Promise<string> {
+  if (new TextEncoder().encode(id).byteLength <= MAX_PLAIN_ID_BYTES) return id;
+  return `sha256-${await sha256Hex(id)}`;
 }

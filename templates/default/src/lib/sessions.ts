@@ -9,13 +9,18 @@
  *   other reads are a single KV read. `lastAccessedAt` moves only on those writes.
  * - Each session also has an empty marker `user-session:{userId}:{hash}`, so
  *   `destroyAllForUser` lists one user's markers instead of scanning the namespace.
+ *   Markers rather than one index document per user: two logins at once cannot
+ *   overwrite each other's entry, never hit the one-write-per-second limit on a
+ *   shared key, and a user's session count has no document size limit.
+ * - `update` is read-modify-write: two updates of one session at the same time
+ *   can lose one of them, so keep session data to what one request changes.
  *
  * Eventual consistency: a session created, refreshed or destroyed in one location
  * can take 60 seconds or more to be seen in others. A log-out-everywhere within
  * a minute of a login elsewhere may miss that new session, and a destroyed session
  * can still be read in other locations for up to a minute.
  */
-import { keys } from "./keys";
+import { keys, sha256Hex } from "./keys";
 import { KVStore } from "./kv-store";
 
 export interface Session<D> {
@@ -80,6 +85,11 @@ export class SessionStore<D extends object = Record<string, unknown>> {
     if (!COOKIE_NAME_PATTERN.test(this.#cookieName)) {
       throw new Error(`Cookie name "${this.#cookieName}" is not a valid cookie name`);
     }
+    for (const [attribute, value] of [["path", this.#cookie.path], ["domain", this.#cookie.domain]]) {
+      if (value !== undefined && /[;\x00-\x1f\x7f]/.test(value)) {
+        throw new Error(`Cookie ${attribute} must not contain ";" or control characters`);
+      }
+    }
     if (this.#cookie.sameSite === "None" && !this.#cookie.secure) {
       throw new Error("Browsers reject SameSite=None cookies without Secure");
     }
@@ -96,7 +106,7 @@ export class SessionStore<D extends object = Record<string, unknown>> {
       expiresAt: now + this.#ttl * 1000,
       lastAccessedAt: now,
     };
-    await this.#write(await sha256(token), session, { withMarker: true });
+    await this.#write(await sha256Hex(token), session, { withMarker: true });
     return { token, session };
   }
 
@@ -129,7 +139,7 @@ export class SessionStore<D extends object = Record<string, unknown>> {
 
   async destroy(token: string): Promise<void> {
     if (!TOKEN_PATTERN.test(token)) return;
-    const hash = await sha256(token);
+    const hash = await sha256Hex(token);
     const session = await this.#store.get<Session<D>>(keys.session(hash));
     await this.#store.delete(keys.session(hash));
     if (session) await this.#store.delete(keys.userSession(session.userId, hash));
@@ -156,9 +166,14 @@ export class SessionStore<D extends object = Record<string, unknown>> {
     return hashes.length;
   }
 
-  /** A Set-Cookie header value that hands the token to the browser. */
-  cookie(token: string): string {
-    return this.#setCookie(token, this.#ttl);
+  /**
+   * A Set-Cookie header value that hands the token to the browser. Pass the
+   * session to make the cookie last exactly as long as it: after `get` slides a
+   * session's expiry, sending `cookie(token, session)` again keeps the two in step.
+   */
+  cookie(token: string, session?: Session<D>): string {
+    const maxAge = session ? Math.max(0, Math.ceil((session.expiresAt - this.#now()) / 1000)) : this.#ttl;
+    return this.#setCookie(token, maxAge);
   }
 
   /** A Set-Cookie header value that makes the browser forget the session. */
@@ -183,7 +198,7 @@ export class SessionStore<D extends object = Record<string, unknown>> {
 
   async #read(token: string): Promise<{ hash: string; session: Session<D> } | null> {
     if (!TOKEN_PATTERN.test(token)) return null;
-    const hash = await sha256(token);
+    const hash = await sha256Hex(token);
     const session = await this.#store.get<Session<D>>(keys.session(hash));
     if (!session || session.expiresAt <= this.#now()) return null;
     return { hash, session };
@@ -214,9 +229,4 @@ export class SessionStore<D extends object = Record<string, unknown>> {
 function newToken(): string {
   const bytes = crypto.getRandomValues(new Uint8Array(TOKEN_BYTES));
   return btoa(String.fromCharCode(...bytes)).replaceAll("+", "-").replaceAll("/", "_").replace(/=+$/, "");
-}
-
-async function sha256(token: string): Promise<string> {
-  const digest = await crypto.subtle.digest("SHA-256", new TextEncoder().encode(token));
-  return [...new Uint8Array(digest)].map((byte) => byte.toString(16).padStart(2, "0")).join("");
 }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { keyPart, keys } from "../../src/lib/keys";
+import { keyPart, keys, sha256Hex } from "../../src/lib/keys";
 
 describe("keys", () => {
   it("builds each documented key shape", () => {
@@ -10,6 +10,7 @@ describe("keys", () => {
     expect(keys.flag("new-ui")).toBe("flag:new-ui");
     expect(keys.rateLimit("1.2.3.4", 29_000_000)).toBe("ratelimit:1.2.3.4:29000000");
     expect(keys.prefs("u1")).toBe("prefs:u1");
+    expect(keys.userSession("a:b", "f00d")).toBe("user-session:a%3Ab:f00d");
   });
 
   it("escapes the separator so different ids never make the same key", () => {
@@ -29,5 +30,11 @@ describe("keys", () => {
     ];
     const built = pairs.map(([resource, id]) => keys.cache(resource, id));
     expect(new Set(built).size).toBe(pairs.length);
+  });
+});
+
+describe("sha256Hex", () => {
+  it("matches the standard SHA-256 test vector", async () => {
+    expect(await sha256Hex("abc")).toBe("ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
   });
 });

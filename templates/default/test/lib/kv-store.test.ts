@@ -131,9 +131,12 @@ describe("KVValidationError, thrown before any KV call", () => {
   });
 
   it("accepts the exact limits", async () => {
-    const store = new KVStore(counting.kv, { now: () => Date.now() });
+    // The store's clock runs 2 s ahead and stands still: expiresAt is exactly at the
+    // store's limit, yet safely past KV's own check, which uses the real clock.
+    const aheadOfKV = Date.now() + 2_000;
+    const store = new KVStore(counting.kv, { now: () => aheadOfKV });
     await store.set("a".repeat(512), 1, { ttl: 60 });
-    await store.set("b", 1, { expiresAt: Math.ceil(Date.now() / 1000) + 60 });
+    await store.set("b", 1, { expiresAt: Math.ceil(aheadOfKV / 1000) + 60 });
     const metadata = { note: "x".repeat(1024 - '{"note":""}'.length) };
     await store.set("c", 1, { metadata });
     expect(counting.counts.writes).toBe(3);

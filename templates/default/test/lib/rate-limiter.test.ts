@@ -4,6 +4,7 @@ import { keys } from "../../src/lib/keys";
 import { RateLimiter } from "../../src/lib/rate-limiter";
 import { emptyCountingKV } from "../support/clear-kv";
 import type { CountingKV } from "../support/counting-kv";
+import { refusingWrites } from "../support/refusing-kv";
 
 let counting: CountingKV;
 let clock: number;
@@ -15,16 +16,6 @@ beforeEach(async () => {
   counting = await emptyCountingKV(env.TEST_KV);
   clock = WINDOW_START + 250;
 });
-
-/** A namespace whose reads work but whose writes fail the way KV refuses a second write within a second. */
-function refusingWrites(kv: KVNamespace): KVNamespace {
-  return {
-    get: kv.get.bind(kv),
-    put: async () => {
-      throw new Error("KV PUT failed: 429 Too Many Requests");
-    },
-  } as unknown as KVNamespace;
-}
 
 describe("RateLimiter.check", () => {
   it("allows up to the limit in a window, then refuses with Retry-After", async () => {
@@ -72,6 +63,18 @@ describe("RateLimiter.check", () => {
     expect((await limiter.check("::1")).allowed).toBe(false);
   });
 
+  it("limits a client whose id is too long for a KV key instead of failing open", async () => {
+    const errors: unknown[] = [];
+    const limiter = new RateLimiter(counting.kv, { limit: 1, window: 60, now, onError: (e) => errors.push(e) });
+    const longId = "x".repeat(2000);
+    expect((await limiter.check(longId)).allowed).toBe(true);
+    const second = await limiter.check(longId);
+    expect(second.allowed).toBe(false);
+    expect(second.failedOpen).toBeUndefined();
+    expect((await limiter.check("x".repeat(1999))).allowed).toBe(true);
+    expect(errors).toEqual([]);
+  });
+
   it("keeps two limiters with different prefixes apart", async () => {
     const login = new RateLimiter(counting.kv, { limit: 1, window: 60, prefix: "login:", now });
     const api = new RateLimiter(counting.kv, { limit: 1, window: 60, prefix: "api:", now });
@@ -83,17 +86,18 @@ describe("RateLimiter.check", () => {
 
 describe("RateLimiter counter keys", () => {
   it("expire after their window, never sooner than KV's 60-second minimum", async () => {
-    const short = new RateLimiter(env.TEST_KV, { limit: 5, window: 10 });
-    const long = new RateLimiter(env.TEST_KV, { limit: 5, window: 3600, prefix: "long:" });
-    const before = Date.now();
+    // KV stamps expiry with the real clock, so this test's clock is the real time, held still.
+    const start = Date.now();
+    const frozen = () => start;
+    const short = new RateLimiter(env.TEST_KV, { limit: 5, window: 10, now: frozen });
+    const long = new RateLimiter(env.TEST_KV, { limit: 5, window: 3600, prefix: "long:", now: frozen });
     const shortResult = await short.check("a");
     const longResult = await long.check("a");
     const listed = new Map((await env.TEST_KV.list()).keys.map((key) => [key.name, key.expiration!]));
-    const shortWindow = Math.floor(before / 10_000);
-    const shortExpiry = listed.get(keys.rateLimit("a", shortWindow))!;
-    expect(shortExpiry).toBeGreaterThanOrEqual(Math.floor(before / 1000) + 60);
+    const shortExpiry = listed.get(keys.rateLimit("a", Math.floor(start / 10_000)))!;
+    expect(shortExpiry).toBeGreaterThanOrEqual(Math.floor(start / 1000) + 60);
     expect(shortExpiry).toBeGreaterThanOrEqual(Math.floor(shortResult.resetAt / 1000));
-    const longExpiry = listed.get(`long:${keys.rateLimit("a", Math.floor(before / 3_600_000))}`)!;
+    const longExpiry = listed.get(`long:${keys.rateLimit("a", Math.floor(start / 3_600_000))}`)!;
     expect(Math.abs(longExpiry - longResult.resetAt / 1000)).toBeLessThanOrEqual(2);
   });
 });

@@ -1,9 +1,10 @@
 import { env } from "cloudflare:workers";
 import { beforeEach, describe, expect, it } from "vitest";
-import { keys } from "../../src/lib/keys";
+import { keys, sha256Hex } from "../../src/lib/keys";
 import { SessionStore } from "../../src/lib/sessions";
 import { emptyCountingKV } from "../support/clear-kv";
 import type { CountingKV } from "../support/counting-kv";
+import { refusingWrites } from "../support/refusing-kv";
 
 const HOUR = 3_600_000;
 let counting: CountingKV;
@@ -14,11 +15,6 @@ beforeEach(async () => {
   counting = await emptyCountingKV(env.TEST_KV);
   clock = Date.now();
 });
-
-async function sha256Hex(text: string): Promise<string> {
-  const digest = await crypto.subtle.digest("SHA-256", new TextEncoder().encode(text));
-  return [...new Uint8Array(digest)].map((byte) => byte.toString(16).padStart(2, "0")).join("");
-}
 
 const cookieRequest = (cookie: string) => new Request("https://example.com/", { headers: { Cookie: cookie } });
 
@@ -86,6 +82,14 @@ describe("SessionStore expiry", () => {
 
     clock += 50 * 60_000; // past the first expiry, within the refreshed one
     expect(await sessions.get(token)).toEqual(refreshed);
+  });
+
+  it("still returns the session when the refresh write is refused", async () => {
+    const sessions = new SessionStore(counting.kv, { ttl: 3600, refreshThreshold: 600, now });
+    const { token, session } = await sessions.create("user-1");
+    clock += 55 * 60_000;
+    const sameStoreRefusingWrites = new SessionStore(refusingWrites(env.TEST_KV), { ttl: 3600, refreshThreshold: 600, now });
+    expect(await sameStoreRefusingWrites.get(token)).toEqual(session);
   });
 
   it("checks expiresAt itself, since KV expiry is lazy", async () => {
@@ -166,9 +170,19 @@ describe("SessionStore cookies", () => {
     expect(sessions.cookie("tok")).toBe("sid=tok; Max-Age=60; Path=/app; Domain=example.com; Secure; SameSite=Strict");
   });
 
-  it("refuses SameSite=None without Secure and an invalid cookie name", () => {
+  it("gives the cookie the session's remaining lifetime when passed the session", async () => {
+    const sessions = new SessionStore(counting.kv, { ttl: 3600, now });
+    const { token, session } = await sessions.create("user-1");
+    clock += 600_500;
+    expect(sessions.cookie(token, session)).toMatch(/; Max-Age=3000;/);
+  });
+
+  it("refuses SameSite=None without Secure, an invalid cookie name, and attribute injection", () => {
     expect(() => new SessionStore(counting.kv, { cookie: { sameSite: "None", secure: false } })).toThrow(/Secure/);
     expect(() => new SessionStore(counting.kv, { cookieName: "a b" })).toThrow(/cookie name/);
+    expect(() => new SessionStore(counting.kv, { cookieName: "a=b" })).toThrow(/cookie name/);
+    expect(() => new SessionStore(counting.kv, { cookie: { path: "/; Domain=evil.test" } })).toThrow(/path/);
+    expect(() => new SessionStore(counting.kv, { cookie: { domain: "a.test\r\nX: 1" } })).toThrow(/domain/);
   });
 
   it("reads the token from the Cookie header by exact name", async () => {
