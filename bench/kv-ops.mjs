@@ -48,7 +48,9 @@ export async function measureKvOperations({ repo }) {
     .split("\n")
     .map((line) => line.trim())
     .filter((line) => line.startsWith(LINE_PREFIX))
-    .map((line) => JSON.parse(line.slice(LINE_PREFIX.length)));
+    .map((line) => JSON.parse(line.slice(LINE_PREFIX.length)))
+    // Probe files run in parallel; a fixed order keeps one run's table comparable to the next.
+    .sort((a, b) => (a.operation < b.operation ? -1 : a.operation > b.operation ? 1 : 0));
   if (rows.length === 0) return { error: "the kv-ops probes printed no KV_OPS lines" };
   return { rows, missing };
 }

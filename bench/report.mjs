@@ -155,7 +155,11 @@ function renderToTests(rows, runs) {
       `| ${row.label} | ${formatSummary(row.summary)} over ${runsCell(row.summary.runs, row)} | ${formatSummary(row.scaffold)} | ${formatSummary(row.test)} | ${formatBytes(row.nodeModules.bytes)} | ${row.nodeModules.workerdBinaries} | ${ratios} |`,
     );
   }
-  lines.push("", renderCommands(rows, " then `npm test`"));
+  lines.push("", renderCommands(rows, " then `npm test`"), "", "Largest packages in each node_modules:");
+  for (const row of rows.filter((candidate) => candidate.largestPackages.length > 0)) {
+    const packages = row.largestPackages.map(({ name, bytes }) => `${name} ${formatBytes(bytes)}`);
+    lines.push(`- ${row.label}: ${packages.join(", ")}`);
+  }
   return lines.join("\n");
 }
 

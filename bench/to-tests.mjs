@@ -5,7 +5,7 @@
 
 import { mkdir, rm } from "node:fs/promises";
 import path from "node:path";
-import { treeStats } from "./disk.mjs";
+import { largestPackages, treeStats } from "./disk.mjs";
 import { measureRounds } from "./measure.mjs";
 import { describeFailure, run } from "./process.mjs";
 import { summarize } from "./stats.mjs";
@@ -18,10 +18,13 @@ const TEST_TIMEOUT_MS = 300_000;
 /**
  * `[{ tool, summary, scaffold, test, nodeModules, error }]` for each tool, which
  * must have `toTestsArgs`: `summary` is the whole time, `scaffold` and `test` its
- * two parts, `nodeModules` the `{ files, bytes, workerdBinaries }` of its install.
+ * two parts, `nodeModules` the `{ files, bytes, workerdBinaries }` of its install
+ * and `largestPackages` what takes the most room in it.
  */
 export async function measureTimeToTests({ tools, runs, workDir }) {
-  const parts = new Map(tools.map((tool) => [tool.name, { scaffold: [], test: [], nodeModules: null }]));
+  const parts = new Map(
+    tools.map((tool) => [tool.name, { scaffold: [], test: [], nodeModules: null, largestPackages: [] }]),
+  );
   let attempt = 0;
   const measured = await measureRounds(tools, runs, async (tool, { warmup }) => {
     attempt += 1;
@@ -38,7 +41,9 @@ export async function measureTimeToTests({ tools, runs, workDir }) {
       });
       if (tested.exitCode !== 0) throw new Error(describeFailure("npm", ["test"], tested));
       const toolParts = parts.get(tool.name);
-      toolParts.nodeModules = await treeStats(path.join(project, "node_modules"));
+      const nodeModules = path.join(project, "node_modules");
+      toolParts.nodeModules = await treeStats(nodeModules);
+      toolParts.largestPackages = await largestPackages(nodeModules, 6);
       if (!warmup) {
         toolParts.scaffold.push(scaffolded.ms);
         toolParts.test.push(tested.ms);
@@ -56,6 +61,7 @@ export async function measureTimeToTests({ tools, runs, workDir }) {
       scaffold: summarize(toolParts.scaffold),
       test: summarize(toolParts.test),
       nodeModules: toolParts.nodeModules,
+      largestPackages: toolParts.largestPackages,
     };
   });
 }
