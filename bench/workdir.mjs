@@ -17,16 +17,16 @@ export async function removeWorkDir(dir) {
 }
 
 /**
- * The environment every measured child gets: ours without the variables `npm run`
- * adds (they describe this repository, not the child's project), npm as the
- * package manager for everyone, and telemetry off for everyone (nothing here may
- * reach a host other than the npm registry).
+ * The environment every measured child gets: ours without anything `npm run` adds
+ * (npm_* and INIT_CWD describe this repository; npm_config_local_prefix would even
+ * point a child's npm at it), npm as the package manager for everyone, and telemetry
+ * off for everyone (nothing here may reach a host other than the npm registry).
+ * Children's npm still reads the user's .npmrc itself.
  */
 export function cleanEnv(extra = {}) {
   const env = {};
   for (const [name, value] of Object.entries(process.env)) {
-    if (name.startsWith("npm_") && !name.startsWith("npm_config_")) continue;
-    if (name === "INIT_CWD") continue;
+    if (/^npm_/i.test(name) || name === "INIT_CWD") continue;
     env[name] = value;
   }
   env.npm_config_user_agent = `npm/11 node/${process.version} ${process.platform} ${process.arch}`;
