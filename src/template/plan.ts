@@ -41,7 +41,8 @@ export function buildContext(options: Options): RenderContext {
     packageManager: pm,
     commands: {
       install: `${pm} install`,
-      run: pm === "npm" ? "npm run" : pm,
+      // Always "<pm> run": `pnpm deploy` is a pnpm command of its own, not our script.
+      run: `${pm} run`,
       exec: { npm: "npx", pnpm: "pnpm exec", yarn: "yarn", bun: "bunx" }[pm],
     },
     versions: { ...versions },

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { parseFlags } from "../../src/options/parse.js";
 import { resolveOptions } from "../../src/options/resolve.js";
-import { buildPlan, outputPath } from "../../src/template/plan.js";
+import { buildContext, buildPlan, outputPath } from "../../src/template/plan.js";
 import type { LoadedTemplate } from "../../src/template/types.js";
 
 const encode = (text: string) => new TextEncoder().encode(text);
@@ -67,6 +67,18 @@ describe("buildPlan", () => {
   it("refuses two template files that would write the same path", () => {
     const clash = { ...template, files: [...template.files, { path: "README.md", bytes: encode("x") }] };
     expect(() => buildPlan(clash, optionsFor(["a", "--yes"]))).toThrow(/writes README.md a second time/);
+  });
+});
+
+describe("buildContext", () => {
+  it("gives docs commands that run our scripts with every package manager", () => {
+    // `pnpm deploy` is pnpm's own command, so scripts always go through `run`.
+    expect(buildContext(optionsFor(["a", "--yes", "--pm", "pnpm"])).commands).toEqual({
+      install: "pnpm install",
+      run: "pnpm run",
+      exec: "pnpm exec",
+    });
+    expect(buildContext(optionsFor(["a", "--yes"])).commands).toEqual({ install: "npm install", run: "npm run", exec: "npx" });
   });
 });
 

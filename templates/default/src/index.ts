@@ -4,17 +4,17 @@
  */
 import { HttpError, errorResponse, json, matchPath, type Route } from "./http";
 import { KVValidationError } from "./lib/kv-store";
-import { SettingsValidationError } from "./lib/settings";
 import { currentUserId, routes } from "./routes/index";
 
-const routeList: Route = {
-  method: "GET",
-  path: "/",
-  description: "This list of routes.",
-  handle: () => json({ routes: allRoutes.map(({ method, path, description }) => ({ method, path, description })) }),
-};
-
-const allRoutes: Route[] = [routeList, ...routes];
+const allRoutes: Route[] = [
+  {
+    method: "GET",
+    path: "/",
+    description: "This list of routes.",
+    handle: () => json({ routes: allRoutes.map(({ method, path, description }) => ({ method, path, description })) }),
+  },
+  ...routes,
+];
 
 export default {
   async fetch(request, env, ctx): Promise<Response> {
@@ -46,10 +46,8 @@ async function route(request: Request, env: Env, ctx: ExecutionContext): Promise
 
 function toErrorResponse(error: unknown): Response {
   if (error instanceof HttpError) return errorResponse(error.status, error.message, error.headers);
-  // A value that breaks a KV limit (key too long, TTL under 60 s, ...) came from the request.
+  // A value that breaks a KV limit, such as an id too long for a key, usually came from the request.
   if (error instanceof KVValidationError) return errorResponse(400, error.message);
-  // A configuration or preferences update that does not fit the defaults' types or rules.
-  if (error instanceof SettingsValidationError) return errorResponse(400, error.message);
   console.error(error);
   return errorResponse(500, "Internal error.");
 }

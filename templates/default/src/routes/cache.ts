@@ -76,7 +76,9 @@ export const cacheRoutes: Route[] = [
         // The origin first, then KV: a failed origin write leaves the cache untouched.
         await writeThrough(store, itemKey(id), item, (saved) => slowOrigin.save(saved), { ttl: cache.ttl });
       } else {
-        // The other patterns store their own envelope: drop the key, the next read reloads it.
+        // With a read pattern, writes go to the origin and the cached copy is dropped;
+        // the next read loads it again. Other locations may serve the old copy for up to
+        // a minute while the delete propagates.
         await slowOrigin.save(item);
         await invalidate(store, itemKey(id));
       }

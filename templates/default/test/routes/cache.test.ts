@@ -44,6 +44,12 @@ describe("cached route", () => {
     expect(put.status).toBe(400);
   });
 
+  it("answers 400 for an id too long for a KV key", async () => {
+    const response = await exports.default.fetch(`http://example.com/cached/${"x".repeat(600)}`);
+    expect(response.status).toBe(400);
+    expect(await response.json()).toEqual({ error: expect.stringContaining("512") });
+  });
+
   it("keeps ids with separators apart", async () => {
     expect((await getItem(encodeURIComponent("a:b"))).id).toBe("a:b");
     expect((await getItem("a")).id).toBe("a");
