@@ -66,7 +66,8 @@ export function buildPlan(template: LoadedTemplate, options: Options): PlannedFi
       : file.bytes;
     planned.set(target, { path: target, bytes });
   }
-  return [...planned.values()].sort((a, b) => a.path.localeCompare(b.path));
+  // Byte order, not localeCompare: the same on every machine, and no ICU start-up cost.
+  return [...planned.values()].sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
 }
 
 /**

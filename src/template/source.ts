@@ -76,26 +76,28 @@ async function readTemplateFolder(
   const files: TemplateFile[] = [];
   let manifestText: string | undefined;
 
+  // Folders and files are read in parallel: the file list is sorted when planned.
   const walk = async (folder: string, prefix: string): Promise<void> => {
     const entries = await readdir(folder, { withFileTypes: true });
-    entries.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
-    for (const entry of entries) {
-      const path = prefix + entry.name;
-      const absolute = join(folder, entry.name);
-      if (IGNORED_NAMES.has(entry.name)) continue;
-      if (entry.isDirectory()) {
-        await walk(absolute, `${path}/`);
-      } else if (entry.isFile()) {
-        const bytes = new Uint8Array(await readFile(absolute));
-        if (path === MANIFEST_FILE) manifestText = new TextDecoder().decode(bytes);
-        else files.push({ path, bytes });
-      } else {
-        const kind = entry.isSymbolicLink() ? "a symbolic link" : "a special file";
-        throw new UserError(
-          `Template ${source} contains ${kind} at ${path}; links and special files are refused for safety, replace it with a regular file.`,
-        );
-      }
-    }
+    await Promise.all(
+      entries.map(async (entry) => {
+        const path = prefix + entry.name;
+        const absolute = join(folder, entry.name);
+        if (IGNORED_NAMES.has(entry.name)) return;
+        if (entry.isDirectory()) {
+          await walk(absolute, `${path}/`);
+        } else if (entry.isFile()) {
+          const bytes = new Uint8Array(await readFile(absolute));
+          if (path === MANIFEST_FILE) manifestText = new TextDecoder().decode(bytes);
+          else files.push({ path, bytes });
+        } else {
+          const kind = entry.isSymbolicLink() ? "a symbolic link" : "a special file";
+          throw new UserError(
+            `Template ${source} contains ${kind} at ${path}; links and special files are refused for safety, replace it with a regular file.`,
+          );
+        }
+      }),
+    );
   };
   await walk(root, "");
 

@@ -73,13 +73,12 @@ export async function writeProject(
 }
 
 async function writeAll(files: PlannedFile[], dir: string, options: WriteOptions): Promise<void> {
-  await mkdir(dir);
-  for (const file of files) {
-    if (options.isCancelled()) throw new CancelledError();
-    const destination = path.join(dir, file.path);
-    await mkdir(path.dirname(destination), { recursive: true });
-    await writeFile(destination, file.bytes, { flag: "wx" });
-  }
+  if (options.isCancelled()) throw new CancelledError();
+  const folders = new Set(files.map((file) => path.dirname(path.join(dir, file.path))));
+  for (const folder of [...folders].sort()) await mkdir(folder, { recursive: true });
+  // The staging folder is ours alone, so its files can be written in parallel.
+  await Promise.all(files.map((file) => writeFile(path.join(dir, file.path), file.bytes, { flag: "wx" })));
+  if (options.isCancelled()) throw new CancelledError();
 }
 
 /**

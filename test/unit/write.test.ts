@@ -67,9 +67,12 @@ describe("writeProject", () => {
     await mkdir(target);
     await writeFile(path.join(target, "README.md"), "mine");
     let polls = 0;
-    // Cancel after the staging folder is written, in the middle of moving files in.
-    const isCancelled = () => ++polls > plan.length + 2;
-    await expect(writeProject(plan, target, { overwrite: true, isCancelled })).rejects.toBeInstanceOf(CancelledError);
+    // The staging write polls twice (before and after); moving in polls once per file.
+    // Cancel at the second move, after README.md has already been replaced.
+    const isCancelled = () => ++polls > 3;
+    const readmeFirst = [file("README.md", "# new"), file("package.json", "{}"), file("src/index.ts", "export {};")];
+    await expect(writeProject(readmeFirst, target, { overwrite: true, isCancelled })).rejects.toBeInstanceOf(CancelledError);
+    expect(polls).toBe(4);
     expect(await readdir(target)).toEqual(["README.md"]);
     expect(await readFile(path.join(target, "README.md"), "utf8")).toBe("mine");
     expect(await readdir(root)).toEqual(["app"]);
