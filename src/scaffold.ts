@@ -22,7 +22,7 @@ import { installDependencies } from "./steps/install.js";
 import { createNamespaces, isAuthenticated } from "./steps/namespaces.js";
 import { generateTypes } from "./steps/types.js";
 import { parseVariableValue } from "./template/manifest.js";
-import { buildContext, buildPlan } from "./template/plan.js";
+import { buildContext, buildPlan, type PlannedFile } from "./template/plan.js";
 import { loadTemplate } from "./template/source.js";
 import type { LoadedTemplate } from "./template/types.js";
 import { inspectTarget, notEmptyError, writeProject } from "./template/write.js";
@@ -126,7 +126,7 @@ function resolveVariables(template: LoadedTemplate, given: Record<string, string
 }
 
 /** Ctrl+C while files are being written rolls the write back and exits 130. */
-async function writeWithCancellation(files: Parameters<typeof writeProject>[0], options: Options) {
+async function writeWithCancellation(files: PlannedFile[], options: Options) {
   let cancelled = false;
   const onInterrupt = () => {
     cancelled = true;
@@ -141,7 +141,7 @@ async function writeWithCancellation(files: Parameters<typeof writeProject>[0], 
 
 async function runSteps(
   options: Options,
-  files: Parameters<typeof writeProject>[0],
+  files: PlannedFile[],
   { interactive, offerNamespaces }: { interactive: boolean; offerNamespaces: boolean },
 ): Promise<number> {
   let exitCode: number = EXIT.ok;
