@@ -28,7 +28,7 @@ test("bench/run.mjs measures footprint and start-up once and writes the table", 
     process.execPath,
     ["bench/run.mjs", "--runs", "1", "--only", "footprint,startup", "--out", out],
     // TMPDIR: the benchmark's work folder goes here, so the test can see it removed.
-    { cwd: repo, env: { ...process.env, TMPDIR: scratch }, timeout: 50_000 },
+    { cwd: repo, env: { ...process.env, TMPDIR: scratch }, timeout: 170_000 },
   );
 
   const written = await readFile(out, "utf8");
@@ -50,4 +50,4 @@ test("bench/run.mjs measures footprint and start-up once and writes the table", 
   // caches in TMPDIR (node's compile cache does), so only ours is looked for.
   const leftovers = (await readdir(scratch)).filter((name) => name.startsWith("kv-edge-bench-"));
   expect(leftovers).toEqual([]);
-});
+}, 180_000);
