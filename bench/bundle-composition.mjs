@@ -1,14 +1,13 @@
 // What our bundle is made of: bytes of the minified output per inlined package.
 //
-// scripts/build.mjs does not keep esbuild's metafile, and a minified bundle has no
-// module markers, so this rebuilds src/cli.ts in memory with the same bundling
-// settings (bundle, minify, ESM, node22.12; Handlebars' optional source-map left
-// out) only to read the metafile. The shipped dist/cli.js size is reported beside
-// it, so any drift between the two builds is visible.
+// A minified bundle has no module markers, so this rebuilds src/cli.ts in memory
+// with the very settings of scripts/build.mjs (scripts/bundle-options.mjs) only to
+// read esbuild's metafile. The shipped dist/cli.js size is reported beside it.
 
 import { stat } from "node:fs/promises";
 import path from "node:path";
 import { build } from "esbuild";
+import { cliBundleOptions } from "../scripts/bundle-options.mjs";
 
 /**
  * `{ shippedBytes, rebuiltBytes, parts: [{ owner, bytes }] }`, parts largest first;
@@ -17,21 +16,7 @@ import { build } from "esbuild";
 export async function bundleComposition(repo) {
   const shipped = await stat(path.join(repo, "dist", "cli.js")).catch(() => null);
   if (!shipped) return null;
-  const result = await build({
-    absWorkingDir: repo,
-    entryPoints: ["src/cli.ts"],
-    outfile: "composition.js",
-    bundle: true,
-    platform: "node",
-    format: "esm",
-    target: "node22.12",
-    minify: true,
-    legalComments: "none",
-    external: ["source-map"],
-    metafile: true,
-    write: false,
-    logLevel: "silent",
-  });
+  const result = await build({ ...cliBundleOptions, absWorkingDir: repo, write: false, logLevel: "silent" });
   const [output] = Object.values(result.metafile.outputs);
   const parts = new Map();
   for (const [input, { bytesInOutput }] of Object.entries(output.inputs)) {
