@@ -2,6 +2,8 @@
  * The data patterns a project can include. One entry per feature: its id (used by
  * --features, --ttl and --binding), the default binding name of its KV namespace,
  * the default TTL of that namespace, and the key pattern the generated code uses.
+ * `ttlFrom` is set where the namespace's TTL is not a free choice: it says where it
+ * comes from, and --ttl for that feature is refused with that reason.
  * Which template files belong to a feature is the template's business (template.json).
  */
 export const FEATURES = [
@@ -19,6 +21,7 @@ export const FEATURES = [
     hint: "cookie sessions keyed by the SHA-256 of the token, sliding expiry",
     binding: "SESSIONS",
     ttl: 86400,
+    ttlFrom: "each session expires after --session-ttl",
     keyPattern: "session:{sha256(token)}, user-session:{userId}:{hash}",
   },
   {
@@ -27,6 +30,7 @@ export const FEATURES = [
     hint: "kill switch, allow/block lists, deterministic percentage rollout",
     binding: "FLAGS",
     ttl: 0,
+    ttlFrom: "it holds one document of every flag, which must never expire",
     keyPattern: "flags (one document of every flag)",
   },
   {
@@ -35,6 +39,7 @@ export const FEATURES = [
     hint: "typed application settings with defaults and validation",
     binding: "CONFIG",
     ttl: 0,
+    ttlFrom: "it holds one configuration document, which must never expire",
     keyPattern: "config:app (one document)",
   },
   {
@@ -42,7 +47,8 @@ export const FEATURES = [
     label: "Rate limiting",
     hint: "fixed-window counters per client, fail-open",
     binding: "RATE_LIMITS",
-    ttl: 120,
+    ttl: 60,
+    ttlFrom: "each counter expires at the end of its window (at least 60 s); set the window with --rate-limit",
     keyPattern: "ratelimit:{id}:{window}",
   },
   {

@@ -85,12 +85,17 @@ export async function ask(flags: Flags, context: PromptContext): Promise<Answers
     answers.rateLimit = parseRateLimit(value) as { limit: number; window: number };
   }
 
-  const untouched = FEATURES.filter((f) => features.includes(f.id) && flags.ttls[f.id] === undefined);
+  // Only namespaces whose TTL is a free choice (see ttlFrom in features.ts).
+  const untouched = FEATURES.filter((f) => features.includes(f.id) && !("ttlFrom" in f) && flags.ttls[f.id] === undefined);
   if (untouched.length > 0 && (await confirm({ ...io, message: "Change the default TTL of any namespace?", initialValue: false }))) {
     answers.ttls = {};
+    const pattern = answers.cachePattern ?? flags.cachePattern ?? DEFAULTS.cachePattern;
+    const cacheMustExpire = pattern === "stale-while-revalidate" || pattern === "refresh-ahead";
     for (const feature of untouched) {
-      const fallback = feature.id === "sessions" ? (answers.sessionTtl ?? flags.sessionTtl ?? feature.ttl) : feature.ttl;
-      const value = await askText(io, `Default TTL of ${flags.bindings[feature.id] ?? feature.binding} in seconds (0 = no expiry)`, String(fallback), checkTtl);
+      const check = (value: string) =>
+        checkTtl(value) ??
+        (feature.id === "cache" && cacheMustExpire && value === "0" ? `${pattern} needs entries that expire` : undefined);
+      const value = await askText(io, `Default TTL of ${flags.bindings[feature.id] ?? feature.binding} in seconds (0 = no expiry)`, String(feature.ttl), check);
       answers.ttls[feature.id] = Number(value);
     }
   }

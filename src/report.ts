@@ -67,7 +67,12 @@ export function sessionAndLimitLines(options: Options): string[] {
     lines.push(`  sessions: live ${formatTtl(options.session.ttl)}, refreshed when less than ${formatTtl(options.session.refreshThreshold)} is left`);
   }
   if (options.features.includes("ratelimit")) {
-    lines.push(`  rate limit: ${options.rateLimit.limit} requests per ${formatTtl(options.rateLimit.window)} per client (approximate across locations)`);
+    const { limit, window } = options.rateLimit;
+    lines.push(`  rate limit: ${limit} requests per ${formatTtl(window)} per client (approximate across locations)`);
+    if (limit > window) {
+      // One write per second per key: a KV counter cannot count faster than that.
+      lines.push(`  note: KV takes one write per second per key, so it cannot count past about ${window} requests in ${window} s; enforce ${limit} with the Rate Limiting binding (see README)`);
+    }
   }
   if (options.features.includes("cache")) lines.push(`  cache pattern of the demo route: ${options.cachePattern}`);
   if (options.envs.length > 0) lines.push(`  environments: ${options.envs.join(", ")} (each with its own namespaces)`);

@@ -5,7 +5,7 @@
  */
 import { parseArgs, type ParseArgsConfig } from "node:util";
 import { UsageError } from "../errors.js";
-import type { CachePattern, FeatureId, PackageManager } from "../features.js";
+import { FEATURES, type CachePattern, type FeatureId, type PackageManager } from "../features.js";
 import { OPTIONS } from "./table.js";
 import {
   checkBindingName,
@@ -65,7 +65,10 @@ export function parseFlags(argv: readonly string[]): Flags {
     help: values.help === true,
     version: values.version === true,
     features: optionalString(values.features, (value) => parseFeatures(value)),
-    ttls: parseFeaturePairs(values.ttl, "--ttl", "feature=seconds", parseTtlValue),
+    ttls: parseFeaturePairs(values.ttl, "--ttl", "feature=seconds", parseTtlValue, (feature, item) => {
+      const fixed = FEATURES.find((candidate) => candidate.id === feature);
+      if (fixed && "ttlFrom" in fixed) fail(`--ttl ${item}: the ${feature} namespace has no TTL of its own: ${fixed.ttlFrom}`);
+    }),
     bindings: parseFeaturePairs(values.binding, "--binding", "feature=NAME", (value, flag) => {
       orFail(checkBindingName(value), flag);
       return value;
@@ -185,6 +188,7 @@ function parseFeaturePairs<T>(
   flag: string,
   format: string,
   convert: (value: string, subject: string) => T,
+  checkFeatureAllowed?: (feature: string, item: string) => void,
 ): Partial<Record<FeatureId, T>> {
   const result: Partial<Record<FeatureId, T>> = {};
   for (const item of list(raw)) {
@@ -192,6 +196,7 @@ function parseFeaturePairs<T>(
     if (!pair) fail(`${flag} ${item}: expected ${format}`);
     const [feature, value] = pair;
     orFail(checkFeature(feature), `${flag} ${item}`);
+    checkFeatureAllowed?.(feature, item);
     result[feature as FeatureId] = convert(value, `${flag} ${item}`);
   }
   return result;

@@ -10,11 +10,12 @@ import {
   FEATURES,
   PACKAGE_MANAGERS,
   type CachePattern,
+  type Feature,
   type FeatureId,
   type PackageManager,
 } from "../features.js";
 import type { Flags } from "./parse.js";
-import { toProjectName } from "./validate.js";
+import { MIN_TTL, toProjectName } from "./validate.js";
 
 /** What a prompt can answer; a flag answers the same things. */
 export type Answers = Partial<
@@ -125,16 +126,32 @@ export function resolveOptions(
     );
   }
 
+  checkOnlyChosenFeatures(flags, features);
+  const rateLimit = pick("rateLimit") ?? DEFAULTS.rateLimit;
   const ttls = { ...flags.ttls, ...answers.ttls };
+  /** Sessions and rate-limit counters expire by their own settings; the rest by --ttl. */
+  const ttlOf = (feature: Feature): number => {
+    if (feature.id === "sessions") return session.ttl;
+    if (feature.id === "ratelimit") return Math.max(MIN_TTL, rateLimit.window);
+    return ttls[feature.id] ?? feature.ttl;
+  };
   const namespaces: Namespace[] = [
     ...FEATURES.filter((feature) => features.includes(feature.id)).map((feature) => ({
       binding: flags.bindings[feature.id] ?? feature.binding,
       feature: feature.id,
-      ttl: ttls[feature.id] ?? (feature.id === "sessions" ? session.ttl : feature.ttl),
+      ttl: ttlOf(feature),
     })),
     ...flags.extraNamespaces.map((extra) => ({ ...extra, feature: null })),
   ];
   checkUniqueBindings(namespaces);
+
+  const cachePattern = pick("cachePattern") ?? DEFAULTS.cachePattern;
+  const cacheTtl = namespaces.find((namespace) => namespace.feature === "cache")?.ttl;
+  if (cacheTtl === 0 && (cachePattern === "stale-while-revalidate" || cachePattern === "refresh-ahead")) {
+    throw new UsageError(
+      `--ttl cache=0 with --cache-pattern ${cachePattern}: a cache entry that never expires is never stale; give the cache a TTL (at least ${MIN_TTL}) or use --cache-pattern cache-aside or write-through`,
+    );
+  }
 
   return {
     targetDir,
@@ -143,8 +160,8 @@ export function resolveOptions(
     features,
     namespaces,
     session,
-    rateLimit: pick("rateLimit") ?? DEFAULTS.rateLimit,
-    cachePattern: pick("cachePattern") ?? DEFAULTS.cachePattern,
+    rateLimit,
+    cachePattern,
     envs: pick("envs") ?? [],
     template: flags.template,
     vars: { ...flags.vars, ...answers.vars },
@@ -156,6 +173,21 @@ export function resolveOptions(
     overwrite: pick("overwrite") ?? false,
     dryRun: flags.dryRun,
   };
+}
+
+/** --ttl and --binding may only name chosen features: anything else is a typo or a leftover. */
+function checkOnlyChosenFeatures(flags: Flags, features: FeatureId[]): void {
+  for (const [flag, values] of [
+    ["--ttl", flags.ttls],
+    ["--binding", flags.bindings],
+  ] as const) {
+    const unchosen = Object.keys(values).find((feature) => !features.includes(feature as FeatureId));
+    if (unchosen) {
+      throw new UsageError(
+        `${flag} ${unchosen}=${values[unchosen as FeatureId]}: the ${unchosen} feature is not chosen (features: ${features.join(", ")}); drop the flag or add the feature`,
+      );
+    }
+  }
 }
 
 function checkUniqueBindings(namespaces: Namespace[]): void {

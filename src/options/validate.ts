@@ -84,6 +84,8 @@ export function splitPair(value: string): [string, string] | undefined {
  */
 export function toProjectName(name: string): string {
   const cleaned = name
+    .normalize("NFKD")
+    .replace(/[\u0300-\u036f]/g, "") // Ü -> U: keep the letter, drop the accent
     .toLowerCase()
     .replace(/[^a-z0-9]+/g, "-")
     .slice(0, 63)

@@ -29,8 +29,9 @@ function render(argv: string[]) {
 const variants = [["all features"], ...FEATURES.map((feature) => [feature.id])];
 
 describe.each(variants)("the built-in template with %s", (variant) => {
-  const argv = ["app", "--yes", "--envs", "staging", "--binding", "cache=EDGE_CACHE", "--namespace", "AUDIT=600"];
+  const argv = ["app", "--yes", "--envs", "staging", "--namespace", "AUDIT=600"];
   if (variant !== "all features") argv.push("--features", variant!);
+  if (variant === "all features" || variant === "cache") argv.push("--binding", "cache=EDGE_CACHE");
   const { options, files } = render(argv);
 
   it("writes valid package.json and wrangler.jsonc with every namespace, at the top level and per env", () => {

@@ -22,7 +22,7 @@ describe("resolveOptions", () => {
       { binding: "SESSIONS", feature: "sessions", ttl: 86400 },
       { binding: "FLAGS", feature: "flags", ttl: 0 },
       { binding: "CONFIG", feature: "config", ttl: 0 },
-      { binding: "RATE_LIMITS", feature: "ratelimit", ttl: 120 },
+      { binding: "RATE_LIMITS", feature: "ratelimit", ttl: 60 },
       { binding: "PREFS", feature: "prefs", ttl: 0 },
     ]);
     expect(options).toMatchObject({
@@ -46,8 +46,29 @@ describe("resolveOptions", () => {
     ]);
   });
 
-  it("defaults the sessions namespace TTL to the session TTL", () => {
-    expect(resolve(["app", "--session-ttl", "7200"]).namespaces[1]).toEqual({ binding: "SESSIONS", feature: "sessions", ttl: 7200 });
+  it("derives the sessions and rate-limit TTLs from their own settings", () => {
+    const options = resolve(["app", "--session-ttl", "7200", "--rate-limit", "10/600"]);
+    expect(options.namespaces[1]).toEqual({ binding: "SESSIONS", feature: "sessions", ttl: 7200 });
+    expect(options.namespaces[4]).toEqual({ binding: "RATE_LIMITS", feature: "ratelimit", ttl: 600 });
+    // A window under KV's 60 s minimum still gives counters a TTL KV accepts.
+    expect(resolve(["app", "--rate-limit", "5/10"]).namespaces[4]?.ttl).toBe(60);
+  });
+
+  it("refuses --ttl and --binding for a feature that was not chosen", () => {
+    expect(() => resolve(["app", "--features", "cache", "--ttl", "prefs=3600"])).toThrow(
+      /--ttl prefs=3600: the prefs feature is not chosen \(features: cache\)/,
+    );
+    expect(() => resolve(["app", "--features", "cache", "--binding", "sessions=AUTH"])).toThrow(
+      /--binding sessions=AUTH: the sessions feature is not chosen/,
+    );
+  });
+
+  it("refuses a cache that never expires with a pattern that needs stale entries", () => {
+    expect(() => resolve(["app", "--ttl", "cache=0"])).toThrow(
+      /--ttl cache=0 with --cache-pattern stale-while-revalidate: a cache entry that never expires is never stale/,
+    );
+    expect(() => resolve(["app", "--ttl", "cache=0", "--cache-pattern", "refresh-ahead"])).toThrow(UsageError);
+    expect(resolve(["app", "--ttl", "cache=0", "--cache-pattern", "cache-aside"]).namespaces[0]?.ttl).toBe(0);
   });
 
   it("prefers prompt answers over nothing, and flags stay as given", () => {
@@ -74,6 +95,7 @@ describe("resolveOptions", () => {
   it("turns a directory name into a valid package and Worker name", () => {
     expect(resolve(["My Cool_App!"]).projectName).toBe("my-cool-app");
     expect(toProjectName("---")).toBe("kv-edge-app");
+    expect(toProjectName("Ünïcode Dir")).toBe("unicode-dir");
     expect(toProjectName("a".repeat(100))).toHaveLength(63);
   });
 });

@@ -17,6 +17,7 @@ export type Preferences = typeof preferenceDefaults;
 
 function preferenceStore(env: Env): PreferencesStore<Preferences> {
   return new PreferencesStore<Preferences>(prefs.namespace(env), {
+    ttl: prefs.ttl,
     defaults: preferenceDefaults,
     validate: ({ pageSize }) => (pageSize < 1 || pageSize > 100 ? ["pageSize must be between 1 and 100"] : []),
   });

@@ -66,14 +66,21 @@ export const sessionRoutes: Route[] = [
     path: "/me",
     description: "The current session's user; 401 without a valid session.",
     async handle({ request, env }) {
-      const session = await sessionOf(request, sessionStore(env));
-      if (session === null) throw new HttpError(401, "Not logged in: POST /login first.");
-      return json({
-        userId: session.userId,
-        data: session.data,
-        createdAt: new Date(session.createdAt).toISOString(),
-        expiresAt: new Date(session.expiresAt).toISOString(),
-      });
+      const store = sessionStore(env);
+      const token = store.tokenFrom(request);
+      const session = token === null ? null : await store.get(token);
+      if (token === null || session === null) throw new HttpError(401, "Not logged in: POST /login first.");
+      // The cookie is sent again with the session's remaining lifetime, so a session
+      // that slid forward does not outlive the browser's copy of its cookie.
+      return json(
+        {
+          userId: session.userId,
+          data: session.data,
+          createdAt: new Date(session.createdAt).toISOString(),
+          expiresAt: new Date(session.expiresAt).toISOString(),
+        },
+        { headers: { "Set-Cookie": store.cookie(token, session) } },
+      );
     },
   },
 ];
