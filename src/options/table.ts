@@ -40,7 +40,7 @@ export const OPTIONS: readonly OptionSpec[] = [
     type: "string",
     multiple: true,
     value: "<feature=seconds>",
-    help: "default TTL of that feature's namespace, repeatable (e.g. --ttl cache=300)",
+    help: "default TTL of the cache or prefs namespace, repeatable (e.g. --ttl cache=300); sessions and rate-limit counters take theirs from --session-ttl and --rate-limit, flags and config never expire",
   },
   {
     name: "binding",
