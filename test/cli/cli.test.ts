@@ -120,16 +120,11 @@ describe("create-kv-edge (built CLI)", () => {
     await cli.type("20/10\r");
     await cli.waitFor("Change the default TTL of any namespace?");
     await cli.type("y"); // y and n answer a confirm at once
-    await cli.waitFor("Default TTL of FLAGS");
-    await cli.type("120\r");
-    await cli.waitFor("Default TTL of CONFIG");
-    await cli.type("\r");
-    await cli.waitFor("Default TTL of RATE_LIMITS");
+    // Only prefs is asked: flags and config never expire, rate-limit counters follow their window.
+    await cli.waitFor("Default TTL of PREFS");
     await cli.type("30\r"); // below the KV minimum: refused, asked again
     await cli.waitFor("at least 60 seconds");
     await cli.type("\x7f\x7f90\r");
-    await cli.waitFor("Default TTL of PREFS");
-    await cli.type("\r");
     await cli.waitFor("Extra wrangler environments");
     await cli.type("staging\r");
     await cli.waitFor("Install dependencies with npm?");
@@ -147,8 +142,8 @@ describe("create-kv-edge (built CLI)", () => {
     expect(wrangler).toContain('"staging"');
     expect(wrangler).not.toContain('"SESSIONS"');
     const config = await readFile(path.join(project, "src", "config.ts"), "utf8");
-    expect(config).toMatch(/120/);
-    expect(config).toMatch(/90/);
+    expect(config).toContain('"PREFS": { feature: "prefs", ttl: 90 }');
+    expect(result.stdout).not.toContain("Default TTL of FLAGS");
     expect(result.stdout).toContain("20 requests per 10 s");
     await expect(readdir(path.join(project, "node_modules"))).rejects.toThrow();
   });
