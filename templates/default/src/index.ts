@@ -4,7 +4,6 @@
  */
 import { HttpError, errorResponse, json, matchPath, type Route } from "./http";
 import { KVValidationError } from "./lib/kv-store";
-import { SettingsValidationError } from "./lib/settings";
 import { currentUserId, routes } from "./routes/index";
 
 const allRoutes: Route[] = [
@@ -49,8 +48,6 @@ function toErrorResponse(error: unknown): Response {
   if (error instanceof HttpError) return errorResponse(error.status, error.message, error.headers);
   // A value that breaks a KV limit, such as an id too long for a key, usually came from the request.
   if (error instanceof KVValidationError) return errorResponse(400, error.message);
-  // A configuration or preferences update that does not fit the defaults' types or rules.
-  if (error instanceof SettingsValidationError) return errorResponse(400, error.message);
   console.error(error);
   return errorResponse(500, "Internal error.");
 }

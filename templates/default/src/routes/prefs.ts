@@ -4,7 +4,7 @@
  */
 import { prefs } from "../config";
 import { HttpError, json, readJsonObject, type Route, type RouteContext } from "../http";
-import { PreferencesStore } from "../lib/preferences";
+import { PreferencesStore, PreferencesValidationError } from "../lib/preferences";
 
 /** Every preference with its default: the defaults are also the preferences' types. */
 export const preferenceDefaults = {
@@ -44,7 +44,13 @@ export const prefsRoutes: Route[] = [
     async handle(context) {
       const user = await requireUser(context);
       const changes = await readJsonObject(context.request);
-      return json(await preferenceStore(context.env).update(user, changes as Partial<Preferences>));
+      try {
+        return json(await preferenceStore(context.env).update(user, changes as Partial<Preferences>));
+      } catch (error) {
+        // Unknown names, wrong types and failed rules are the client's mistake: 400, nothing written.
+        if (error instanceof PreferencesValidationError) throw new HttpError(400, error.message);
+        throw error;
+      }
     },
   },
 ];
