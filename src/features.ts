@@ -8,7 +8,7 @@ export const FEATURES = [
   {
     id: "cache",
     label: "Cache",
-    hint: "cache-aside, read-through, stale-while-revalidate, refresh-ahead, write-through, write-behind",
+    hint: "cache-aside, stale-while-revalidate, write-through and more",
     binding: "CACHE",
     ttl: 300,
     keyPattern: "cache:{resource}:{id}",
@@ -19,7 +19,7 @@ export const FEATURES = [
     hint: "cookie sessions keyed by the SHA-256 of the token, sliding expiry",
     binding: "SESSIONS",
     ttl: 86400,
-    keyPattern: "session:{sha256(token)}",
+    keyPattern: "session:{sha256(token)}, user-session:{userId}:{hash}",
   },
   {
     id: "flags",
@@ -27,7 +27,7 @@ export const FEATURES = [
     hint: "kill switch, allow/block lists, deterministic percentage rollout",
     binding: "FLAGS",
     ttl: 0,
-    keyPattern: "flags (one document)",
+    keyPattern: "flags (one document of every flag)",
   },
   {
     id: "config",
@@ -35,7 +35,7 @@ export const FEATURES = [
     hint: "typed application settings with defaults and validation",
     binding: "CONFIG",
     ttl: 0,
-    keyPattern: "config:{key}",
+    keyPattern: "config:app (one document)",
   },
   {
     id: "ratelimit",

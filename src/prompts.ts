@@ -18,8 +18,6 @@ export interface PromptContext {
   manifest: TemplateManifest;
   packageManager: PackageManager;
   cwd: string;
-  /** CLOUDFLARE_API_TOKEN is set: offer to create the namespaces. */
-  canCreateNamespaces: boolean;
   input?: Readable;
   output?: Writable;
 }
@@ -115,9 +113,6 @@ export async function ask(flags: Flags, context: PromptContext): Promise<Answers
   if (flags.git === undefined) {
     answers.git = await confirm({ ...io, message: "Initialize a git repository?", initialValue: true });
   }
-  if (flags.createNamespaces === undefined && context.canCreateNamespaces && answers.install !== false && flags.install !== false) {
-    answers.createNamespaces = await confirm({ ...io, message: "Create the KV namespaces on your Cloudflare account now?", initialValue: false });
-  }
   return answers;
 }
 
@@ -130,7 +125,7 @@ async function answer<T>(prompt: Promise<T>): Promise<Exclude<T, symbol>> {
   return value as Exclude<T, symbol>;
 }
 
-function confirm(options: clack.ConfirmOptions): Promise<boolean> {
+export function confirm(options: clack.ConfirmOptions): Promise<boolean> {
   return answer(clack.confirm(options));
 }
 

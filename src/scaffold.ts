@@ -15,11 +15,11 @@ import {
   resolveOptions,
   type Options,
 } from "./options/resolve.js";
-import { ask } from "./prompts.js";
+import { ask, confirm } from "./prompts.js";
 import { fileLines, formatPlan, namespaceLines, nextCommands, section, sessionAndLimitLines } from "./report.js";
 import { initRepository } from "./steps/git.js";
 import { installDependencies } from "./steps/install.js";
-import { createNamespaces } from "./steps/namespaces.js";
+import { createNamespaces, isAuthenticated } from "./steps/namespaces.js";
 import { generateTypes } from "./steps/types.js";
 import { parseVariableValue } from "./template/manifest.js";
 import { buildPlan } from "./template/plan.js";
@@ -66,7 +66,6 @@ export async function scaffold(flags: Flags, version: string): Promise<number> {
         manifest: template.manifest,
         packageManager: flags.packageManager ?? packageManagerFromUserAgent(context.userAgent),
         cwd: context.cwd,
-        canCreateNamespaces: Boolean(process.env.CLOUDFLARE_API_TOKEN),
       })
     : {};
   const options = resolveOptions(flags, answers, context);
@@ -86,7 +85,9 @@ export async function scaffold(flags: Flags, version: string): Promise<number> {
   print(`${color.green("✔")} Wrote ${files.length} files to ${options.targetDir}`);
   if (replaced.length > 0) printWarning(`Replaced existing files: ${replaced.join(", ")}`);
 
-  return runSteps(options, files, interactive);
+  // Whether the user is logged in to Cloudflare is only known once wrangler is installed.
+  const offerNamespaces = askQuestions && flags.createNamespaces === undefined;
+  return runSteps(options, files, { interactive, offerNamespaces });
 }
 
 /** The template decides which features and variables exist. */
@@ -138,7 +139,11 @@ async function writeWithCancellation(files: Parameters<typeof writeProject>[0], 
   }
 }
 
-async function runSteps(options: Options, files: Parameters<typeof writeProject>[0], interactive: boolean): Promise<number> {
+async function runSteps(
+  options: Options,
+  files: Parameters<typeof writeProject>[0],
+  { interactive, offerNamespaces }: { interactive: boolean; offerNamespaces: boolean },
+): Promise<number> {
   let exitCode: number = EXIT.ok;
   let installed = false;
 
@@ -156,6 +161,12 @@ async function runSteps(options: Options, files: Parameters<typeof writeProject>
     }
   }
 
+  if (offerNamespaces && installed && (await isAuthenticated(options.targetDir))) {
+    options.createNamespaces = await confirm({
+      message: "You are logged in to Cloudflare. Create the KV namespaces on your account now?",
+      initialValue: false,
+    });
+  }
   if (options.createNamespaces) {
     if (!installed) {
       printWarning(`Namespaces were not created: dependencies are not installed. Later: ${runCommand(options, "kv:namespaces")}`);
@@ -182,6 +193,9 @@ async function runSteps(options: Options, files: Parameters<typeof writeProject>
       section("Settings", sessionAndLimitLines(options)),
       section("Files", fileLines(files)),
       section("Next", nextCommands(options, installed).map((line) => `  ${color.cyan(line)}`)),
+      options.createNamespaces
+        ? ""
+        : `\nThe first deploy creates the KV namespaces. To create them now and pin their IDs in wrangler.jsonc: ${runCommand(options, "kv:namespaces")} (after \`wrangler login\` or with CLOUDFLARE_API_TOKEN set).\n`,
     ].join(""),
   );
   if (interactive) clack.outro(`Done. The README in ${options.directory} explains the namespace layout, key naming and TTL policy.`);

@@ -80,7 +80,7 @@ export const OPTIONS: readonly OptionSpec[] = [
     name: "template",
     type: "string",
     value: "<source>",
-    help: "a folder, gh:owner/repo/dir#ref (also gitlab:, bitbucket:, sourcehut:) or an https:// tarball; default: the built-in template",
+    help: "a folder, gh:owner/repo/dir#ref (also gitlab:, bitbucket:, sourcehut:), git:<repository>#ref:subdir or an https:// tarball; default: the built-in template",
   },
   {
     name: "var",

@@ -1,7 +1,77 @@
-// Placeholder until the namespace work lands (branch namespaces).
+import { existsSync } from "node:fs";
+import { join } from "node:path";
+import { execa } from "execa";
+
+/**
+ * The --create-namespaces step. The work itself is done by the generated project's
+ * own scripts/kv-namespaces.mjs (also `npm run kv:namespaces`), so the scaffolder and
+ * the user run the same code. This step only runs it and relays its lines.
+ */
+
+const SCRIPT = join("scripts", "kv-namespaces.mjs");
+const WHOAMI_TIMEOUT_MS = 15_000;
+
+export interface NamespacesResult {
+  /** false when any namespace could not be created; the project is complete either way. */
+  ok: boolean;
+  /** What the script printed, one entry per line. */
+  lines: string[];
+}
+
 export async function createNamespaces(
-  _projectDir: string,
-  _options: { timeoutMs?: number; onLine?: (line: string) => void },
-): Promise<{ ok: boolean; lines: string[] }> {
-  return { ok: false, lines: ["namespace creation is not available yet"] };
+  projectDir: string,
+  options: {
+    timeoutMs?: number;
+    onLine?: (line: string) => void;
+    /** The environment wrangler runs with (credentials, CLOUDFLARE_API_BASE_URL); default process.env. */
+    env?: NodeJS.ProcessEnv;
+  } = {},
+): Promise<NamespacesResult> {
+  if (!existsSync(join(projectDir, SCRIPT))) {
+    const line = `This template has no ${SCRIPT}, so no KV namespaces were created.`;
+    options.onLine?.(line);
+    return { ok: false, lines: [line] };
+  }
+  const env = { ...(options.env ?? process.env) };
+  if (options.timeoutMs !== undefined) {
+    env.KV_NAMESPACES_TIMEOUT = String(options.timeoutMs / 1000);
+  }
+  const subprocess = execa(process.execPath, [SCRIPT], {
+    cwd: projectDir,
+    env,
+    extendEnv: false,
+    stdin: "ignore",
+    all: true,
+    reject: false,
+  });
+  const lines: string[] = [];
+  for await (const line of subprocess.iterable({ from: "all" })) {
+    lines.push(line);
+    options.onLine?.(line);
+  }
+  const result = await subprocess;
+  return { ok: result.exitCode === 0, lines };
+}
+
+/**
+ * Whether wrangler can reach the user's account without asking them to log in: an API
+ * token in the environment, or the project's `wrangler whoami --json` succeeds (it
+ * exits non-zero when nobody is logged in).
+ */
+export async function isAuthenticated(
+  projectDir: string,
+  env: NodeJS.ProcessEnv = process.env,
+): Promise<boolean> {
+  if (env.CLOUDFLARE_API_TOKEN) return true;
+  const wrangler = join(projectDir, "node_modules", "wrangler", "bin", "wrangler.js");
+  if (!existsSync(wrangler)) return false;
+  const result = await execa(process.execPath, [wrangler, "whoami", "--json"], {
+    cwd: projectDir,
+    env: { ...env, WRANGLER_HIDE_BANNER: "true" },
+    extendEnv: false,
+    stdin: "ignore",
+    timeout: WHOAMI_TIMEOUT_MS,
+    reject: false,
+  });
+  return result.exitCode === 0;
 }

@@ -1,5 +1,6 @@
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
+import { afterAll, beforeAll } from "vitest";
 
 /**
  * An HTTP server on 127.0.0.1 (a free port) that serves fixed bodies by path and
@@ -49,5 +50,23 @@ export async function startFileServer(): Promise<FileServer> {
         server.closeAllConnections();
         server.close((error) => (error ? reject(error) : resolve()));
       }),
+  };
+}
+
+/**
+ * A FileServer for one test file: started before its tests, stopped after them.
+ * Call the returned function inside a test to get it.
+ */
+export function useFileServer(): () => FileServer {
+  let server: FileServer | undefined;
+  beforeAll(async () => {
+    server = await startFileServer();
+  });
+  afterAll(async () => {
+    await server?.close();
+  });
+  return () => {
+    if (!server) throw new Error("the file server runs only while the tests of this file run");
+    return server;
   };
 }

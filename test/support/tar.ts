@@ -12,6 +12,11 @@ export type TarEntry =
 
 const BLOCK = 512;
 
+/** Files as entries under one top-level folder, the way GitHub and GitLab pack a repository. */
+export function inFolder(top: string, files: Record<string, string>): TarEntry[] {
+  return Object.entries(files).map(([path, content]) => ({ path: `${top}/${path}`, content }));
+}
+
 export function tarGz(entries: TarEntry[]): Buffer {
   return gzipSync(tar(entries));
 }

@@ -3,12 +3,12 @@ import { existsSync } from "node:fs";
 import { mkdir, mkdtemp, readdir, rm, symlink, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from "vitest";
+import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { UserError } from "../../src/errors.js";
 import { loadTemplate, type LoadTemplateOptions } from "../../src/template/source.js";
 import type { LoadedTemplate } from "../../src/template/types.js";
-import { startFileServer, type FileServer } from "../support/file-server.js";
-import { tarGz, type TarEntry } from "../support/tar.js";
+import { startFileServer, useFileServer } from "../support/file-server.js";
+import { inFolder, tarGz } from "../support/tar.js";
 import { manifestJson, writeFolder } from "../support/template-fixture.js";
 
 // Every test gets its own scratch folder: cwd for relative paths, TMPDIR (where
@@ -16,14 +16,7 @@ import { manifestJson, writeFolder } from "../support/template-fixture.js";
 // cache), so no test sees another's downloads and leftovers can be counted.
 let scratch: string;
 let options: LoadTemplateOptions;
-let server: FileServer;
-
-beforeAll(async () => {
-  server = await startFileServer();
-});
-afterAll(async () => {
-  await server.close();
-});
+const server = useFileServer();
 
 beforeEach(async () => {
   scratch = await mkdtemp(join(tmpdir(), "kv-edge-source-test-"));
@@ -33,8 +26,8 @@ beforeEach(async () => {
   vi.stubEnv("XDG_CACHE_HOME", join(scratch, "cache"));
   vi.stubEnv("GIGET_AUTH", undefined);
   vi.stubEnv("GIGET_REGISTRY", undefined);
-  vi.stubEnv("GIGET_GITHUB_URL", server.origin);
-  vi.stubEnv("GIGET_GITLAB_URL", server.origin);
+  vi.stubEnv("GIGET_GITHUB_URL", server().origin);
+  vi.stubEnv("GIGET_GITLAB_URL", server().origin);
   options = { cwd: join(scratch, "cwd"), builtinDir: join(scratch, "builtin"), version: "0.1.0" };
 });
 afterEach(async () => {
@@ -62,11 +55,6 @@ function contents(template: LoadedTemplate): Record<string, string> {
 /** Temporary folders loadTemplate left behind in this test's TMPDIR. */
 async function leftovers(): Promise<string[]> {
   return (await readdir(join(scratch, "tmp"))).filter((name) => name.startsWith("create-kv-edge-template-"));
-}
-
-/** A template as tarball entries under one top-level folder, the way GitHub packs a repository. */
-function packed(top: string, files: Record<string, string>): TarEntry[] {
-  return Object.entries(files).map(([path, content]) => ({ path: `${top}/${path}`, content }));
 }
 
 const FORK = {
@@ -120,7 +108,7 @@ describe("local folders", () => {
     await symlink(join(scratch, "secret.txt"), join(fork, "src", "config.ts"));
     const error = await loadError("./my-fork");
     expect(error.message).toBe(
-      "Template ./my-fork contains a symbolic link at src/config.ts; links are refused for safety, replace it with a regular file.",
+      "Template ./my-fork contains a symbolic link at src/config.ts; links and special files are refused for safety, replace it with a regular file.",
     );
   });
 
@@ -153,6 +141,13 @@ describe("local folders", () => {
     );
   });
 
+  it("refuses a file given as a folder", async () => {
+    await writeFolder(options.cwd, { "fork.tar.gz": "not a folder" });
+    expect((await loadError("./fork.tar.gz")).message).toBe(
+      "--template ./fork.tar.gz is a file, not a folder; unpack it, or serve it over https://.",
+    );
+  });
+
   it("refuses a path that does not exist", async () => {
     expect((await loadError("./nope")).message).toBe("Template folder ./nope does not exist; check the path.");
   });
@@ -177,6 +172,16 @@ describe("source forms refused before any download", () => {
   });
 
   it.each([
+    "git:https://git.example.com/team/templates/kv",
+    "git:git@git.example.com:team/templates/kv#v2",
+    "git:gh:acme/templates/kv",
+    "git:acme/templates/kv",
+  ])("refuses %s, a subfolder in the repository address, and says where it goes", async (source) => {
+    const error = await loadError(source);
+    expect(error.message).toContain("put the subfolder after the ref, e.g. git:<owner/repo URL>#main:path/to/template");
+  });
+
+  it.each([
     [
       "plain http:// to another host",
       "http://example.com/fork.tar.gz",
@@ -194,8 +199,8 @@ describe("source forms refused before any download", () => {
 
 describe("tarballs over http (giget, 127.0.0.1)", () => {
   it("downloads, reads and removes its temporary folder", async () => {
-    server.serve("/plain-fork.tar.gz", tarGz(packed("fork", FORK)));
-    const url = `${server.origin}/plain-fork.tar.gz`;
+    server().serve("/plain-fork.tar.gz", tarGz(inFolder("fork", FORK)));
+    const url = `${server().origin}/plain-fork.tar.gz`;
     const template = await loadTemplate(url, options);
     expect(template.source).toBe(url);
     expect(template.manifest.features).toEqual(["cache", "sessions"]);
@@ -204,18 +209,30 @@ describe("tarballs over http (giget, 127.0.0.1)", () => {
   });
 
   it("uses only the cache with --offline", async () => {
-    server.serve("/cached-fork.tar.gz", tarGz(packed("fork", FORK)));
-    const url = `${server.origin}/cached-fork.tar.gz`;
+    server().serve("/cached-fork.tar.gz", tarGz(inFolder("fork", FORK)));
+    const url = `${server().origin}/cached-fork.tar.gz`;
     await loadTemplate(url, options);
-    const getsBefore = server.requests.filter((request) => request === "GET /cached-fork.tar.gz").length;
+    const requestsBefore = server().requests.length;
     const template = await loadTemplate(url, { ...options, offline: true });
     expect(template.files).toHaveLength(3);
-    expect(server.requests.filter((request) => request === "GET /cached-fork.tar.gz")).toHaveLength(getsBefore);
+    expect(server().requests).toHaveLength(requestsBefore);
+  });
+
+  it("caches two URLs with the same file name apart", async () => {
+    const forkNamed = (name: string) => tarGz(inFolder("fork", { ...FORK, "template.json": manifestJson({ name }) }));
+    server().serve("/team-a/template.tar.gz", forkNamed("team-a"));
+    server().serve("/team-b/template.tar.gz", forkNamed("team-b"));
+    const urlA = `${server().origin}/team-a/template.tar.gz`;
+    const urlB = `${server().origin}/team-b/template.tar.gz`;
+    await loadTemplate(urlA, options);
+    await loadTemplate(urlB, options);
+    expect((await loadTemplate(urlA, { ...options, offline: true })).manifest.name).toBe("team-a");
+    expect((await loadTemplate(urlB, { ...options, offline: true })).manifest.name).toBe("team-b");
   });
 
   it("refuses --offline with an empty cache", async () => {
-    server.serve("/never-cached.tar.gz", tarGz(packed("fork", FORK)));
-    const url = `${server.origin}/never-cached.tar.gz`;
+    server().serve("/never-cached.tar.gz", tarGz(inFolder("fork", FORK)));
+    const url = `${server().origin}/never-cached.tar.gz`;
     expect((await loadError(url, { offline: true })).message).toBe(
       `No cached copy of ${url} for --offline; run once without --offline to download it.`,
     );
@@ -223,7 +240,7 @@ describe("tarballs over http (giget, 127.0.0.1)", () => {
   });
 
   it("reports a 404 as not found", async () => {
-    const url = `${server.origin}/missing.tar.gz`;
+    const url = `${server().origin}/missing.tar.gz`;
     expect((await loadError(url)).message).toBe(
       `Template ${url} not found (404 Not Found); check the repository, subfolder and #ref, and set GIGET_AUTH for a private repository.`,
     );
@@ -240,37 +257,56 @@ describe("tarballs over http (giget, 127.0.0.1)", () => {
   });
 
   it("refuses a body that is not a gzip tarball", async () => {
-    server.serve("/login-page.tar.gz", Buffer.from("<html>Please sign in</html>"), "text/html");
-    const url = `${server.origin}/login-page.tar.gz`;
+    server().serve("/login-page.tar.gz", Buffer.from("<html>Please sign in</html>"), "text/html");
+    const url = `${server().origin}/login-page.tar.gz`;
     expect((await loadError(url)).message).toBe(
       `${url} is not a gzip tarball (.tar.gz); point --template at a .tar.gz archive.`,
     );
     expect(await leftovers()).toEqual([]);
   });
 
-  it("refuses a tarball holding a symlink to a file outside, naming it", async () => {
-    server.serve(
-      "/linked-fork.tar.gz",
-      tarGz([...packed("fork", FORK), { path: "fork/src/config.ts", type: "symlink", target: "/etc/passwd" }]),
+  it("explains how to pack a tarball whose files sit at its root", async () => {
+    server().serve("/flat-fork.tar.gz", tarGz(Object.entries(FORK).map(([path, content]) => ({ path, content }))));
+    const url = `${server().origin}/flat-fork.tar.gz`;
+    expect((await loadError(url)).message).toBe(
+      `Template ${url} has no template.json at its root; pack the template in one top-level folder ` +
+        "(tar -czf fork.tar.gz my-fork), template.json directly inside it.",
     );
-    const error = await loadError(`${server.origin}/linked-fork.tar.gz`);
+  });
+
+  it("refuses a tarball holding a symlink to a file outside, naming it", async () => {
+    server().serve(
+      "/linked-fork.tar.gz",
+      tarGz([...inFolder("fork", FORK), { path: "fork/src/config.ts", type: "symlink", target: "/etc/passwd" }]),
+    );
+    const error = await loadError(`${server().origin}/linked-fork.tar.gz`);
     expect(error.message).toMatch(/contains a symbolic link at src\/config.ts;/);
     expect(await leftovers()).toEqual([]);
+  });
+
+  it("never holds a link whose target climbs out: extraction drops it", async () => {
+    server().serve(
+      "/climbing-link.tar.gz",
+      tarGz([...inFolder("fork", FORK), { path: "fork/src/config.ts", type: "symlink", target: "../../../../etc/passwd" }]),
+    );
+    const template = await loadTemplate(`${server().origin}/climbing-link.tar.gz`, options);
+    expect(template.files.map((file) => file.path)).not.toContain("src/config.ts");
+    expect(template.files.some((file) => Buffer.from(file.bytes).toString().includes("root:"))).toBe(false);
   });
 
   it("writes nothing outside for a .. entry or an absolute path", async () => {
     // Unique names, so a file found later can only have come from this tarball.
     const marker = `kv-edge-escape-${process.pid}-${Date.now()}`;
-    server.serve(
+    server().serve(
       "/escaping-fork.tar.gz",
       tarGz([
-        ...packed("fork", FORK),
+        ...inFolder("fork", FORK),
         { path: `fork/../../../${marker}-dotdot.txt`, content: "escaped" },
         { path: `fork/../${marker}-sibling.txt`, content: "escaped" },
         { path: `/${marker}-absolute.txt`, content: "escaped" },
       ]),
     );
-    const template = await loadTemplate(`${server.origin}/escaping-fork.tar.gz`, options);
+    const template = await loadTemplate(`${server().origin}/escaping-fork.tar.gz`, options);
 
     const outside = [scratch, join(scratch, "tmp"), join(scratch, "cwd"), tmpdir(), "/"];
     for (const folder of outside) {
@@ -286,22 +322,28 @@ describe("tarballs over http (giget, 127.0.0.1)", () => {
 
 describe("git hosts (giget's GitHub provider, pointed at 127.0.0.1)", () => {
   // GitHub's tarball API packs a repository under one top-level folder "<owner>-<repo>-<sha>".
-  const repository = packed("acme-templates-1a2b3c", {
+  const repository = inFolder("acme-templates-1a2b3c", {
     "README.md": "# Acme templates",
     ...Object.fromEntries(Object.entries(FORK).map(([path, text]) => [`kv/${path}`, text])),
   });
 
   it("selects a subfolder at a ref", async () => {
-    server.serve("/repos/acme/templates/tarball/v2", tarGz(repository));
+    server().serve("/repos/acme/templates/tarball/v2", tarGz(repository));
     const template = await loadTemplate("gh:acme/templates/kv#v2", options);
     expect(template.source).toBe("gh:acme/templates/kv#v2");
     expect(Object.keys(contents(template)).sort()).toEqual(["package.json.hbs", "src/index.ts", "src/sessions.ts"]);
-    expect(server.requests).toContain("GET /repos/acme/templates/tarball/v2");
+    expect(server().requests).toContain("GET /repos/acme/templates/tarball/v2");
     expect(await leftovers()).toEqual([]);
   });
 
+  it("reads gitlab: sources, with a nested group and \"::\" before the subfolder (GIGET_GITLAB_URL)", async () => {
+    server().serve("/acme/platform/templates/-/archive/v2.tar.gz", tarGz(repository));
+    const template = await loadTemplate("gitlab:acme/platform/templates::kv#v2", options);
+    expect(Object.keys(contents(template)).sort()).toEqual(["package.json.hbs", "src/index.ts", "src/sessions.ts"]);
+  });
+
   it("refuses a subfolder that is not there", async () => {
-    server.serve("/repos/acme/templates/tarball/main", tarGz(repository));
+    server().serve("/repos/acme/templates/tarball/main", tarGz(repository));
     expect((await loadError("github:acme/templates/missing")).message).toBe(
       'Subfolder "missing" not found in github:acme/templates/missing; check the path and the #ref.',
     );
@@ -321,10 +363,10 @@ describe("git hosts (giget's GitHub provider, pointed at 127.0.0.1)", () => {
     vi.spyOn(console, "debug").mockImplementation((...args: unknown[]) => {
       debugLines.push(args.map(String).join(" "));
     });
-    server.serve("/repos/acme/private/tarball/main", tarGz(packed("acme-private-9f", FORK)));
+    server().serve("/repos/acme/private/tarball/main", tarGz(inFolder("acme-private-9f", FORK)));
 
     await loadTemplate("gh:acme/private", options);
-    expect(server.lastHeaders().authorization).toBe(`Bearer ${token}`);
+    expect(server().lastHeaders().authorization).toBe(`Bearer ${token}`);
 
     const error = await loadError("gh:acme/private#gone");
     expect(error.message).not.toContain(token);
@@ -358,6 +400,14 @@ describe("git repositories (giget's git provider, a local repository)", () => {
     expect(template.source).toBe("git:./templates-repo#v1:kv");
     expect(Object.keys(contents(template)).sort()).toEqual(["package.json.hbs", "src/index.ts", "src/sessions.ts"]);
     expect(await leftovers()).toEqual([]);
+  });
+
+  it("uses only the cache with --offline", async () => {
+    expect((await loadError("git:./templates-repo#v1:kv", { offline: true })).message).toMatch(/^No cached copy of git:/);
+    await loadTemplate("git:./templates-repo#v1:kv", options);
+    await rm(repositoryDir, { recursive: true });
+    const template = await loadTemplate("git:./templates-repo#v1:kv", { ...options, offline: true });
+    expect(template.files).toHaveLength(3);
   });
 
   it("refuses a subfolder that is not there", async () => {

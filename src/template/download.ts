@@ -1,0 +1,203 @@
+import { createHash } from "node:crypto";
+import { lstat, readdir } from "node:fs/promises";
+import { basename, isAbsolute, join, resolve } from "node:path";
+import type { DownloadTemplateResult, TemplateProvider } from "giget";
+import { UserError } from "../errors.js";
+import { unsafePathProblem } from "./manifest.js";
+
+/**
+ * Remote templates through giget: check a --template source, turn it into what giget
+ * expects, download it into a folder, and turn giget's errors (plain Errors, told
+ * apart by their text) into one-line UserErrors that say what to do.
+ */
+
+export const ACCEPTED_FORMS =
+  "a folder (./my-fork), gh:owner/repo[/subdir][#ref] (also github:, gitlab:, bitbucket:, sourcehut:), " +
+  "git:<repository url or path>[#ref][:subdir], or an https:// tarball URL";
+
+const GIT_HOST_PREFIXES = ["gh:", "github:", "gitlab:", "bitbucket:", "sourcehut:"];
+
+export interface Download {
+  /** The input handed to giget. */
+  input: string;
+  /** The source as shown in messages. */
+  display: string;
+  /** A subfolder we pick ourselves after download (git: sources only). */
+  subdir?: string;
+  /** What to say when template.json is missing, if not the usual advice. */
+  missingManifestFix?: string;
+}
+
+/** Checks a remote source and turns it into what giget expects. */
+export function toDownload(source: string, cwd: string): Download {
+  if (GIT_HOST_PREFIXES.some((prefix) => source.startsWith(prefix))) return { input: source, display: source };
+
+  if (source.startsWith("https://") || source.startsWith("http://")) {
+    const url = parseUrl(source);
+    const local = url.hostname === "localhost" || url.hostname === "127.0.0.1";
+    if (url.protocol === "http:" && !local) {
+      throw new UserError(`--template ${displayUrl(url)}: plain http:// is only allowed for localhost; use https://.`);
+    }
+    if (url.username || url.password) {
+      throw new UserError(`--template ${displayUrl(url)}: a user or password in the URL is not supported; set GIGET_AUTH instead.`);
+    }
+    return {
+      input: source,
+      display: url.href,
+      missingManifestFix: "pack the template in one top-level folder (tar -czf fork.tar.gz my-fork), template.json directly inside it",
+    };
+  }
+
+  if (source.startsWith("git:")) return gitDownload(source.slice("git:".length), cwd);
+
+  throw new UserError(`Unknown template source "${source}"; give ${ACCEPTED_FORMS}.`);
+}
+
+/**
+ * git:<repository>[#ref][:subdir]. giget clones the whole repository and we pick the
+ * subfolder ourselves: giget's own sparse checkout crashes the process when the
+ * subfolder is missing. A relative repository path is resolved against cwd (giget
+ * would use the process's working directory).
+ */
+function gitDownload(rest: string, cwd: string): Download {
+  const [repository = "", hash] = splitOnce(rest, "#");
+  const [ref, subdir] = hash === undefined ? [undefined, undefined] : splitOnce(hash, ":");
+  if (repository === "") throw new UserError(`--template git:${rest}: give a repository URL or path after git:.`);
+  if (subdir !== undefined) {
+    const problem = unsafePathProblem(subdir);
+    if (problem) throw new UserError(`--template git:${rest}: the subfolder ${problem}.`);
+  }
+  const isPath = repository.startsWith(".") || isAbsolute(repository);
+  if (!isPath && repositoryPathSegments(repository).length > 2) {
+    throw new UserError(
+      `--template git:${rest}: put the subfolder after the ref, e.g. git:<owner/repo URL>#main:path/to/template.`,
+    );
+  }
+  const repositoryUri = isPath ? resolve(cwd, repository) : repository;
+  return {
+    input: `git:${repositoryUri}${ref ? `#${ref}` : ""}`,
+    display: `git:${rest}`,
+    ...(subdir ? { subdir } : {}),
+  };
+}
+
+/**
+ * The owner/repo/... part of a repository address, as giget reads it. giget takes
+ * anything past owner/repo for a subfolder and sparse-checks it out, which crashes
+ * the process when that subfolder is missing; so such addresses are refused.
+ */
+function repositoryPathSegments(repository: string): string[] {
+  return repositoryPath(repository).replace(/\.git\/?$/, "").split("/").filter(Boolean);
+}
+
+function repositoryPath(repository: string): string {
+  if (/^https?:\/\//.test(repository)) return parseUrl(repository).pathname;
+  const scpLike = /^[^@/]+@[^:/]+:(.*)$/.exec(repository); // git@host:owner/repo
+  if (scpLike) return scpLike[1] ?? "";
+  const hostShorthand = /^(?:gh|github|gitlab|bitbucket|sourcehut):(.*)$/.exec(repository);
+  if (hostShorthand) return hostShorthand[1] ?? "";
+  if (/^[a-z+]+:\/\//.test(repository)) return ""; // file://, ssh://...: giget keeps these whole
+  return repository; // owner/repo, on GitHub
+}
+
+/** Downloads into `dir` and returns the folder that holds the template. */
+export async function downloadInto(download: Download, dir: string, offline: boolean): Promise<string> {
+  // Loaded only for remote sources: the built-in template and folders never need it.
+  const { downloadTemplate } = await import("giget");
+  let result: DownloadTemplateResult;
+  try {
+    result = await downloadTemplate(download.input, {
+      dir,
+      offline,
+      registry: false,
+      providers: { http: tarballProvider, https: tarballProvider },
+    });
+  } catch (error) {
+    throw downloadError(error, download.display, offline);
+  }
+  const subdir = download.subdir ?? result.subdir?.replace(/^\/+|\/+$/g, "");
+  const root = download.subdir ? join(dir, download.subdir) : dir;
+  const rootInfo = await lstat(root).catch(() => undefined);
+  const empty = rootInfo?.isDirectory() ? (await readdir(root)).length === 0 : true;
+  if (subdir && empty) {
+    throw new UserError(`Subfolder "${subdir}" not found in ${download.display}; check the path and the #ref.`);
+  }
+  return root;
+}
+
+/**
+ * Replaces giget's http provider, which keys its cache by the file name alone (two
+ * URLs ending in template.tar.gz would share one cached copy, and a failed download
+ * silently falls back to it) and follows a JSON answer to another URL. Here the URL
+ * is always the tarball, and the cache key includes a hash of the whole URL.
+ */
+const tarballProvider: TemplateProvider = (input, { auth }) => {
+  const url = new URL(input);
+  const urlHash = createHash("sha256").update(url.href).digest("hex").slice(0, 16);
+  return {
+    name: `${basename(url.pathname) || "template"}-${urlHash}`,
+    tar: url.href,
+    headers: { Authorization: auth ? `Bearer ${auth}` : undefined },
+  };
+};
+
+/** Turns giget's errors (plain Errors, told apart by their text) into one-line UserErrors. */
+function downloadError(error: unknown, source: string, offline: boolean): Error {
+  const message = hideAuth(error instanceof Error ? error.message : String(error));
+  const code = (error as { code?: unknown }).code;
+  if (/^Tarball not found: /.test(message) && offline) {
+    return new UserError(`No cached copy of ${source} for --offline; run once without --offline to download it.`);
+  }
+  if (/: 40[134] /.test(message)) {
+    return new UserError(
+      `Template ${source} not found (${message.match(/40[134] .*/)?.[0]}); check the repository, subfolder and #ref, ` +
+        "and set GIGET_AUTH for a private repository.",
+    );
+  }
+  if (/fetch failed/.test(message)) {
+    return new UserError(
+      `Could not download ${source}: the network or the server is down; retry, or use --offline to use the cached copy.`,
+    );
+  }
+  if (code === "TAR_BAD_ARCHIVE" || code === "Z_DATA_ERROR" || /TAR_BAD_ARCHIVE|zlib|incorrect header/i.test(message)) {
+    return new UserError(`${source} is not a gzip tarball (.tar.gz); point --template at a .tar.gz archive.`);
+  }
+  if (/^git clone exited/.test(message)) {
+    return new UserError(`Could not clone ${source}: repository not found or not reachable; check the URL or path.`);
+  }
+  if (/^git checkout exited/.test(message)) {
+    return new UserError(`Ref not found in ${source}; check the branch, tag or commit after #.`);
+  }
+  // A bug, not a user error: keep the stack for DEBUG, still without the token.
+  if (!(error instanceof Error)) return new Error(message);
+  error.message = message;
+  return error;
+}
+
+function parseUrl(source: string): URL {
+  try {
+    return new URL(source);
+  } catch {
+    throw new UserError(`--template ${source} is not a valid URL.`);
+  }
+}
+
+/** A URL for messages: user and password never shown. */
+function displayUrl(url: URL): string {
+  if (!url.username && !url.password) return url.href;
+  const hidden = new URL(url.href);
+  hidden.username = "***";
+  hidden.password = "";
+  return hidden.href;
+}
+
+/** GIGET_AUTH is a secret: never let it into a message. */
+function hideAuth(text: string): string {
+  const auth = process.env.GIGET_AUTH;
+  return auth ? text.split(auth).join("***") : text;
+}
+
+function splitOnce(text: string, separator: string): [string, string | undefined] {
+  const index = text.indexOf(separator);
+  return index === -1 ? [text, undefined] : [text.slice(0, index), text.slice(index + separator.length)];
+}
