@@ -49,9 +49,11 @@ export function fileLines(files: PlannedFile[]): string[] {
 
 export function nextCommands(options: Options, installed: boolean): string[] {
   const { commands } = buildContext(options);
+  // A folder outside the current one reads better as its absolute path than as ../../x.
   const relative = path.relative(process.cwd(), options.targetDir);
+  const where = relative.startsWith("..") ? options.targetDir : relative;
   return [
-    relative === "" ? undefined : `cd ${relative.includes(" ") ? JSON.stringify(relative) : relative}`,
+    where === "" ? undefined : `cd ${where.includes(" ") ? JSON.stringify(where) : where}`,
     installed ? undefined : commands.install,
     installed ? undefined : `${commands.run} types`,
     `${commands.run} test`,

@@ -22,14 +22,18 @@ function sessionStore(env: Env): SessionStore<SessionData> {
 
 /** The user id of the request's session, or null. */
 export async function sessionUserId(request: Request, env: Env): Promise<string | null> {
-  const session = await sessionOf(request, sessionStore(env));
-  return session?.userId ?? null;
+  const current = await sessionOf(request, sessionStore(env));
+  return current?.session.userId ?? null;
 }
 
-/** The session named by the request's cookie: null without a cookie, or when unknown or expired. */
-async function sessionOf(request: Request, store: SessionStore<SessionData>): Promise<Session<SessionData> | null> {
+/** The request's cookie token and its session: null without a cookie, or when unknown or expired. */
+async function sessionOf(
+  request: Request,
+  store: SessionStore<SessionData>,
+): Promise<{ token: string; session: Session<SessionData> } | null> {
   const token = store.tokenFrom(request);
-  return token === null ? null : store.get(token);
+  const session = token === null ? null : await store.get(token);
+  return token === null || session === null ? null : { token, session };
 }
 
 export const sessionRoutes: Route[] = [
@@ -67,9 +71,9 @@ export const sessionRoutes: Route[] = [
     description: "The current session's user; 401 without a valid session.",
     async handle({ request, env }) {
       const store = sessionStore(env);
-      const token = store.tokenFrom(request);
-      const session = token === null ? null : await store.get(token);
-      if (token === null || session === null) throw new HttpError(401, "Not logged in: POST /login first.");
+      const current = await sessionOf(request, store);
+      if (current === null) throw new HttpError(401, "Not logged in: POST /login first.");
+      const { token, session } = current;
       // The cookie is sent again with the session's remaining lifetime, so a session
       // that slid forward does not outlive the browser's copy of its cookie.
       return json(
