@@ -7,6 +7,8 @@ export interface RunResult {
   ok: boolean;
   /** Why it failed, one line, when ok is false. */
   reason?: string;
+  /** The exit code, when the program ran and exited with one. */
+  exitCode?: number;
   stdout: string;
   stderr: string;
 }
@@ -28,7 +30,7 @@ export async function run(
       stdin: "ignore",
       reject: true,
     });
-    return { ok: true, stdout: result.stdout, stderr: result.stderr };
+    return { ok: true, exitCode: 0, stdout: result.stdout, stderr: result.stderr };
   } catch (error) {
     const failure = error as { timedOut?: boolean; code?: string; exitCode?: number; stdout?: string; stderr?: string; shortMessage?: string };
     const reason = failure.timedOut
@@ -36,6 +38,12 @@ export async function run(
       : failure.code === "ENOENT"
         ? `${command} was not found on PATH`
         : `${command} exited with code ${failure.exitCode ?? "?"}`;
-    return { ok: false, reason, stdout: String(failure.stdout ?? ""), stderr: String(failure.stderr ?? "") };
+    return {
+      ok: false,
+      reason,
+      ...(typeof failure.exitCode === "number" ? { exitCode: failure.exitCode } : {}),
+      stdout: String(failure.stdout ?? ""),
+      stderr: String(failure.stderr ?? ""),
+    };
   }
 }
