@@ -22,12 +22,15 @@ import { initRepository } from "./steps/git.js";
 import { installDependencies } from "./steps/install.js";
 import { createNamespaces, isAuthenticated } from "./steps/namespaces.js";
 import { generateTypes } from "./steps/types.js";
+import { pickAnswers, RECORD_FILE, RECORD_FORMAT, serializeRecord, type ProjectRecord } from "./project/record.js";
+import { describeTemplate } from "./project/template-version.js";
 import { parseVariableValue } from "./template/manifest.js";
 import { buildContext, buildPlan, type PlannedFile } from "./template/plan.js";
 import { loadTemplate } from "./template/source.js";
 import type { LoadedTemplate } from "./template/types.js";
 import { inspectTarget, notEmptyError, writeProject } from "./template/write.js";
 import { color, print, printError, printWarning } from "./ui.js";
+import { compatibilityDate, versions } from "./versions.js";
 
 const builtinDir = fileURLToPath(new URL("../templates/default", import.meta.url));
 
@@ -76,7 +79,19 @@ export async function scaffold(flags: Flags, version: string): Promise<number> {
     print(`${color.dim("-")} "${folderName}" is not a valid package name; the project is named ${options.projectName}`);
   }
 
-  const files = buildPlan(template, options);
+  const record: ProjectRecord = {
+    format: RECORD_FORMAT,
+    toolVersion: version,
+    template: await describeTemplate(flags.template, template, {
+      cwd: process.cwd(),
+      projectDir: options.targetDir,
+      toolVersion: version,
+      offline: options.offline,
+    }),
+    answers: pickAnswers(options),
+    toolchain: { compatibilityDate, versions: { ...versions } },
+  };
+  const files = withRecord(buildPlan(template, options), record);
   if (options.dryRun) {
     print(formatPlan(options, files));
     return EXIT.ok;
@@ -112,6 +127,14 @@ async function templateCodeConsent(
   const wouldRun = options.install || options.createNamespaces !== false;
   if (!askQuestions || !wouldRun) return { trusted: false, scripts };
   return { trusted: await confirm({ message: consentQuestion(template.source, scripts), initialValue: false }), scripts };
+}
+
+/** The project record (.kv-edge.json) is written with the template's files, in byte order. */
+function withRecord(files: PlannedFile[], record: ProjectRecord): PlannedFile[] {
+  const recordFile = { path: RECORD_FILE, bytes: new TextEncoder().encode(serializeRecord(record)) };
+  return [...files.filter((file) => file.path !== RECORD_FILE), recordFile].sort((a, b) =>
+    a.path < b.path ? -1 : a.path > b.path ? 1 : 0,
+  );
 }
 
 /** The template decides which features and variables exist. */
