@@ -1,4 +1,4 @@
-import type { PackageManager } from "../features.js";
+import type { PackageManager } from "../package-managers.js";
 import { run, type RunResult } from "./run.js";
 
 /** `<pm> install` in the new project. A failure leaves the project as written. */
