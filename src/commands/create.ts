@@ -17,11 +17,14 @@ import { initRepository } from "../steps/git.js";
 import { installDependencies } from "../steps/install.js";
 import { createNamespaces, isAuthenticated } from "../steps/namespaces.js";
 import { generateTypes } from "../steps/types.js";
+import { pickAnswers, RECORD_FILE, RECORD_FORMAT, serializeRecord, type ProjectRecord } from "../project/record.js";
+import { describeTemplate } from "../project/template-version.js";
 import { buildRenderContext } from "../template/context.js";
 import { buildPlan, type PlannedFile } from "../template/plan.js";
 import { loadTemplate } from "../template/source.js";
 import { inspectTarget, notEmptyError, writeProject } from "../template/write.js";
 import { color, print, printError, printWarning } from "../ui.js";
+import { compatibilityDate, versions } from "../versions.js";
 
 export async function create(flags: Flags, version: string): Promise<number> {
   const interactive = isInteractive(flags, process.env, Boolean(process.stdin.isTTY), Boolean(process.stdout.isTTY));
@@ -58,7 +61,19 @@ export async function create(flags: Flags, version: string): Promise<number> {
     print(`${color.dim("-")} "${folderName}" is not a valid package name; the project is named ${options.projectName}`);
   }
 
-  const files = buildPlan(template, buildRenderContext(options));
+  const record: ProjectRecord = {
+    format: RECORD_FORMAT,
+    toolVersion: version,
+    template: await describeTemplate(flags.template, template, {
+      cwd: process.cwd(),
+      projectDir: options.targetDir,
+      toolVersion: version,
+      offline: options.offline,
+    }),
+    answers: pickAnswers(options),
+    toolchain: { compatibilityDate, versions: { ...versions } },
+  };
+  const files = withRecord(buildPlan(template, buildRenderContext(options)), record);
   if (options.dryRun) {
     print(formatPlan(options, files));
     return EXIT.ok;
@@ -71,6 +86,14 @@ export async function create(flags: Flags, version: string): Promise<number> {
   // Whether the user is logged in to Cloudflare is only known once wrangler is installed.
   const offerNamespaces = askQuestions && flags.createNamespaces === undefined;
   return runSteps(options, files, { interactive, offerNamespaces });
+}
+
+/** The project record (.kv-edge.json) is written with the template's files, in byte order. */
+function withRecord(files: PlannedFile[], record: ProjectRecord): PlannedFile[] {
+  const recordFile = { path: RECORD_FILE, bytes: new TextEncoder().encode(serializeRecord(record)) };
+  return [...files.filter((file) => file.path !== RECORD_FILE), recordFile].sort((a, b) =>
+    a.path < b.path ? -1 : a.path > b.path ? 1 : 0,
+  );
 }
 
 /** Ctrl+C while files are being written rolls the write back and exits 130. */
