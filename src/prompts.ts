@@ -95,9 +95,15 @@ export async function ask(flags: Flags, context: PromptContext): Promise<Answers
     answers.rateLimit = parseRateLimit(value) as { limit: number; window: number };
   }
 
-  if (await confirm({ ...io, message: "Customise the namespaces (binding names, TTLs, extra namespaces)?", initialValue: false })) {
+  // --binding, --ttl or --namespace on the command line means the layout was customised there.
+  const customisedByFlags =
+    Object.keys(flags.bindings).length > 0 || Object.keys(flags.ttls).length > 0 || flags.extraNamespaces.length > 0;
+  if (
+    !customisedByFlags &&
+    (await confirm({ ...io, message: "Customise the namespaces (binding names, TTLs, extra namespaces)?", initialValue: false }))
+  ) {
     const cachePattern = answers.cachePattern ?? flags.cachePattern ?? DEFAULTS.cachePattern;
-    Object.assign(answers, await askNamespaces(flags, features, cachePattern, io));
+    Object.assign(answers, await askNamespaces(features, cachePattern, io));
   }
 
   if (flags.envs === undefined) {
@@ -124,41 +130,40 @@ export async function ask(flags: Flags, context: PromptContext): Promise<Answers
 type IO = { input?: Readable; output?: Writable };
 
 /**
- * The "customise" path: everything --binding, --ttl and --namespace can set. Only
- * what no flag set is asked; binding names must stay unique, TTLs follow the same
- * rules as --ttl (options/rules.ts).
+ * The "customise" path: everything --binding, --ttl and --namespace can set, asked
+ * only when none of them was given. Binding names must stay unique; TTLs follow
+ * the same rules as --ttl (options/rules.ts).
  */
 async function askNamespaces(
-  flags: Flags,
   features: FeatureId[],
   cachePattern: CachePattern,
   io: IO,
 ): Promise<Pick<Answers, "bindings" | "ttls" | "extraNamespaces">> {
   const chosen = FEATURES.filter((feature) => features.includes(feature.id));
   const bindings: Partial<Record<FeatureId, string>> = {};
-  const taken = () => new Set([...chosen.map((feature) => bindings[feature.id] ?? flags.bindings[feature.id]), ...flags.extraNamespaces.map((extra) => extra.binding)]);
+  const unique = (names: Set<string>, value: string) =>
+    names.has(value) ? `${value} is already taken; binding names must be unique` : undefined;
   for (const feature of chosen) {
-    if (flags.bindings[feature.id] !== undefined) continue;
+    const taken = new Set(Object.values(bindings));
     bindings[feature.id] = await askText(io, `Binding name of the ${feature.label} namespace`, feature.binding, (value) =>
-      checkBindingName(value) ?? (taken().has(value) ? `${value} is already taken; binding names must be unique` : undefined),
+      checkBindingName(value) ?? unique(taken, value),
     );
   }
   const ttls: Partial<Record<FeatureId, number>> = {};
   // Only namespaces whose TTL is a free choice (the others follow their feature's settings).
-  for (const id of featuresWithFreeTtl(features)) {
-    const feature = chosen.find((unit) => unit.id === id);
-    if (!feature || flags.ttls[id] !== undefined) continue;
-    const check = (value: string) => checkTtl(value) ?? (id === "cache" ? cacheTtlProblem(Number(value), cachePattern) : undefined);
-    const binding = bindings[id] ?? flags.bindings[id] ?? feature.binding;
-    ttls[id] = Number(await askText(io, `Default TTL of ${binding} in seconds (0 = no expiry)`, String(feature.ttl), check));
+  for (const feature of chosen.filter((unit) => featuresWithFreeTtl(features).includes(unit.id))) {
+    const check = (value: string) =>
+      checkTtl(value) ?? (feature.id === "cache" ? cacheTtlProblem(Number(value), cachePattern) : undefined);
+    const message = `Default TTL of ${bindings[feature.id]} in seconds (0 = no expiry)`;
+    ttls[feature.id] = Number(await askText(io, message, String(feature.ttl), check));
   }
   const extras = await askText(io, "Extra namespaces (NAME or NAME=seconds, comma list, empty for none)", "", (value) => {
-    const names = new Set(taken());
+    const taken = new Set(Object.values(bindings));
     for (const item of splitList(value)) {
       const parsed = parseExtraNamespace(item);
       if (typeof parsed === "string") return `${item}: ${parsed}`;
-      if (names.has(parsed.binding)) return `${parsed.binding} is already taken; binding names must be unique`;
-      names.add(parsed.binding);
+      if (taken.has(parsed.binding)) return unique(taken, parsed.binding);
+      taken.add(parsed.binding);
     }
     return undefined;
   });

@@ -48,6 +48,8 @@ export interface Flags {
   createNamespaces?: boolean;
   overwrite: boolean;
   dryRun: boolean;
+  /** Let a fork's install scripts and dependencies run without asking. */
+  trustTemplateScripts: boolean;
 }
 
 type RawValues = Record<string, string | boolean | (string | boolean)[] | undefined>;
@@ -108,6 +110,7 @@ export function parseFlags(argv: readonly string[]): Flags {
     createNamespaces: optionalBoolean(values["create-namespaces"]),
     overwrite: values.overwrite === true,
     dryRun: values["dry-run"] === true,
+    trustTemplateScripts: values["trust-template-scripts"] === true,
   };
 }
 
