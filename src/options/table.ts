@@ -144,3 +144,16 @@ export function helpText(version: string): string {
     "Exit codes: 0 done, 1 failed, 2 usage error, 130 cancelled.",
   ].join("\n");
 }
+
+/** The --help lines of a list of options (create's, update's). */
+export function optionRows(options: readonly OptionSpec[]): string[] {
+  return options.map((option) => {
+    const names = [
+      option.short ? `-${option.short}, ` : "    ",
+      `--${option.name}`,
+      option.negatable ? ` / --no-${option.name}` : "",
+      option.value ? ` ${option.value}` : "",
+    ].join("");
+    return `  ${names}\n        ${option.help}`;
+  });
+}
