@@ -8,7 +8,7 @@
  * "Now" is the newest version of the template (or --to), or, with --set, the same
  * version with a changed answer. --check and --dry-run stop before the write.
  */
-import { lstat, readFile } from "node:fs/promises";
+import { lstat, readFile, rmdir } from "node:fs/promises";
 import path from "node:path";
 import { builtinTemplateDir } from "../builtin-template.js";
 import { EXIT, UsageError, UserError } from "../errors.js";
@@ -45,24 +45,28 @@ export async function update(args: string[], version: string): Promise<number> {
 
   const loadOptions: LoadTemplateOptions = { cwd: projectDir, builtinDir: builtinTemplateDir, version, offline: flags.offline };
   const from = describeRecorded(record);
-  const target = flags.sets.length > 0 ? sameVersion(record) : await chooseTarget(record, flags, version, projectDir);
+  const changingAnswers = flags.sets.length > 0;
+  const target = changingAnswers ? sameVersion(record) : await chooseTarget(record, flags, version, projectDir);
   if (target.note) printNote(target.note, flags.json);
 
   const targetTemplate = await loadTemplate(target.source, loadOptions);
   const targetDigest = templateDigest(targetTemplate);
-  const to = await describeTarget(target, version, projectDir, flags.offline);
+  // --set keeps the recorded version: "to" is "from".
+  const to = changingAnswers ? from : await describeTarget(target, version, projectDir, flags.offline);
   const updateExists =
     targetDigest !== record.template.digest ||
-    target.newerPublished !== undefined ||
     (record.template.source === "built-in" && record.template.version !== version) ||
     !sameToolchain(record.toolchain, CURRENT_TOOLCHAIN);
 
   if (flags.check) {
-    if (flags.json) print(JSON.stringify({ from, to, updateAvailable: updateExists }, null, 2));
-    else print(updateExists ? `Update available: ${from} -> ${to}` : `Up to date: ${from}`);
-    return updateExists ? EXIT.failed : EXIT.ok;
+    // A newer create-kv-edge on the registry is an update too, though only that version can apply it.
+    const available = updateExists || target.newerPublished !== undefined;
+    const newest = target.newerPublished ? `built-in ${target.newerPublished}` : to;
+    if (flags.json) print(JSON.stringify({ from, to: newest, updateAvailable: available }, null, 2));
+    else print(available ? `Update available: ${from} -> ${newest}` : `Up to date: ${from}`);
+    return available ? EXIT.failed : EXIT.ok;
   }
-  if (!updateExists && flags.sets.length === 0) {
+  if (!updateExists && !changingAnswers) {
     if (flags.json) print(JSON.stringify({ from, to, upToDate: true, files: [] }, null, 2));
     else print(`Up to date: ${from}`);
     return EXIT.ok;
@@ -84,12 +88,9 @@ export async function update(args: string[], version: string): Promise<number> {
   const newRecord: ProjectRecord = {
     ...record,
     toolVersion: version,
-    template: await describeTemplate(target.source, targetTemplate, {
-      cwd: projectDir,
-      projectDir,
-      toolVersion: version,
-      offline: flags.offline,
-    }),
+    template: changingAnswers
+      ? record.template
+      : await describeTemplate(target.source, targetTemplate, { cwd: projectDir, projectDir, toolVersion: version, offline: flags.offline }),
     answers: { ...pickAnswers(newOptions), projectName: record.answers.projectName },
     toolchain: { compatibilityDate: CURRENT_TOOLCHAIN.compatibilityDate, versions: { ...CURRENT_TOOLCHAIN.versions } },
   };
@@ -98,9 +99,10 @@ export async function update(args: string[], version: string): Promise<number> {
   const packageJsonChanged = changes.some((result) => result.path === "package.json" && result.bytes !== undefined);
 
   if (flags.json) {
-    print(JSON.stringify({ from, to, upToDate: false, written: writes, files: changes.map(({ path, outcome, note }) => ({ path, outcome, ...(note ? { note } : {}) })), conflicts, packageJsonChanged }, null, 2));
+    const files = changes.map(({ path, outcome, note }) => ({ path, outcome, ...(note ? { note } : {}) }));
+    print(JSON.stringify({ from, to, upToDate: false, written: writes, files, conflicts, packageJsonChanged }, null, 2));
   } else {
-    print(`${writes ? "Updating" : "Would update"} ${from} -> ${to}${flags.sets.length > 0 ? ` (${flags.sets.map((set) => set.name).join(", ")} changed)` : ""}`);
+    print(`${writes ? "Updating" : "Would update"} ${from} -> ${to}${changingAnswers ? ` (${flags.sets.map((set) => set.name).join(", ")} changed)` : ""}`);
     print(changes.length > 0 ? changes.map(outcomeLine).join("\n") : "  no file changes");
   }
   if (!writes) return EXIT.ok;
@@ -109,12 +111,15 @@ export async function update(args: string[], version: string): Promise<number> {
   files.push({ path: RECORD_FILE, bytes: new TextEncoder().encode(serializeRecord(newRecord)) });
   const removed = changes.filter((result) => result.outcome === "removed").map((result) => result.path);
   await writeWithCancellation(files, projectDir, removed);
+  await removeEmptyFolders(projectDir, removed);
 
   if (!flags.json) print(`${color.green("✔")} Updated ${files.length - 1} file(s), removed ${removed.length}; ${RECORD_FILE} now records ${to}`);
-  if (packageJsonChanged) await reinstall(projectDir, newOptions, record, flags);
+  // With --json, stdout holds only the JSON: messages go to stderr.
+  const say = flags.json ? (line: string) => process.stderr.write(`${line}\n`) : print;
+  if (packageJsonChanged) await reinstall(projectDir, newOptions, record, flags, say);
   if (conflicts.length > 0) {
     const message = `${conflicts.length} file(s) have conflicts: ${conflicts.join(", ")}. Resolve the <<<<<<< ======= >>>>>>> markers (keep what each side needs), then commit; git checkout . undoes the whole update.`;
-    if (flags.json) process.stderr.write(`${message}\n`);
+    if (flags.json) say(message);
     else printWarning(message);
     return EXIT.failed;
   }
@@ -227,11 +232,20 @@ async function loadRecordedTemplate(record: ProjectRecord, options: LoadTemplate
         `Run npm create kv-edge@${record.template.version} -- update --set <answer> style changes there, or re-create the project to move versions (fetching an older built-in template is not supported yet)`,
     );
   }
+  // By commit first (exact), then as recorded (a tag, or a cached download with --offline).
   const candidates = [...new Set([commit ? sourceAtRef(source, commit) : undefined, source].filter((item) => item !== undefined))];
+  let failure: unknown;
+  let fetched = false;
   for (const candidate of candidates) {
-    const template = await loadTemplate(candidate, options);
-    if (templateDigest(template) === digest) return template;
+    try {
+      const template = await loadTemplate(candidate, options);
+      fetched = true;
+      if (templateDigest(template) === digest) return template;
+    } catch (error) {
+      failure = error;
+    }
   }
+  if (!fetched) throw failure;
   throw new UserError(
     `The template version this project was made from (${source}${commit ? ` at ${commit.slice(0, 12)}` : ""}) cannot be fetched as it was: its files no longer match template.digest in ${RECORD_FILE}, so there is no base to merge against. Use a git: source with a tag or commit, or set template.source to where that version still lives`,
   );
@@ -319,7 +333,7 @@ function describeRecorded(record: ProjectRecord): string {
 }
 
 async function describeTarget(target: Target, version: string, projectDir: string, offline: boolean): Promise<string> {
-  if (target.source === undefined) return `built-in ${target.newerPublished ?? version}`;
+  if (target.source === undefined) return `built-in ${version}`;
   const commit = offline ? undefined : await resolveGitCommit(target.source, projectDir);
   return commit ? `${target.source} (${commit.slice(0, 7)})` : target.source;
 }
@@ -351,15 +365,35 @@ async function writeWithCancellation(files: PlannedFile[], projectDir: string, r
   }
 }
 
+/** A folder left empty by a removed file goes too (git would not keep it either). */
+async function removeEmptyFolders(projectDir: string, removed: string[]): Promise<void> {
+  for (const file of removed) {
+    let folder = path.dirname(path.join(projectDir, file));
+    while (folder.startsWith(`${projectDir}${path.sep}`)) {
+      const emptied = await rmdir(folder).then(
+        () => true,
+        () => false,
+      );
+      if (!emptied) break;
+      folder = path.dirname(folder);
+    }
+  }
+}
+
 /** package.json changed: reinstall with --install, else say to. A fork's scripts do not run (no consent is asked here). */
-async function reinstall(projectDir: string, options: Options, record: ProjectRecord, flags: UpdateFlags): Promise<void> {
+async function reinstall(
+  projectDir: string,
+  options: Options,
+  record: ProjectRecord,
+  flags: UpdateFlags,
+  say: (line: string) => void,
+): Promise<void> {
   const command = `${options.packageManager} install`;
   if (!flags.install) {
-    print(`package.json changed: run ${command}`);
+    say(`package.json changed: run ${command}`);
     return;
   }
-  print(`Installing dependencies with ${options.packageManager}…`);
+  say(`Installing dependencies with ${options.packageManager}…`);
   const result = await installDependencies(projectDir, options.packageManager, { ignoreScripts: record.template.source !== "built-in" });
-  if (result.ok) print(`${color.green("✔")} Installed dependencies`);
-  else printWarning(`Install failed (${result.reason}); run ${command} yourself`);
+  say(result.ok ? `${color.green("✔")} Installed dependencies` : `Install failed (${result.reason}); run ${command} yourself`);
 }

@@ -1,3 +1,4 @@
+import { existsSync } from "node:fs";
 import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -32,6 +33,7 @@ describe("update of a project made from a git fork", () => {
       "package.json.hbs": '{\n  "name": {{json projectName}},\n  "private": true\n}\n',
       "src/team.ts.hbs": "// owner\nexport const TEAM = {{json vars.team}};\n",
       "src/untouched.ts": "export const version = 1;\n",
+      "old/only.ts": "export {};\n",
     });
     await git(scratch, "init", "--quiet", "--initial-branch=main", repo());
     await git(repo(), "add", "-A");
@@ -41,7 +43,9 @@ describe("update of a project made from a git fork", () => {
       "package.json.hbs": '{\n  "name": {{json projectName}},\n  "private": true,\n  "type": "module"\n}\n',
       "src/untouched.ts": "export const version = 2;\n",
     });
-    await git(repo(), "commit", "--quiet", "-am", "v2");
+    await rm(join(repo(), "old"), { recursive: true });
+    await git(repo(), "add", "-A");
+    await git(repo(), "commit", "--quiet", "-m", "v2");
     await git(repo(), "tag", "v2");
 
     const created = await cli(scratch, "fork-app", "--yes", "--no-install", "--template", "git:./fork#v1", "--var", "team=edge");
@@ -61,6 +65,8 @@ describe("update of a project made from a git fork", () => {
     expect(manifest).toContain('"scripts": { "hi": "echo hi" }');
     expect(manifest).toMatch(/"type": "module"/);
     expect(await readFile(join(app(), "src/untouched.ts"), "utf8")).toBe("export const version = 2;\n");
+    expect(result.stdout).toMatch(/removed\s+old\/only\.ts/);
+    expect(existsSync(join(app(), "old"))).toBe(false);
     const record = JSON.parse(await readFile(join(app(), ".kv-edge.json"), "utf8"));
     expect(record.template.source).toBe("git:../fork#v2");
     expect(record.answers.vars).toEqual({ team: "edge" });
@@ -136,5 +142,26 @@ describe("update of a built-in project", () => {
     const allowed = await cli(loose, "update", "--set", "ttl=cache=600", "--allow-dirty");
     expect(allowed.code, allowed.stderr).toBe(0);
     expect(await readFile(join(loose, "src/config.ts"), "utf8")).toContain("600");
+  });
+});
+
+describe("update of a project made from a folder that changed since", () => {
+  it("says the base version cannot be fetched, and writes nothing", async () => {
+    const folder = join(scratch, "folder-fork");
+    await writeFolder(folder, { "template.json": manifestJson({ files: {} }), "src/a.ts": "export const a = 1;\n" });
+    const created = await cli(scratch, "folder-app", "--yes", "--no-install", "--template", "./folder-fork");
+    expect(created.code, created.stderr).toBe(0);
+    const app = join(scratch, "folder-app");
+    expect(JSON.parse(await readFile(join(app, ".kv-edge.json"), "utf8")).template.source).toBe("../folder-fork");
+    await writeFile(join(folder, "src/a.ts"), "export const a = 2;\n");
+
+    const check = await cli(app, "update", "--check");
+    expect(check.code).toBe(1);
+    expect(check.stdout).toContain("Update available: ../folder-fork -> ../folder-fork");
+    const result = await cli(app, "update");
+    expect(result.code).toBe(1);
+    expect(result.stderr).toMatch(/cannot be fetched as it was: its files no longer match template\.digest/);
+    expect(await readFile(join(app, "src/a.ts"), "utf8")).toBe("export const a = 1;\n");
+    expect((await git(app, "status", "--porcelain")).stdout).toBe("");
   });
 });
