@@ -191,6 +191,7 @@ export function helpText(version: string, command: Command = "create"): string {
           "Usage: create-kv-edge [directory] [options]",
           "       npm create kv-edge@latest [directory] -- [options]",
           "       create-kv-edge add <feature...> [options]   (see create-kv-edge add --help)",
+          "       create-kv-edge update [options]             (see create-kv-edge update --help)",
         ]),
     "",
     "Options:",

@@ -5,7 +5,7 @@
  */
 import { parseArgs } from "node:util";
 import { UsageError } from "../errors.js";
-import { parseFlags, type Flags } from "./parse.js";
+import { describeParseError, parseFlags, type Flags } from "./parse.js";
 import { optionRows, type OptionSpec } from "./table.js";
 
 export const UPDATE_OPTIONS: readonly OptionSpec[] = [
@@ -71,8 +71,8 @@ export function parseUpdateFlags(args: readonly string[]): UpdateFlags {
   try {
     parsed = parseArgs({ args: [...args], options, allowPositionals: true, allowNegative: true, strict: true });
   } catch (error) {
-    const message = (error as Error).message.split("\n")[0] ?? "";
-    throw new UsageError(`update: ${message.replace(/\.$/, "")}; see create-kv-edge update --help`);
+    if (!String((error as { code?: unknown }).code).startsWith("ERR_PARSE_ARGS")) throw error;
+    throw new UsageError(`update: ${describeParseError(error, "update")}`);
   }
   const { values, positionals } = parsed;
   if (positionals.length > 0) {
