@@ -6,6 +6,7 @@
 import path from "node:path";
 import { FEATURES } from "./features.js";
 import type { Options } from "./options/resolve.js";
+import { shellQuote } from "./shell.js";
 import { buildContext, type PlannedFile } from "./template/plan.js";
 import { color } from "./ui.js";
 
@@ -49,11 +50,9 @@ export function fileLines(files: PlannedFile[]): string[] {
 
 export function nextCommands(options: Options, installed: boolean): string[] {
   const { commands } = buildContext(options);
-  // A folder outside the current one reads better as its absolute path than as ../../x.
-  const relative = path.relative(process.cwd(), options.targetDir);
-  const where = relative.startsWith("..") ? options.targetDir : relative;
+  const where = whereFromHere(options);
   return [
-    where === "" ? undefined : `cd ${where.includes(" ") ? JSON.stringify(where) : where}`,
+    where === "" ? undefined : `cd ${shellQuote(where)}`,
     installed ? undefined : commands.install,
     installed ? undefined : `${commands.run} types`,
     `${commands.run} test`,
@@ -61,6 +60,13 @@ export function nextCommands(options: Options, installed: boolean): string[] {
     options.features.some((f) => f === "flags" || f === "config") ? `${commands.run} kv:seed` : undefined,
     `${commands.run} deploy`,
   ].filter((line): line is string => line !== undefined);
+}
+
+/** The project folder as the user would `cd` to it from here. */
+export function whereFromHere(options: Pick<Options, "targetDir">): string {
+  // A folder outside the current one reads better as its absolute path than as ../../x.
+  const relative = path.relative(process.cwd(), options.targetDir);
+  return relative.startsWith("..") ? options.targetDir : relative;
 }
 
 export function sessionAndLimitLines(options: Options): string[] {

@@ -6,7 +6,7 @@
 import * as clack from "@clack/prompts";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
-import { EXIT, UsageError } from "./errors.js";
+import { CancelledError, EXIT, UsageError } from "./errors.js";
 import type { Flags } from "./options/parse.js";
 import {
   isInteractive,
@@ -16,9 +16,10 @@ import {
   type Options,
 } from "./options/resolve.js";
 import { ask, confirm } from "./prompts.js";
-import { fileLines, formatPlan, namespaceLines, nextCommands, section, sessionAndLimitLines } from "./report.js";
+import { fileLines, formatPlan, namespaceLines, nextCommands, section, sessionAndLimitLines, whereFromHere } from "./report.js";
 import { initRepository } from "./steps/git.js";
-import { installDependencies } from "./steps/install.js";
+import { inFolder } from "./shell.js";
+import { installCommand, installDependencies, lastLines } from "./steps/install.js";
 import { createNamespaces, isAuthenticated } from "./steps/namespaces.js";
 import { generateTypes } from "./steps/types.js";
 import { parseVariableValue } from "./template/manifest.js";
@@ -139,54 +140,118 @@ async function writeWithCancellation(files: PlannedFile[], options: Options) {
   }
 }
 
+/** How one post-step ended; the summary and --json report it. */
+export interface StepOutcome {
+  step: "install" | "types" | "namespaces" | "git";
+  status: "done" | "failed" | "skipped" | "cancelled";
+  detail?: string;
+}
+
 async function runSteps(
   options: Options,
   files: PlannedFile[],
   { interactive, offerNamespaces }: { interactive: boolean; offerNamespaces: boolean },
 ): Promise<number> {
+  const interrupt = listenForInterrupt();
+  const outcomes: StepOutcome[] = [];
+  let current: StepOutcome["step"] = "install";
+  try {
+    const exitCode = await runEachStep(options, { interactive, offerNamespaces, signal: interrupt.signal, outcomes, enter: (step) => (current = step) });
+    if (interrupt.signal.aborted) return cancelledAfterWrite(options, current);
+    printSummary(options, files, outcomes);
+    if (interactive) clack.outro(`Done. The README in ${options.directory} explains the namespace layout, key naming and TTL policy.`);
+    return exitCode;
+  } catch (error) {
+    // Ctrl+C at the namespaces question, after the files are written.
+    if (error instanceof CancelledError) return cancelledAfterWrite(options, current);
+    throw error;
+  } finally {
+    interrupt.stop();
+  }
+}
+
+async function runEachStep(
+  options: Options,
+  context: {
+    interactive: boolean;
+    offerNamespaces: boolean;
+    signal: AbortSignal;
+    outcomes: StepOutcome[];
+    enter: (step: StepOutcome["step"]) => void;
+  },
+): Promise<number> {
+  const { interactive, signal, outcomes } = context;
   let exitCode: number = EXIT.ok;
   let installed = false;
 
   if (options.install) {
+    context.enter("install");
     const installing = progress(`Installing dependencies with ${options.packageManager}`, interactive);
-    const result = await installDependencies(options.targetDir, options.packageManager);
+    const result = await installDependencies(options.targetDir, options.packageManager, { signal });
+    if (signal.aborted) return EXIT.cancelled;
     installing.stop(result.ok ? "Installed dependencies" : undefined);
     if (result.ok) {
       installed = true;
+      outcomes.push({ step: "install", status: "done" });
+      context.enter("types");
       const types = await generateTypes(options.targetDir);
+      if (signal.aborted) return EXIT.cancelled;
+      outcomes.push(types.ok ? { step: "types", status: "done" } : { step: "types", status: "failed", detail: types.reason });
       if (!types.ok) printWarning(`wrangler types failed (${types.reason}); run it later with: ${runCommand(options, "types")}`);
     } else {
-      printError(`Install failed (${result.reason}). The project is complete; retry with: cd ${options.directory} && ${options.packageManager} install`);
+      outcomes.push({ step: "install", status: "failed", detail: result.reason });
+      printError(
+        `Install failed (${result.reason}). The project is complete; retry with: ${inFolder(whereFromHere(options), installCommand(options.packageManager))}`,
+      );
+      for (const line of lastLines(result)) process.stderr.write(`  ${color.dim(line)}\n`);
       exitCode = EXIT.failed;
     }
+  } else {
+    outcomes.push({ step: "install", status: "skipped", detail: "--no-install" });
   }
 
-  if (offerNamespaces && installed && (await isAuthenticated(options.targetDir))) {
+  if (context.offerNamespaces && installed && (await isAuthenticated(options.targetDir))) {
+    context.enter("namespaces");
     options.createNamespaces = await confirm({
       message: "You are logged in to Cloudflare. Create the KV namespaces on your account now?",
       initialValue: false,
     });
   }
   if (options.createNamespaces) {
+    context.enter("namespaces");
     if (!installed) {
+      outcomes.push({ step: "namespaces", status: "skipped", detail: "dependencies are not installed" });
       printWarning(`Namespaces were not created: dependencies are not installed. Later: ${runCommand(options, "kv:namespaces")}`);
     } else {
       const creating = progress("Creating KV namespaces", interactive);
-      const result = await createNamespaces(options.targetDir, { onLine: (line) => creating.message(line) });
+      const result = await createNamespaces(options.targetDir, { onLine: (line) => creating.message(line), signal });
+      if (signal.aborted) return EXIT.cancelled;
       creating.stop(result.ok ? "Created KV namespaces" : undefined);
+      outcomes.push({ step: "namespaces", status: result.ok ? "done" : "failed" });
       for (const line of result.lines) print(`  ${line}`);
       if (!result.ok) {
         printWarning(`Some namespaces were not created; wrangler will create id-less ones on first deploy. Retry later with: ${runCommand(options, "kv:namespaces")}`);
       }
     }
+  } else {
+    outcomes.push({ step: "namespaces", status: "skipped" });
   }
 
   if (options.git) {
+    context.enter("git");
     const git = await initRepository(options.targetDir);
+    if (signal.aborted) return EXIT.cancelled;
+    outcomes.push(git.done ? { step: "git", status: "done" } : { step: "git", status: "skipped", detail: git.reason });
     if (git.done) print(`${color.green("✔")} Initialized a git repository with a first commit`);
     else print(`${color.dim("-")} Skipped git: ${git.reason}`);
+  } else {
+    outcomes.push({ step: "git", status: "skipped", detail: "--no-git" });
   }
+  return exitCode;
+}
 
+function printSummary(options: Options, files: PlannedFile[], outcomes: StepOutcome[]): void {
+  const installed = outcomes.some((outcome) => outcome.step === "install" && outcome.status === "done");
   print(
     [
       section("KV namespaces", namespaceLines(options)),
@@ -198,9 +263,45 @@ async function runSteps(
         : `\nThe first deploy creates the KV namespaces. To create them now and pin their IDs in wrangler.jsonc: ${runCommand(options, "kv:namespaces")} (after \`wrangler login\` or with CLOUDFLARE_API_TOKEN set).\n`,
     ].join(""),
   );
-  if (interactive) clack.outro(`Done. The README in ${options.directory} explains the namespace layout, key naming and TTL policy.`);
-  return exitCode;
 }
+
+/**
+ * Ctrl+C after the files are written: the project stays (it is the user's now), so
+ * say what state it is in and the one command that finishes it, and exit 130.
+ */
+function cancelledAfterWrite(options: Options, step: StepOutcome["step"]): number {
+  const where = whereFromHere(options);
+  const states: Record<StepOutcome["step"], [doing: string, state: string, finish: string]> = {
+    install: [
+      "installing dependencies",
+      "every project file is written, but its dependencies are not (or only partly) installed",
+      installCommand(options.packageManager),
+    ],
+    types: ["generating types", "the project is written and installed; worker-configuration.d.ts may be missing", runCommand(options, "types")],
+    namespaces: [
+      "creating KV namespaces",
+      "the project is written and installed; the namespaces created so far have their IDs in wrangler.jsonc",
+      runCommand(options, "kv:namespaces"),
+    ],
+    git: [
+      "initialising git",
+      "the project is written and installed, without a finished git repository",
+      'git init && git add -A && git commit -m "Initial commit from create-kv-edge"',
+    ],
+  };
+  const [doing, state, finish] = states[step];
+  printError(`Cancelled while ${doing}: ${state}. Finish with: ${inFolder(where, finish)}`);
+  return EXIT.cancelled;
+}
+
+/** Ctrl+C from here on aborts the running child instead of killing us mid-step. */
+function listenForInterrupt() {
+  const controller = new AbortController();
+  const onInterrupt = () => controller.abort();
+  process.on("SIGINT", onInterrupt);
+  return { signal: controller.signal, stop: () => process.off("SIGINT", onInterrupt) };
+}
+
 
 function runCommand(options: Options, script: string): string {
   return `${buildContext(options).commands.run} ${script}`;

@@ -14,7 +14,14 @@ export interface RunResult {
 export async function run(
   command: string,
   args: string[],
-  options: { cwd: string; timeoutMs?: number; preferLocal?: boolean; env?: NodeJS.ProcessEnv },
+  options: {
+    cwd: string;
+    timeoutMs?: number;
+    preferLocal?: boolean;
+    env?: NodeJS.ProcessEnv;
+    /** Aborting it stops the child (Ctrl+C while it runs). */
+    signal?: AbortSignal;
+  },
 ): Promise<RunResult> {
   // Loaded on first use: --help and --version never need it.
   const { execa } = await import("execa");
@@ -26,12 +33,15 @@ export async function run(
       localDir: options.cwd,
       env: options.env,
       stdin: "ignore",
+      cancelSignal: options.signal,
       reject: true,
     });
     return { ok: true, stdout: result.stdout, stderr: result.stderr };
   } catch (error) {
-    const failure = error as { timedOut?: boolean; code?: string; exitCode?: number; stdout?: string; stderr?: string; shortMessage?: string };
-    const reason = failure.timedOut
+    const failure = error as { timedOut?: boolean; isCanceled?: boolean; code?: string; exitCode?: number; stdout?: string; stderr?: string; shortMessage?: string };
+    const reason = failure.isCanceled
+      ? "cancelled"
+      : failure.timedOut
       ? `timed out after ${Math.round((options.timeoutMs ?? 0) / 1000)} s`
       : failure.code === "ENOENT"
         ? `${command} was not found on PATH`
