@@ -4,6 +4,7 @@
  * cancellation while writing.
  */
 import * as clack from "@clack/prompts";
+import { readFile } from "node:fs/promises";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { CancelledError, EXIT, UsageError } from "./errors.js";
@@ -17,6 +18,7 @@ import {
 } from "./options/resolve.js";
 import { ask, confirm } from "./prompts.js";
 import { fileLines, formatPlan, namespaceLines, nextCommands, section, sessionAndLimitLines, whereFromHere } from "./report.js";
+import { buildJsonReport, type JsonReport, type StepName, type StepOutcome } from "./json-report.js";
 import { initRepository } from "./steps/git.js";
 import { inFolder } from "./shell.js";
 import { installCommand, installDependencies, lastLines } from "./steps/install.js";
@@ -79,6 +81,21 @@ export async function scaffold(flags: Flags, version: string): Promise<number> {
   const files = buildPlan(template, options);
   if (options.dryRun) {
     print(formatPlan(options, files));
+    if (options.json) {
+      const steps = plannedSteps(options).map((step): StepOutcome => ({ step, status: "planned" }));
+      const config = files.find((file) => file.path === "wrangler.jsonc");
+      printJson(
+        buildJsonReport({
+          outcome: "dry-run",
+          exitCode: EXIT.ok,
+          options,
+          files,
+          wranglerConfig: config && new TextDecoder().decode(config.bytes),
+          steps,
+          next: [],
+        }),
+      );
+    }
     return EXIT.ok;
   }
 
@@ -88,7 +105,15 @@ export async function scaffold(flags: Flags, version: string): Promise<number> {
 
   // Whether the user is logged in to Cloudflare is only known once wrangler is installed.
   const offerNamespaces = askQuestions && flags.createNamespaces === undefined;
-  return runSteps(options, files, { interactive, offerNamespaces });
+  return runSteps(options, { files, replaced }, { interactive, offerNamespaces });
+}
+
+function plannedSteps(options: Options): StepName[] {
+  return [
+    ...(options.install ? (["install", "types"] as const) : []),
+    ...(options.createNamespaces ? (["namespaces"] as const) : []),
+    ...(options.git ? (["git"] as const) : []),
+  ];
 }
 
 /** The template decides which features and variables exist. */
@@ -140,34 +165,42 @@ async function writeWithCancellation(files: PlannedFile[], options: Options) {
   }
 }
 
-/** How one post-step ended; the summary and --json report it. */
-export interface StepOutcome {
-  step: "install" | "types" | "namespaces" | "git";
-  status: "done" | "failed" | "skipped" | "cancelled";
-  detail?: string;
-}
-
 async function runSteps(
   options: Options,
-  files: PlannedFile[],
+  written: { files: PlannedFile[]; replaced: string[] },
   { interactive, offerNamespaces }: { interactive: boolean; offerNamespaces: boolean },
 ): Promise<number> {
   const interrupt = listenForInterrupt();
   const outcomes: StepOutcome[] = [];
-  let current: StepOutcome["step"] = "install";
+  let current: StepName = "install";
+  const finish = async (exitCode: number, next: string[]) => {
+    if (options.json) {
+      const outcome = exitCode === EXIT.cancelled ? "cancelled" : exitCode === EXIT.ok ? "done" : "failed";
+      if (outcome === "cancelled") outcomes.push({ step: current, status: "cancelled" });
+      const wranglerConfig = await readFile(path.join(options.targetDir, "wrangler.jsonc"), "utf8").catch(() => undefined);
+      printJson(buildJsonReport({ outcome, exitCode, options, ...written, wranglerConfig, steps: outcomes, next }));
+    }
+    return exitCode;
+  };
   try {
     const exitCode = await runEachStep(options, { interactive, offerNamespaces, signal: interrupt.signal, outcomes, enter: (step) => (current = step) });
-    if (interrupt.signal.aborted) return cancelledAfterWrite(options, current);
-    printSummary(options, files, outcomes);
+    if (interrupt.signal.aborted) return finish(cancelledAfterWrite(options, current), [finishingCommand(options, current)]);
+    const installed = outcomes.some((outcome) => outcome.step === "install" && outcome.status === "done");
+    printSummary(options, written.files, installed);
     if (interactive) clack.outro(`Done. The README in ${options.directory} explains the namespace layout, key naming and TTL policy.`);
-    return exitCode;
+    return finish(exitCode, nextCommands(options, installed));
   } catch (error) {
     // Ctrl+C at the namespaces question, after the files are written.
-    if (error instanceof CancelledError) return cancelledAfterWrite(options, current);
+    if (error instanceof CancelledError) return finish(cancelledAfterWrite(options, current), [finishingCommand(options, current)]);
     throw error;
   } finally {
     interrupt.stop();
   }
+}
+
+/** stdout carries nothing but this document under --json. */
+function printJson(report: JsonReport): void {
+  process.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
 }
 
 async function runEachStep(
@@ -177,7 +210,7 @@ async function runEachStep(
     offerNamespaces: boolean;
     signal: AbortSignal;
     outcomes: StepOutcome[];
-    enter: (step: StepOutcome["step"]) => void;
+    enter: (step: StepName) => void;
   },
 ): Promise<number> {
   const { interactive, signal, outcomes } = context;
@@ -250,8 +283,7 @@ async function runEachStep(
   return exitCode;
 }
 
-function printSummary(options: Options, files: PlannedFile[], outcomes: StepOutcome[]): void {
-  const installed = outcomes.some((outcome) => outcome.step === "install" && outcome.status === "done");
+function printSummary(options: Options, files: PlannedFile[], installed: boolean): void {
   print(
     [
       section("KV namespaces", namespaceLines(options)),
@@ -269,29 +301,27 @@ function printSummary(options: Options, files: PlannedFile[], outcomes: StepOutc
  * Ctrl+C after the files are written: the project stays (it is the user's now), so
  * say what state it is in and the one command that finishes it, and exit 130.
  */
-function cancelledAfterWrite(options: Options, step: StepOutcome["step"]): number {
-  const where = whereFromHere(options);
-  const states: Record<StepOutcome["step"], [doing: string, state: string, finish: string]> = {
-    install: [
-      "installing dependencies",
-      "every project file is written, but its dependencies are not (or only partly) installed",
-      installCommand(options.packageManager),
-    ],
-    types: ["generating types", "the project is written and installed; worker-configuration.d.ts may be missing", runCommand(options, "types")],
-    namespaces: [
-      "creating KV namespaces",
-      "the project is written and installed; the namespaces created so far have their IDs in wrangler.jsonc",
-      runCommand(options, "kv:namespaces"),
-    ],
-    git: [
-      "initialising git",
-      "the project is written and installed, without a finished git repository",
-      'git init && git add -A && git commit -m "Initial commit from create-kv-edge"',
-    ],
+function cancelledAfterWrite(options: Options, step: StepName): number {
+  const states: Record<StepName, [doing: string, state: string]> = {
+    install: ["installing dependencies", "every project file is written, but its dependencies are not (or only partly) installed"],
+    types: ["generating types", "the project is written and installed; worker-configuration.d.ts may be missing"],
+    namespaces: ["creating KV namespaces", "the project is written and installed; the namespaces created so far have their IDs in wrangler.jsonc"],
+    git: ["initialising git", "the project is written and installed, without a finished git repository"],
   };
-  const [doing, state, finish] = states[step];
-  printError(`Cancelled while ${doing}: ${state}. Finish with: ${inFolder(where, finish)}`);
+  const [doing, state] = states[step];
+  printError(`Cancelled while ${doing}: ${state}. Finish with: ${finishingCommand(options, step)}`);
   return EXIT.cancelled;
+}
+
+/** The one command that finishes a project whose `step` was interrupted. */
+function finishingCommand(options: Options, step: StepName): string {
+  const commands: Record<StepName, string> = {
+    install: installCommand(options.packageManager),
+    types: runCommand(options, "types"),
+    namespaces: runCommand(options, "kv:namespaces"),
+    git: 'git init && git add -A && git commit -m "Initial commit from create-kv-edge"',
+  };
+  return inFolder(whereFromHere(options), commands[step]);
 }
 
 /** Ctrl+C from here on aborts the running child instead of killing us mid-step. */

@@ -45,6 +45,7 @@ export interface Flags {
   createNamespaces?: boolean;
   overwrite: boolean;
   dryRun: boolean;
+  json: boolean;
 }
 
 type RawValues = Record<string, string | boolean | (string | boolean)[] | undefined>;
@@ -105,6 +106,7 @@ export function parseFlags(argv: readonly string[]): Flags {
     createNamespaces: optionalBoolean(values["create-namespaces"]),
     overwrite: values.overwrite === true,
     dryRun: values["dry-run"] === true,
+    json: values.json === true,
   };
 }
 

@@ -111,6 +111,11 @@ export const OPTIONS: readonly OptionSpec[] = [
   },
   { name: "overwrite", type: "boolean", help: "allow a non-empty target directory" },
   { name: "dry-run", type: "boolean", help: "print the plan (every file, every namespace), write nothing" },
+  {
+    name: "json",
+    type: "boolean",
+    help: "for scripts and coding agents: one JSON document on stdout at the end (files, namespaces, settings, each step's outcome, next commands), human text on stderr; asks no questions",
+  },
   { name: "help", short: "h", type: "boolean", help: "show this help" },
   { name: "version", short: "v", type: "boolean", help: "show the version" },
 ];
