@@ -2,7 +2,7 @@
  * --json: the one document a script or a coding agent reads at the end of a run.
  * Every field is plain data; the human summary says the same things in prose.
  */
-import type { FeatureId } from "./features.js";
+import type { FeatureId } from "./features/index.js";
 import type { Options } from "./options/resolve.js";
 
 export type StepName = "install" | "types" | "namespaces" | "git";

@@ -6,9 +6,10 @@
  */
 import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
-import { PACKAGE_MANAGERS } from "../../src/features.js";
+import { PACKAGE_MANAGERS } from "../../src/package-managers.js";
 import { parseFlags } from "../../src/options/parse.js";
 import { resolveOptions } from "../../src/options/resolve.js";
+import { buildRenderContext } from "../../src/template/context.js";
 import { buildPlan } from "../../src/template/plan.js";
 import { loadTemplate } from "../../src/template/source.js";
 
@@ -17,7 +18,7 @@ const template = await loadTemplate(undefined, { cwd: "/tmp", builtinDir, versio
 
 function render(argv: string[]) {
   const options = resolveOptions(parseFlags(argv), {}, { cwd: "/tmp" });
-  return new Map(buildPlan(template, options).map((file) => [file.path, new TextDecoder().decode(file.bytes)]));
+  return new Map(buildPlan(template, buildRenderContext(options)).map((file) => [file.path, new TextDecoder().decode(file.bytes)]));
 }
 
 const variants: [string, string[]][] = [

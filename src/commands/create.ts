@@ -1,39 +1,37 @@
 /**
- * The flow: flags + prompts -> options -> plan -> files on disk -> post-steps ->
- * summary. Each arrow is a module of its own; this file only wires them and owns
- * cancellation while writing.
+ * `create-kv-edge [directory]`: flags + prompts -> options -> render context ->
+ * plan -> files on disk -> post-steps -> summary. Each arrow is a module of its
+ * own; this file only wires them and owns cancellation while writing.
  */
 import * as clack from "@clack/prompts";
 import { readFile } from "node:fs/promises";
 import path from "node:path";
-import { fileURLToPath } from "node:url";
-import { CancelledError, EXIT, UsageError } from "./errors.js";
-import type { Flags } from "./options/parse.js";
-import {
-  isInteractive,
-  missingAnswers,
-  packageManagerFromUserAgent,
-  resolveOptions,
-  type Options,
-} from "./options/resolve.js";
-import { ask, confirm } from "./prompts.js";
-import { fileLines, formatPlan, namespaceLines, nextCommands, section, sessionAndLimitLines, whereFromHere } from "./report.js";
-import { buildJsonReport, type JsonReport, type StepName, type StepOutcome } from "./json-report.js";
-import { initRepository } from "./steps/git.js";
-import { inFolder } from "./shell.js";
-import { installCommand, installDependencies, lastLines } from "./steps/install.js";
-import { createNamespaces, isAuthenticated } from "./steps/namespaces.js";
-import { generateTypes } from "./steps/types.js";
-import { parseVariableValue } from "./template/manifest.js";
-import { buildContext, buildPlan, type PlannedFile } from "./template/plan.js";
-import { loadTemplate } from "./template/source.js";
-import type { LoadedTemplate } from "./template/types.js";
-import { inspectTarget, notEmptyError, writeProject } from "./template/write.js";
-import { color, print, printError, printWarning } from "./ui.js";
+import { builtinTemplateDir } from "../builtin-template.js";
+import { CancelledError, EXIT, UsageError } from "../errors.js";
+import type { Flags } from "../options/parse.js";
+import { choosePackageManager, isInteractive, missingAnswers, resolveOptions, type Options } from "../options/resolve.js";
+import { checkFlagsFitTemplate } from "../options/template.js";
+import { commandsOf } from "../package-managers.js";
+import { ask, confirm } from "../prompts.js";
+import { buildJsonReport, type JsonReport, type StepName, type StepOutcome } from "../json-report.js";
+import { fileLines, formatPlan, namespaceLines, nextCommands, section, sessionAndLimitLines, whereFromHere } from "../report.js";
+import { inFolder } from "../shell.js";
+import { consentQuestion, lifecycleScripts, notRunLine, type LifecycleScript } from "../steps/consent.js";
+import { initRepository } from "../steps/git.js";
+import { installCommand, installDependencies, lastLines } from "../steps/install.js";
+import { createNamespaces, isAuthenticated } from "../steps/namespaces.js";
+import { generateTypes } from "../steps/types.js";
+import { pickAnswers, RECORD_FILE, RECORD_FORMAT, serializeRecord, type ProjectRecord } from "../project/record.js";
+import { describeTemplate } from "../project/template-version.js";
+import { buildRenderContext } from "../template/context.js";
+import { buildPlan, type PlannedFile } from "../template/plan.js";
+import { loadTemplate } from "../template/source.js";
+import type { LoadedTemplate } from "../template/types.js";
+import { inspectTarget, notEmptyError, writeProject } from "../template/write.js";
+import { color, print, printError, printWarning } from "../ui.js";
+import { compatibilityDate, versions } from "../versions.js";
 
-const builtinDir = fileURLToPath(new URL("../templates/default", import.meta.url));
-
-export async function scaffold(flags: Flags, version: string): Promise<number> {
+export async function create(flags: Flags, version: string): Promise<number> {
   const interactive = isInteractive(flags, process.env, Boolean(process.stdin.isTTY), Boolean(process.stdout.isTTY));
   if (!interactive) {
     const missing = missingAnswers(flags);
@@ -48,7 +46,7 @@ export async function scaffold(flags: Flags, version: string): Promise<number> {
 
   const template = await loadTemplate(flags.template, {
     cwd: process.cwd(),
-    builtinDir,
+    builtinDir: builtinTemplateDir,
     version,
     offline: flags.offline,
   });
@@ -59,26 +57,28 @@ export async function scaffold(flags: Flags, version: string): Promise<number> {
     if (state === "not-empty" && !askQuestions) throw notEmptyError(flags.directory);
   }
 
-  const context = {
-    cwd: process.cwd(),
-    userAgent: process.env.npm_config_user_agent,
-    features: template.manifest.features,
-  };
-  const answers = askQuestions
-    ? await ask(flags, {
-        manifest: template.manifest,
-        packageManager: flags.packageManager ?? packageManagerFromUserAgent(context.userAgent),
-        cwd: context.cwd,
-      })
-    : {};
-  const options = resolveOptions(flags, answers, context);
-  options.vars = resolveVariables(template, options.vars);
+  const cwd = process.cwd();
+  const packageManager = choosePackageManager(flags, process.env);
+  const answers = askQuestions ? await ask(flags, { manifest: template.manifest, packageManager, cwd }) : {};
+  const options = resolveOptions(flags, answers, { cwd, packageManager, template });
   const folderName = path.basename(options.targetDir);
   if (options.projectName !== folderName) {
     print(`${color.dim("-")} "${folderName}" is not a valid package name; the project is named ${options.projectName}`);
   }
 
-  const files = buildPlan(template, options);
+  const record: ProjectRecord = {
+    format: RECORD_FORMAT,
+    toolVersion: version,
+    template: await describeTemplate(flags.template, template, {
+      cwd: process.cwd(),
+      projectDir: options.targetDir,
+      toolVersion: version,
+      offline: options.offline,
+    }),
+    answers: pickAnswers(options),
+    toolchain: { compatibilityDate, versions: { ...versions } },
+  };
+  const files = withRecord(buildPlan(template, buildRenderContext(options)), record);
   if (options.dryRun) {
     print(formatPlan(options, files));
     if (options.json) {
@@ -99,13 +99,15 @@ export async function scaffold(flags: Flags, version: string): Promise<number> {
     return EXIT.ok;
   }
 
+  const templateCode = await templateCodeConsent(template, files, flags, askQuestions, options);
+
   const { replaced } = await writeWithCancellation(files, options);
   print(`${color.green("✔")} Wrote ${files.length} files to ${options.targetDir}`);
   if (replaced.length > 0) printWarning(`Replaced existing files: ${replaced.join(", ")}`);
 
   // Whether the user is logged in to Cloudflare is only known once wrangler is installed.
   const offerNamespaces = askQuestions && flags.createNamespaces === undefined;
-  return runSteps(options, { files, replaced }, { interactive, offerNamespaces });
+  return runSteps(options, { files, replaced }, { interactive, offerNamespaces, templateCode });
 }
 
 function plannedSteps(options: Options): StepName[] {
@@ -116,39 +118,33 @@ function plannedSteps(options: Options): StepName[] {
   ];
 }
 
-/** The template decides which features and variables exist. */
-function checkFlagsFitTemplate(flags: Flags, template: LoadedTemplate): void {
-  const { manifest } = template;
-  const unsupported = (flags.features ?? []).filter((feature) => !manifest.features.includes(feature));
-  if (unsupported.length > 0) {
-    throw new UsageError(
-      `--features ${unsupported.join(",")}: the template ${template.source} supports only ${manifest.features.join(", ")}`,
-    );
-  }
-  const known = new Set(manifest.variables.map((variable) => variable.name));
-  const unknown = Object.keys(flags.vars).filter((name) => !known.has(name));
-  if (unknown.length > 0) {
-    throw new UsageError(
-      `--var ${unknown[0]}: the template ${template.source} has no such variable${known.size > 0 ? ` (it has ${[...known].join(", ")})` : ""}`,
-    );
-  }
+interface TemplateCode {
+  /** The template's scripts and dependencies may run (always for the built-in one). */
+  trusted: boolean;
+  scripts: LifecycleScript[];
 }
 
-/** Every template variable gets a checked value: the answer, the flag or the default. */
-function resolveVariables(template: LoadedTemplate, given: Record<string, string | boolean>): Record<string, string | boolean> {
-  const vars: Record<string, string | boolean> = {};
-  const missing: string[] = [];
-  for (const variable of template.manifest.variables) {
-    const value = given[variable.name];
-    if (typeof value === "string") vars[variable.name] = parseVariableValue(variable, value);
-    else if (typeof value === "boolean") vars[variable.name] = value;
-    else if (variable.default !== undefined) vars[variable.name] = variable.default;
-    else missing.push(`--var ${variable.name}=<value>`);
-  }
-  if (missing.length > 0) {
-    throw new UsageError(`the template ${template.source} needs: ${missing.join(", ")}`);
-  }
-  return vars;
+/** Whether a fork's code may run: --trust-template-scripts, or asked on a terminal; never by default. */
+async function templateCodeConsent(
+  template: LoadedTemplate,
+  files: PlannedFile[],
+  flags: Flags,
+  askQuestions: boolean,
+  options: Options,
+): Promise<TemplateCode> {
+  const scripts = lifecycleScripts(files.find((file) => file.path === "package.json")?.bytes);
+  if (template.source === "built-in" || flags.trustTemplateScripts) return { trusted: true, scripts };
+  const wouldRun = options.install || options.createNamespaces !== false;
+  if (!askQuestions || !wouldRun) return { trusted: false, scripts };
+  return { trusted: await confirm({ message: consentQuestion(template.source, scripts), initialValue: false }), scripts };
+}
+
+/** The project record (.kv-edge.json) is written with the template's files, in byte order. */
+function withRecord(files: PlannedFile[], record: ProjectRecord): PlannedFile[] {
+  const recordFile = { path: RECORD_FILE, bytes: new TextEncoder().encode(serializeRecord(record)) };
+  return [...files.filter((file) => file.path !== RECORD_FILE), recordFile].sort((a, b) =>
+    a.path < b.path ? -1 : a.path > b.path ? 1 : 0,
+  );
 }
 
 /** Ctrl+C while files are being written rolls the write back and exits 130. */
@@ -165,10 +161,16 @@ async function writeWithCancellation(files: PlannedFile[], options: Options) {
   }
 }
 
+interface StepsContext {
+  interactive: boolean;
+  offerNamespaces: boolean;
+  templateCode: TemplateCode;
+}
+
 async function runSteps(
   options: Options,
   written: { files: PlannedFile[]; replaced: string[] },
-  { interactive, offerNamespaces }: { interactive: boolean; offerNamespaces: boolean },
+  context: StepsContext,
 ): Promise<number> {
   const interrupt = listenForInterrupt();
   const outcomes: StepOutcome[] = [];
@@ -183,11 +185,14 @@ async function runSteps(
     return exitCode;
   };
   try {
-    const exitCode = await runEachStep(options, { interactive, offerNamespaces, signal: interrupt.signal, outcomes, enter: (step) => (current = step) });
+    const run = { ...context, signal: interrupt.signal, outcomes, enter: (step: StepName) => (current = step) };
+    const { exitCode, installed, namespacesCreated } = await runEachStep(options, run);
     if (interrupt.signal.aborted) return finish(cancelledAfterWrite(options, current), [finishingCommand(options, current)]);
-    const installed = outcomes.some((outcome) => outcome.step === "install" && outcome.status === "done");
-    printSummary(options, written.files, installed);
-    if (interactive) clack.outro(`Done. The README in ${options.directory} explains the namespace layout, key naming and TTL policy.`);
+    if (!context.templateCode.trusted && (options.install || options.createNamespaces)) {
+      printWarning(notRunLine(context.templateCode.scripts, commandsOf(options.packageManager)));
+    }
+    printSummary(options, written.files, { installed, namespacesCreated });
+    if (context.interactive) clack.outro(`Done. The README in ${options.directory} explains the namespace layout, key naming and TTL policy.`);
     return finish(exitCode, nextCommands(options, installed));
   } catch (error) {
     // Ctrl+C at the namespaces question, after the files are written.
@@ -198,39 +203,33 @@ async function runSteps(
   }
 }
 
-/** stdout carries nothing but this document under --json. */
-function printJson(report: JsonReport): void {
-  process.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
-}
-
 async function runEachStep(
   options: Options,
-  context: {
-    interactive: boolean;
-    offerNamespaces: boolean;
-    signal: AbortSignal;
-    outcomes: StepOutcome[];
-    enter: (step: StepName) => void;
-  },
-): Promise<number> {
-  const { interactive, signal, outcomes } = context;
+  context: StepsContext & { signal: AbortSignal; outcomes: StepOutcome[]; enter: (step: StepName) => void },
+): Promise<{ exitCode: number; installed: boolean; namespacesCreated: boolean }> {
+  const { interactive, offerNamespaces, templateCode, signal, outcomes } = context;
   let exitCode: number = EXIT.ok;
   let installed = false;
+  const cancelled = { exitCode: EXIT.cancelled, installed, namespacesCreated: false };
 
   if (options.install) {
     context.enter("install");
     const installing = progress(`Installing dependencies with ${options.packageManager}`, interactive);
-    const result = await installDependencies(options.targetDir, options.packageManager, { signal });
-    if (signal.aborted) return EXIT.cancelled;
+    const result = await installDependencies(options.targetDir, options.packageManager, {
+      ignoreScripts: !templateCode.trusted,
+      signal,
+    });
+    if (signal.aborted) return cancelled;
     installing.stop(result.ok ? "Installed dependencies" : undefined);
     if (result.ok) {
       installed = true;
-      outcomes.push({ step: "install", status: "done" });
+      outcomes.push({ step: "install", status: "done", ...(templateCode.trusted ? {} : { detail: "scripts not run" }) });
       context.enter("types");
-      const types = await generateTypes(options.targetDir);
-      if (signal.aborted) return EXIT.cancelled;
-      outcomes.push(types.ok ? { step: "types", status: "done" } : { step: "types", status: "failed", detail: types.reason });
-      if (!types.ok) printWarning(`wrangler types failed (${types.reason}); run it later with: ${runCommand(options, "types")}`);
+      const types = templateCode.trusted ? await generateTypes(options.targetDir) : undefined;
+      if (signal.aborted) return cancelled;
+      if (!types) outcomes.push({ step: "types", status: "skipped", detail: "the template's code was not allowed to run" });
+      else outcomes.push(types.ok ? { step: "types", status: "done" } : { step: "types", status: "failed", detail: types.reason });
+      if (types && !types.ok) printWarning(`wrangler types failed (${types.reason}); run it later with: ${runCommand(options, "types")}`);
     } else {
       outcomes.push({ step: "install", status: "failed", detail: result.reason });
       printError(
@@ -243,22 +242,28 @@ async function runEachStep(
     outcomes.push({ step: "install", status: "skipped", detail: "--no-install" });
   }
 
-  if (context.offerNamespaces && installed && (await isAuthenticated(options.targetDir))) {
-    context.enter("namespaces");
-    options.createNamespaces = await confirm({
-      message: "You are logged in to Cloudflare. Create the KV namespaces on your account now?",
-      initialValue: false,
-    });
-  }
-  if (options.createNamespaces) {
-    context.enter("namespaces");
+  context.enter("namespaces");
+  const createNow =
+    options.createNamespaces ||
+    (offerNamespaces &&
+      installed &&
+      templateCode.trusted &&
+      (await isAuthenticated(options.targetDir)) &&
+      (await confirm({
+        message: "You are logged in to Cloudflare. Create the KV namespaces on your account now?",
+        initialValue: false,
+      })));
+  if (createNow) {
     if (!installed) {
       outcomes.push({ step: "namespaces", status: "skipped", detail: "dependencies are not installed" });
       printWarning(`Namespaces were not created: dependencies are not installed. Later: ${runCommand(options, "kv:namespaces")}`);
+    } else if (!templateCode.trusted) {
+      outcomes.push({ step: "namespaces", status: "skipped", detail: "the template's code was not allowed to run" });
+      printWarning(`Namespaces were not created: the template's namespaces script was not allowed to run. Later: ${runCommand(options, "kv:namespaces")}`);
     } else {
       const creating = progress("Creating KV namespaces", interactive);
       const result = await createNamespaces(options.targetDir, { onLine: (line) => creating.message(line), signal });
-      if (signal.aborted) return EXIT.cancelled;
+      if (signal.aborted) return cancelled;
       creating.stop(result.ok ? "Created KV namespaces" : undefined);
       outcomes.push({ step: "namespaces", status: result.ok ? "done" : "failed" });
       for (const line of result.lines) print(`  ${line}`);
@@ -273,28 +278,33 @@ async function runEachStep(
   if (options.git) {
     context.enter("git");
     const git = await initRepository(options.targetDir);
-    if (signal.aborted) return EXIT.cancelled;
+    if (signal.aborted) return cancelled;
     outcomes.push(git.done ? { step: "git", status: "done" } : { step: "git", status: "skipped", detail: git.reason });
     if (git.done) print(`${color.green("✔")} Initialized a git repository with a first commit`);
     else print(`${color.dim("-")} Skipped git: ${git.reason}`);
   } else {
     outcomes.push({ step: "git", status: "skipped", detail: "--no-git" });
   }
-  return exitCode;
+  return { exitCode, installed, namespacesCreated: Boolean(createNow) };
 }
 
-function printSummary(options: Options, files: PlannedFile[], installed: boolean): void {
+function printSummary(options: Options, files: PlannedFile[], done: { installed: boolean; namespacesCreated: boolean }): void {
   print(
     [
       section("KV namespaces", namespaceLines(options)),
       section("Settings", sessionAndLimitLines(options)),
       section("Files", fileLines(files)),
-      section("Next", nextCommands(options, installed).map((line) => `  ${color.cyan(line)}`)),
-      options.createNamespaces
+      section("Next", nextCommands(options, done.installed).map((line) => `  ${color.cyan(line)}`)),
+      done.namespacesCreated
         ? ""
         : `\nThe first deploy creates the KV namespaces. To create them now and pin their IDs in wrangler.jsonc: ${runCommand(options, "kv:namespaces")} (after \`wrangler login\` or with CLOUDFLARE_API_TOKEN set).\n`,
     ].join(""),
   );
+}
+
+/** stdout carries nothing but this document under --json. */
+function printJson(report: JsonReport): void {
+  process.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
 }
 
 /**
@@ -332,9 +342,8 @@ function listenForInterrupt() {
   return { signal: controller.signal, stop: () => process.off("SIGINT", onInterrupt) };
 }
 
-
 function runCommand(options: Options, script: string): string {
-  return `${buildContext(options).commands.run} ${script}`;
+  return `${commandsOf(options.packageManager).run} ${script}`;
 }
 
 /** A spinner on a terminal; plain lines anywhere else (CI logs hate spinners). */
