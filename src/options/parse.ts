@@ -29,7 +29,7 @@ export interface Flags {
   cwd?: string;
   /** add: where library files go in a foreign project (--dir). */
   dir?: string;
-  /** add: print the plan as JSON. */
+  /** create: one JSON document at the end; add: the plan as JSON. Human text goes to stderr. */
   json: boolean;
   yes: boolean;
   interactive?: boolean;
@@ -54,7 +54,6 @@ export interface Flags {
   createNamespaces?: boolean;
   overwrite: boolean;
   dryRun: boolean;
-  json: boolean;
   /** Let a fork's install scripts and dependencies run without asking. */
   trustTemplateScripts: boolean;
 }
@@ -125,7 +124,6 @@ export function parseFlags(argv: readonly string[], command: Command = "create")
     createNamespaces: optionalBoolean(values["create-namespaces"]),
     overwrite: values.overwrite === true,
     dryRun: values["dry-run"] === true,
-    json: values.json === true,
     trustTemplateScripts: values["trust-template-scripts"] === true,
   };
 }
