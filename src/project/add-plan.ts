@@ -131,7 +131,9 @@ export function pasteLines(
   return units.map((unit) => {
     const namespace = namespaces.find((entry) => entry.feature === unit.id);
     const context = { ...settings, importPath, binding: namespace?.binding ?? unit.binding, ttl: namespace?.ttl ?? unit.ttl };
-    const classes = (unit.classes ?? []).map((entry) => `export { ${entry.name} } from "${importPath}/${path.posix.basename(entry.module)}";`);
+    // The class's module is one of the unit's lib files, copied into the library folder.
+    const moduleName = (module: string) => path.posix.basename(module, path.posix.extname(module));
+    const classes = (unit.classes ?? []).map((entry) => `export { ${entry.name} } from "${importPath}/${moduleName(entry.module)}";`);
     return { feature: unit.id, lines: [...classes, render(unit.paste, context, `feature ${unit.id} (paste)`)].join("\n") };
   });
 }

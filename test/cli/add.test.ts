@@ -10,7 +10,7 @@ import { parse as parseToml } from "smol-toml";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { optionsOf } from "../../src/options/table.js";
 import { readWranglerConfig } from "../../src/project/wrangler-config.js";
-import { runCli } from "../support/cli.js";
+import { interactiveCli, runCli } from "../support/cli.js";
 import { hashTree } from "../support/tree.js";
 
 const fixtures = path.join(import.meta.dirname, "..", "fixtures");
@@ -196,6 +196,26 @@ describe("create-kv-edge add", () => {
     const elsewhere = await runCli(["add", "cache", "--cwd", project, "--dry-run"], { cwd: empty });
     expect(elsewhere.code, elsewhere.stderr).toBe(0);
     expect(elsewhere.stdout).toContain(`Adding cache to ${project}`);
+  });
+
+  it("on a terminal, shows the plan and asks; no writes nothing, yes applies it", async () => {
+    const project = await fixture("c3-hello-world");
+    const before = await hashTree(project);
+    const declined = interactiveCli(["add", "prefs"], { cwd: project });
+    await declined.waitFor("create    src/kv/preferences.ts");
+    await declined.waitFor("Apply these changes?");
+    await declined.type("n");
+    const no = await declined.exit();
+    expect(no.code, no.stderr).toBe(0);
+    expect(no.stdout).toContain("Nothing was written.");
+    expect(await hashTree(project)).toBe(before);
+
+    const accepted = interactiveCli(["add", "prefs"], { cwd: project });
+    await accepted.waitFor("Apply these changes?");
+    await accepted.type("y");
+    const yes = await accepted.exit();
+    expect(yes.code, yes.stderr).toBe(0);
+    expect(await read(project, "src/kv/preferences.ts")).toContain("export class PreferencesStore");
   });
 
   it("refuses a setting of a feature that is not being added", async () => {
