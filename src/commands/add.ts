@@ -25,6 +25,8 @@ import {
   packageJsonEdit,
   pasteLines,
   settingsAfterAdd,
+  testsForForeignProject,
+  usesVitestPlugin,
   type FileChange,
 } from "../project/add-plan.js";
 import { parseRecord, pickAnswers, RECORD_FILE, serializeRecord, type ProjectRecord } from "../project/record.js";
@@ -48,6 +50,8 @@ export interface AddPlan {
   namespaces: { binding: string; feature: FeatureId; ttl: number; where: string[] }[];
   files: { path: string; action: FileChange["action"]; reason?: string }[];
   dependencies: string[];
+  /** The features' tests: added, or skipped (a Worker without @cloudflare/vitest-plugin). */
+  tests: "added" | "skipped";
   /** Worker projects: what to paste into the entry module, per feature. */
   paste: { feature: FeatureId; lines: string }[];
   entry?: string;
@@ -85,12 +89,16 @@ export async function add(flags: Flags, version: string): Promise<number> {
 
   let changes: FileChange[];
   let paste: AddPlan["paste"] = [];
+  let tests: AddPlan["tests"] = "added";
   if (record) {
     changes = await changesForKvEdgeProject(projectDir, record, before, settings, namespaces, features, version, flags);
   } else {
     const dir = libraryDir(projectDir, flags.dir);
     const template = await loadTemplate(undefined, { cwd: projectDir, builtinDir: builtinTemplateDir, version, offline: true });
-    changes = await classifyAll(projectDir, filesForForeignProject(template, units, dir));
+    const withTests = usesVitestPlugin(await readText(path.join(projectDir, "package.json")));
+    const wanted = [...filesForForeignProject(template, units, dir), ...(withTests ? testsForForeignProject(template, units, namespaces, dir) : [])];
+    changes = await classifyAll(projectDir, wanted);
+    tests = withTests ? "added" : "skipped";
     paste = pasteLines(units, namespaces, settings, importPathFrom(config.main, dir));
   }
   changes.push(configEdit(config, namespaces.map((namespace) => namespace.binding)));
@@ -108,6 +116,7 @@ export async function add(flags: Flags, version: string): Promise<number> {
     })),
     files: changes.map(({ path: file, action, reason }) => ({ path: file, action, ...(reason ? { reason } : {}) })),
     dependencies: [],
+    tests,
     paste,
     ...(record ? {} : { entry: config.main }),
   };
@@ -245,6 +254,11 @@ async function afterWrite(projectDir: string, plan: AddPlan, flags: Flags, ours:
   if (plan.paste.length > 0) {
     print(`\n${color.bold(`Paste into ${plan.entry ?? "your entry module"} to use them`)} (add never edits it):`);
     for (const { feature, lines } of plan.paste) print(`\n  // ${feature}\n${indent(lines)}`);
+    if (plan.tests === "skipped") {
+      print(
+        `\nThe features' tests were not added: this Worker does not use @cloudflare/vitest-plugin. Set it up (https://developers.cloudflare.com/workers/testing/vitest-integration/), and add will add the tests of the features you add next.`,
+      );
+    }
     print(`\nThe first deploy creates the new KV namespaces (bindings without an id).`);
   } else {
     print(`\n${color.bold("Next")}\n  ${color.cyan(`${commands.run} test`)}\n  ${color.cyan(`${commands.run} deploy`)}`);
@@ -263,6 +277,7 @@ function formatPlan(plan: AddPlan): string {
     ...plan.namespaces.map((namespace) => `  ${namespace.binding} (${namespace.feature}) in ${namespace.where.join(", ")}`),
     "",
     `npm dependencies: ${plan.dependencies.length > 0 ? plan.dependencies.join(", ") : "none"}`,
+    ...(plan.tests === "skipped" ? ["tests: not added (the project does not use @cloudflare/vitest-plugin)"] : []),
   ];
   return lines.join("\n");
 }

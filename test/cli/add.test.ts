@@ -116,6 +116,13 @@ describe("create-kv-edge add", () => {
     expect(result.stdout).toContain("Paste into src/index.ts");
     expect(result.stdout).toContain('import { SessionStore } from "./kv/sessions";');
     expect(result.stdout).toContain("new SessionStore(env.SESSIONS, { ttl: 86400, refreshThreshold: 3600 })");
+    // It uses @cloudflare/vitest-plugin: the features' tests come along, on the features' own bindings.
+    const test = await read(project, "test/kv/sessions.test.ts");
+    expect(test).toContain('from "../../src/kv/sessions"');
+    expect(test).toContain('from "./support/clear-kv"');
+    expect(test).toContain("env.SESSIONS");
+    expect(test).not.toContain("TEST_KV");
+    expect(await read(project, "test/kv/support/counting-kv.ts")).toContain("export function countingKV");
   });
 
   it("--dir puts the library elsewhere and the paste lines follow it", async () => {
@@ -181,6 +188,9 @@ describe("create-kv-edge add", () => {
     expect(data.kv_namespaces).toEqual([{ binding: "FLAGS" }]);
     expect(data.env.staging.kv_namespaces).toEqual([{ binding: "FLAGS" }]);
     expect(data.vars).toEqual({ GREETING: "hello" });
+    // No @cloudflare/vitest-plugin here: no tests, and the summary says why.
+    expect(result.stdout).toContain("tests: not added (the project does not use @cloudflare/vitest-plugin)");
+    await expect(read(project, "test/kv/flags.test.ts")).rejects.toThrow();
   });
 
   it("asks for --yes without a terminal, and says where no Worker is", async () => {
