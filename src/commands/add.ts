@@ -87,20 +87,9 @@ export async function add(flags: Flags, version: string): Promise<number> {
   const namespaces = namespacesFor(features, { settings, ttls: flags.ttls, bindings: flags.bindings, extraNamespaces: [] });
   checkBindings(namespaces, config);
 
-  let changes: FileChange[];
-  let paste: AddPlan["paste"] = [];
-  let tests: AddPlan["tests"] = "added";
-  if (record) {
-    changes = await changesForKvEdgeProject(projectDir, record, before, settings, namespaces, features, version, flags);
-  } else {
-    const dir = libraryDir(projectDir, flags.dir);
-    const template = await loadTemplate(undefined, { cwd: projectDir, builtinDir: builtinTemplateDir, version, offline: true });
-    const withTests = usesVitestPlugin(await readText(path.join(projectDir, "package.json")));
-    const wanted = [...filesForForeignProject(template, units, dir), ...(withTests ? testsForForeignProject(template, units, namespaces, dir) : [])];
-    changes = await classifyAll(projectDir, wanted);
-    tests = withTests ? "added" : "skipped";
-    paste = pasteLines(units, namespaces, settings, importPathFrom(config.main, dir));
-  }
+  const { changes, paste, tests } = record
+    ? { changes: await changesForKvEdgeProject(projectDir, record, before, settings, namespaces, features, version, flags), paste: [], tests: "added" as const }
+    : await changesForWorker(projectDir, config, units, settings, namespaces, flags, version);
   changes.push(configEdit(config, namespaces.map((namespace) => namespace.binding)));
 
   const plan: AddPlan = {
@@ -226,6 +215,27 @@ async function changesForKvEdgeProject(
   const updated: ProjectRecord = { ...record, toolVersion: version, answers: pickAnswers({ ...after, features: [...after.features], namespaces: [...after.namespaces], envs: [...after.envs] }) };
   changes.push({ path: RECORD_FILE, bytes: new TextEncoder().encode(serializeRecord(updated)), action: "update" });
   return changes;
+}
+
+/** A Worker this tool did not make: the library (and its tests, if the project runs Workers tests) and the lines to paste. */
+async function changesForWorker(
+  projectDir: string,
+  config: WranglerConfig,
+  units: FeatureUnit<FeatureId>[],
+  settings: ProjectSettings,
+  namespaces: Namespace[],
+  flags: Flags,
+  version: string,
+): Promise<Pick<AddPlan, "paste" | "tests"> & { changes: FileChange[] }> {
+  const dir = libraryDir(projectDir, flags.dir);
+  const template = await loadTemplate(undefined, { cwd: projectDir, builtinDir: builtinTemplateDir, version, offline: true });
+  const withTests = usesVitestPlugin(await readText(path.join(projectDir, "package.json")));
+  const wanted = [...filesForForeignProject(template, units, dir), ...(withTests ? testsForForeignProject(template, units, namespaces, dir) : [])];
+  return {
+    changes: await classifyAll(projectDir, wanted),
+    tests: withTests ? "added" : "skipped",
+    paste: pasteLines(units, namespaces, settings, importPathFrom(config.main, dir)),
+  };
 }
 
 async function classifyAll(projectDir: string, wanted: Parameters<typeof classify>[0][]): Promise<FileChange[]> {
