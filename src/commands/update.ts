@@ -47,7 +47,7 @@ export async function update(args: string[], version: string): Promise<number> {
   const from = describeRecorded(record);
   const changingAnswers = flags.sets.length > 0;
   const target = changingAnswers ? sameVersion(record) : await chooseTarget(record, flags, version, projectDir);
-  if (target.note) printNote(target.note, flags.json);
+  if (target.note) print(`${color.dim("-")} ${target.note}`);
 
   const targetTemplate = await loadTemplate(target.source, loadOptions);
   const targetDigest = templateDigest(targetTemplate);
@@ -62,12 +62,12 @@ export async function update(args: string[], version: string): Promise<number> {
     // A newer create-kv-edge on the registry is an update too, though only that version can apply it.
     const available = updateExists || target.newerPublished !== undefined;
     const newest = target.newerPublished ? `built-in ${target.newerPublished}` : to;
-    if (flags.json) print(JSON.stringify({ from, to: newest, updateAvailable: available }, null, 2));
+    if (flags.json) printJson({ from, to: newest, updateAvailable: available });
     else print(available ? `Update available: ${from} -> ${newest}` : `Up to date: ${from}`);
     return available ? EXIT.failed : EXIT.ok;
   }
   if (!updateExists && !changingAnswers) {
-    if (flags.json) print(JSON.stringify({ from, to, upToDate: true, files: [] }, null, 2));
+    if (flags.json) printJson({ from, to, upToDate: true, files: [] });
     else print(`Up to date: ${from}`);
     return EXIT.ok;
   }
@@ -100,7 +100,7 @@ export async function update(args: string[], version: string): Promise<number> {
 
   if (flags.json) {
     const files = changes.map(({ path, outcome, note }) => ({ path, outcome, ...(note ? { note } : {}) }));
-    print(JSON.stringify({ from, to, upToDate: false, written: writes, files, conflicts, packageJsonChanged }, null, 2));
+    printJson({ from, to, upToDate: false, written: writes, files, conflicts, packageJsonChanged });
   } else {
     print(`${writes ? "Updating" : "Would update"} ${from} -> ${to}${changingAnswers ? ` (${flags.sets.map((set) => set.name).join(", ")} changed)` : ""}`);
     print(changes.length > 0 ? changes.map(outcomeLine).join("\n") : "  no file changes");
@@ -113,14 +113,11 @@ export async function update(args: string[], version: string): Promise<number> {
   await writeWithCancellation(files, projectDir, removed);
   await removeEmptyFolders(projectDir, removed);
 
-  if (!flags.json) print(`${color.green("✔")} Updated ${files.length - 1} file(s), removed ${removed.length}; ${RECORD_FILE} now records ${to}`);
-  // With --json, stdout holds only the JSON: messages go to stderr.
-  const say = flags.json ? (line: string) => process.stderr.write(`${line}\n`) : print;
-  if (packageJsonChanged) await reinstall(projectDir, newOptions, record, flags, say);
+  print(`${color.green("✔")} Updated ${files.length - 1} file(s), removed ${removed.length}; ${RECORD_FILE} now records ${to}`);
+  if (packageJsonChanged) await reinstall(projectDir, newOptions, record, flags);
   if (conflicts.length > 0) {
     const message = `${conflicts.length} file(s) have conflicts: ${conflicts.join(", ")}. Resolve the <<<<<<< ======= >>>>>>> markers (keep what each side needs), then commit; git checkout . undoes the whole update.`;
-    if (flags.json) say(message);
-    else printWarning(message);
+    printWarning(message);
     return EXIT.failed;
   }
   return EXIT.ok;
@@ -346,9 +343,9 @@ function outcomeLine(result: FileMerge): string {
   return `  ${(paint[result.outcome] ?? ((text: string) => text))(label)} ${result.path}${result.note ? color.dim(`  (${result.note})`) : ""}`;
 }
 
-function printNote(note: string, json: boolean): void {
-  if (json) process.stderr.write(`note: ${note}\n`);
-  else print(`${color.dim("-")} ${note}`);
+/** With --json, print() already writes to stderr (cli.ts): stdout holds only the document. */
+function printJson(document: object): void {
+  process.stdout.write(`${JSON.stringify(document, null, 2)}\n`);
 }
 
 /** Ctrl+C while files are being written rolls the write back and exits 130. */
@@ -381,19 +378,13 @@ async function removeEmptyFolders(projectDir: string, removed: string[]): Promis
 }
 
 /** package.json changed: reinstall with --install, else say to. A fork's scripts do not run (no consent is asked here). */
-async function reinstall(
-  projectDir: string,
-  options: Options,
-  record: ProjectRecord,
-  flags: UpdateFlags,
-  say: (line: string) => void,
-): Promise<void> {
+async function reinstall(projectDir: string, options: Options, record: ProjectRecord, flags: UpdateFlags): Promise<void> {
   const command = `${options.packageManager} install`;
   if (!flags.install) {
-    say(`package.json changed: run ${command}`);
+    print(`package.json changed: run ${command}`);
     return;
   }
-  say(`Installing dependencies with ${options.packageManager}…`);
+  print(`Installing dependencies with ${options.packageManager}…`);
   const result = await installDependencies(projectDir, options.packageManager, { ignoreScripts: record.template.source !== "built-in" });
-  say(result.ok ? `${color.green("✔")} Installed dependencies` : `Install failed (${result.reason}); run ${command} yourself`);
+  print(result.ok ? `${color.green("✔")} Installed dependencies` : `Install failed (${result.reason}); run ${command} yourself`);
 }
