@@ -15,7 +15,8 @@ import { EXIT, UsageError, UserError } from "../errors.js";
 import { fixedTtlReason } from "../options/rules.js";
 import { parseFlags, type Flags } from "../options/parse.js";
 import { resolveOptions, type Options } from "../options/resolve.js";
-import { parseUpdateFlags, updateHelpText, type UpdateFlags } from "../options/update.js";
+import { helpText } from "../options/table.js";
+import { parseUpdateFlags, type UpdateFlags } from "../options/update.js";
 import { mergeProject, type FileMerge } from "../project/merge.js";
 import { parseRecord, pickAnswers, RECORD_FILE, serializeRecord, type ProjectRecord, type RecordedAnswers } from "../project/record.js";
 import { describeTemplate, resolveGitCommit, sourceAtRef, templateDigest } from "../project/template-version.js";
@@ -35,7 +36,7 @@ const CURRENT_TOOLCHAIN: Toolchain = { compatibilityDate, versions: { ...version
 export async function update(args: string[], version: string): Promise<number> {
   const flags = parseUpdateFlags(args);
   if (flags.help) {
-    print(updateHelpText(version));
+    print(helpText(version, "update"));
     return EXIT.ok;
   }
   const projectDir = process.cwd();

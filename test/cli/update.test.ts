@@ -5,6 +5,7 @@ import { join } from "node:path";
 import { execa } from "execa";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import packageJson from "../../package.json" with { type: "json" };
+import { optionsOf } from "../../src/options/table.js";
 import { cliEnv, runCli } from "../support/cli.js";
 import { gitIdentity } from "../support/project.js";
 import { manifestJson, writeFolder } from "../support/template-fixture.js";
@@ -96,6 +97,16 @@ describe("update of a project made from a git fork", () => {
     const result = await cli(app(), "update", "--offline", "--set", "var=team=offline");
     expect(result.code, result.stderr).toBe(0);
     expect(await readFile(join(app(), "src/team.ts"), "utf8")).toBe('// owner\nexport const TEAM = "offline";\n');
+  });
+});
+
+describe("update --help", () => {
+  it("lists every option of the update command, and only those", async () => {
+    const result = await cli(scratch, "update", "--help");
+    expect(result.code).toBe(0);
+    expect(result.stdout).toContain("Usage: create-kv-edge update [options]");
+    for (const option of optionsOf("update")) expect(result.stdout).toContain(`--${option.name}`);
+    expect(result.stdout).not.toContain("--template");
   });
 });
 
