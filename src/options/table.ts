@@ -64,6 +64,12 @@ export const OPTIONS: readonly OptionSpec[] = [
     value: "<seconds>",
     help: "refresh a session when less than this is left; default 3600",
   },
+  {
+    name: "session-max-lifetime",
+    type: "string",
+    value: "<seconds>",
+    help: "no session lives longer than this after login, however often it is used; default 2592000 (30 days)",
+  },
   { name: "rate-limit", type: "string", value: "<requests/seconds>", help: "default 100/60" },
   {
     name: "cache-pattern",
