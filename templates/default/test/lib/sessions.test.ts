@@ -312,6 +312,17 @@ describe("SessionStore under production KV (the production double)", () => {
     expect(both.filter((session) => session?.refreshed)).toHaveLength(1);
   });
 
+  it("two logouts of one session at once both succeed (the second meets KV's 429 on the revoked marker)", async () => {
+    const prod = productionKV(env.TEST_KV, { now });
+    const { token } = await new SessionStore(prod.at("edge"), options).create("alice");
+    clock += 1_000;
+    await Promise.all([
+      new SessionStore(prod.at("edge"), options).destroy(token),
+      new SessionStore(prod.at("edge"), options).destroy(token),
+    ]);
+    expect(await new SessionStore(prod.at("edge"), options).get(token)).toBeNull();
+  });
+
   it("takes the first well-formed token when the browser sends several cookies of the name", async () => {
     const sessions = new SessionStore(productionKV(env.TEST_KV, { now }).at("edge"), options);
     const { token } = await sessions.create("alice");
