@@ -30,6 +30,11 @@ export const sessions = {
   /** No session lives longer than this after login, however often it is used. */
   maxLifetime: {{json session.maxLifetime}},
 };`,
+  flags: ["session-ttl", "session-refresh", "session-max-lifetime"],
+  paste: `import { SessionStore } from "{{importPath}}/sessions";
+// in fetch(request, env, ctx):
+const sessions = new SessionStore(env.{{binding}}, { ttl: {{session.ttl}}, refreshThreshold: {{session.refreshThreshold}} });
+const session = await sessions.get(sessions.tokenFrom(request) ?? ""); // null when logged out`,
   docs: {
     keys: "`session:{sha256(token)}` records, `session-expiry:{hash}` sliding expiries, `session-revoked:{hash}` logouts, `user-session:{userId}:{hash}` markers",
     routes: "`POST /login` with `{\"userId\": \"...\"}` (demo, DEMO_ROUTES only), `POST /logout`, `GET /me` | sessions (the login trusts the userId: put your real check in front of it)",
