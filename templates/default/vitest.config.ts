@@ -5,9 +5,9 @@ import { defineConfig } from "vitest/config";
 // TEST_KV is an extra namespace that exists only in tests: the toolkit tests use it
 // so they keep working when you rename your bindings. Storage is isolated per test file.
 export default defineConfig({
-  // A few tests write more than 1000 keys (to walk KV's list pages): give them time
-  // on a busy machine.
-  test: { testTimeout: 30_000 },
+  // A few tests write more than 1000 keys (to walk KV's list pages), and the next
+  // test's set-up clears them: give both time on a busy machine.
+  test: { testTimeout: 30_000, hookTimeout: 30_000 },
   plugins: [
     cloudflareTest({
       wrangler: { configPath: "./wrangler.jsonc" },
