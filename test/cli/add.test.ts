@@ -71,7 +71,7 @@ describe("create-kv-edge add", () => {
     expect([...config.bindings].sort()).toEqual(["CACHE", "FLAGS", "GREETING", "SESSIONS"]);
     expect(after.match(/"binding": "SESSIONS"/g)).toHaveLength(2); // top level and staging
     const routes = await read(project, "src/routes/index.ts");
-    expect(routes).toContain('import { sessionRoutes, sessionUserId } from "./sessions";');
+    expect(routes).toContain('import { sessionRoutes, sessionUser } from "./sessions";');
     expect(routes).toContain("...flagRoutes,");
     expect(await read(project, "src/config.ts")).toContain('"SESSIONS": { feature: "sessions", ttl: 86400 }');
     expect(await read(project, "src/lib/sessions.ts")).toContain("export class SessionStore");
