@@ -33,7 +33,7 @@ export const sessions = {
   flags: ["session-ttl", "session-refresh", "session-max-lifetime"],
   paste: `import { SessionStore } from "{{importPath}}/sessions";
 // in fetch(request, env, ctx):
-const sessions = new SessionStore(env.{{binding}}, { ttl: {{session.ttl}}, refreshThreshold: {{session.refreshThreshold}} });
+const sessions = new SessionStore(env.{{binding}}, { ttl: {{session.ttl}}, refreshThreshold: {{session.refreshThreshold}}, maxLifetime: {{session.maxLifetime}} });
 const session = await sessions.get(sessions.tokenFrom(request) ?? ""); // null when logged out`,
   docs: {
     keys: "`session:{sha256(token)}` records, `session-expiry:{hash}` sliding expiries, `session-revoked:{hash}` logouts, `user-session:{userId}:{hash}` markers",
