@@ -269,6 +269,7 @@ function optionsFromRecord(
     extraNamespaces: answers.namespaces.flatMap(({ feature, binding, ttl }) => (feature ? [] : [{ binding, ttl }])),
     sessionTtl: answers.session.ttl,
     sessionRefresh: answers.session.refreshThreshold,
+    sessionMaxLifetime: answers.session.maxLifetime,
     rateLimit: { ...answers.rateLimit },
     cachePattern: answers.cachePattern,
     envs: [...answers.envs],
@@ -281,7 +282,8 @@ function optionsFromRecord(
     flags.bindings = { ...flags.bindings, ...set.bindings };
     flags.extraNamespaces = [...flags.extraNamespaces.filter((namespace) => !extra.some((given) => given.binding === namespace.binding)), ...extra];
     vars = { ...vars, ...set.vars };
-    for (const key of ["features", "sessionTtl", "sessionRefresh", "rateLimit", "cachePattern", "envs", "packageManager"] as const) {
+    const replaced = ["features", "sessionTtl", "sessionRefresh", "sessionMaxLifetime", "rateLimit", "cachePattern", "envs", "packageManager"] as const;
+    for (const key of replaced) {
       if (set[key] !== undefined) Object.assign(flags, { [key]: set[key] });
     }
   }

@@ -16,6 +16,7 @@ export const SETTABLE = [
   "namespace",
   "session-ttl",
   "session-refresh",
+  "session-max-lifetime",
   "rate-limit",
   "cache-pattern",
   "envs",

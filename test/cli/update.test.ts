@@ -165,6 +165,24 @@ describe("update of a built-in project", () => {
   });
 });
 
+describe("update --set keeps every other recorded answer", () => {
+  it("a changed session TTL keeps the recorded --session-max-lifetime", async () => {
+    const created = await cli(scratch, "lifetime-app", "--yes", "--no-install", "--no-git", "--features", "sessions", "--session-max-lifetime", "604800");
+    expect(created.code, created.stderr).toBe(0);
+    const app = join(scratch, "lifetime-app");
+    const result = await cli(app, "update", "--allow-dirty", "--set", "session-ttl=7200");
+    expect(result.code, result.stderr).toBe(0);
+    const config = await readFile(join(app, "src/config.ts"), "utf8");
+    expect(config).toMatch(/maxLifetime: 604800/);
+    expect(config).toMatch(/ttl: 7200/);
+    expect(JSON.parse(await readFile(join(app, ".kv-edge.json"), "utf8")).answers.session).toEqual({
+      ttl: 7200,
+      refreshThreshold: 3600,
+      maxLifetime: 604800,
+    });
+  });
+});
+
 describe("update of a project made from a folder that changed since", () => {
   it("says the base version cannot be fetched, and writes nothing", async () => {
     const folder = join(scratch, "folder-fork");
