@@ -16,7 +16,9 @@ export default defineConfig({
   test: {
     name: "template",
     root: here("../.."),
-    include: ["templates/default/test/lib/**/*.test.ts"],
+    // The template's toolkit tests, plus the cases moved out of the generated project
+    // because they prove the toolkit at scale and take seconds (test/template/scale).
+    include: ["templates/default/test/lib/**/*.test.ts", "test/template/scale/**/*.test.ts"],
     globalSetup: [here("./generate-types.ts")],
     // A few tests write or list over a thousand keys in local workerd; on a busy
     // machine that can pass vitest's 5-second default without anything being wrong.

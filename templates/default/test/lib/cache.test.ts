@@ -1,6 +1,5 @@
 /// <reference types="@cloudflare/vitest-plugin/types" />
 import { createExecutionContext, waitOnExecutionContext } from "cloudflare:test";
-import { env } from "cloudflare:workers";
 import { beforeEach, describe, expect, it, vi } from "vitest";
 import {
   bumpVersion,
@@ -19,18 +18,19 @@ import {
 } from "../../src/lib/cache";
 import { keys } from "../../src/lib/keys";
 import { KVStore, KVValidationError } from "../../src/lib/kv-store";
-import { clearKV } from "../support/clear-kv";
 import { countingKV, type CountingKV } from "../support/counting-kv";
+import { freshKV } from "../support/fresh-kv";
 
 const SECOND = 1000;
+let kv: KVNamespace;
 let counting: CountingKV;
 let store: KVStore;
 let clock: number;
 const now = () => clock;
 
-beforeEach(async () => {
-  await clearKV(env.TEST_KV);
-  counting = countingKV(env.TEST_KV);
+beforeEach(() => {
+  kv = freshKV();
+  counting = countingKV(kv);
   store = new KVStore(counting.kv);
   clock = Date.now();
   resetCacheStats();
@@ -45,7 +45,6 @@ function pendingLoad<T>() {
 
 /** The real namespace with one of its methods failing, as KV does under a 429 or an outage. */
 function failingKV(method: "get" | "put"): KVNamespace {
-  const kv = env.TEST_KV;
   const working = {
     get: kv.get.bind(kv),
     put: kv.put.bind(kv),
@@ -60,7 +59,7 @@ function failingKV(method: "get" | "put"): KVNamespace {
 
 /** The expiration (epoch seconds) KV holds for a key. */
 async function kvExpiration(name: string): Promise<number | undefined> {
-  const { keys: listed } = await env.TEST_KV.list({ prefix: name });
+  const { keys: listed } = await kv.list({ prefix: name });
   return listed.find((key) => key.name === name)?.expiration;
 }
 
@@ -156,7 +155,7 @@ describe("staleWhileRevalidate", () => {
   it("judges freshness by its own timestamp: past the stale window the reader waits for the source", async () => {
     await staleWhileRevalidate(store, "k", async () => "old", options, createExecutionContext());
     clock += 111 * SECOND; // KV still holds the entry (its expiry is real time), but it is too old
-    expect(await env.TEST_KV.get("k")).not.toBeNull();
+    expect(await kv.get("k")).not.toBeNull();
     expect(await staleWhileRevalidate(store, "k", async () => "new", options, createExecutionContext())).toBe(
       "new",
     );
@@ -291,14 +290,14 @@ describe("writeThrough", () => {
 
   it("rejects and leaves KV untouched when the source fails", async () => {
     await writeThrough(store, "k", "old", async () => {}, { ttl: 300 });
-    const before = await env.TEST_KV.get("k");
+    const before = await kv.get("k");
     counting.reset();
     const failing = async () => {
       throw new Error("database refused");
     };
     await expect(writeThrough(store, "k", "new", failing, { ttl: 300 })).rejects.toThrow("database refused");
     expect(counting.counts.writes).toBe(0);
-    expect(await env.TEST_KV.get("k")).toBe(before);
+    expect(await kv.get("k")).toBe(before);
   });
 
   it("rejects when KV fails after the source took the value, and counts the error", async () => {
@@ -360,7 +359,7 @@ describe("invalidation", () => {
       { ttl: 300 },
     );
     expect(await invalidatePrefix(store, "cache:product:")).toBe(2);
-    const left = (await env.TEST_KV.list()).keys.map((key) => key.name);
+    const left = (await kv.list()).keys.map((key) => key.name);
     expect(left).toEqual([keys.cache("user", "1")]);
     await expect(invalidatePrefix(store, "")).rejects.toThrow(/non-empty prefix/);
   });
@@ -383,7 +382,7 @@ describe("invalidation", () => {
   it("keeps a group's version in memory for a minute, then sees another isolate's bump", async () => {
     const key = keys.cache("order", "1");
     expect(await versionedKey(store, "orders", key, { now })).toBe(`${key}:v0`);
-    await env.TEST_KV.put("cache-version:orders", "1"); // what bumpVersion in another isolate leaves in KV
+    await kv.put("cache-version:orders", "1"); // what bumpVersion in another isolate leaves in KV
 
     counting.reset();
     expect(await versionedKey(store, "orders", key, { now })).toBe(`${key}:v0`);
@@ -427,7 +426,7 @@ describe("warm", () => {
     });
     expect(onError).toHaveBeenCalledWith(expect.objectContaining({ message: "no such record" }), "bad");
     expect(cacheStats().errors).toBe(1);
-    expect(await env.TEST_KV.get("bad")).toBeNull();
+    expect(await kv.get("bad")).toBeNull();
   });
 
   it("refuses more keys than one invocation may write", async () => {

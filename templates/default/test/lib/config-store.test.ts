@@ -1,9 +1,8 @@
-import { env } from "cloudflare:workers";
 import { beforeEach, describe, expect, it, vi } from "vitest";
 import { ConfigStore, ConfigValidationError } from "../../src/lib/config-store";
 import { keys } from "../../src/lib/keys";
-import { clearKV } from "../support/clear-kv";
 import { countingKV, type CountingKV } from "../support/counting-kv";
+import { freshKV } from "../support/fresh-kv";
 
 const defaults = {
   siteName: "Acme",
@@ -14,14 +13,15 @@ const defaults = {
 const validate = (config: typeof defaults) =>
   config.maxUploadMb > 100 ? ["maxUploadMb must be at most 100"] : [];
 
+let kv: KVNamespace;
 let counting: CountingKV;
 let clock: number;
 const now = () => clock;
 const newConfig = (kv: KVNamespace = counting.kv) => new ConfigStore(kv, { defaults, validate, now });
 
-beforeEach(async () => {
-  await clearKV(env.TEST_KV);
-  counting = countingKV(env.TEST_KV);
+beforeEach(() => {
+  kv = freshKV();
+  counting = countingKV(kv);
   clock = Date.now();
 });
 
@@ -35,7 +35,7 @@ describe("ConfigStore reads", () => {
     const config = newConfig();
     await config.update({ siteName: "Acme Shop", maxUploadMb: 50, maintenance: true });
     expect(counting.counts.writes).toBe(1);
-    expect((await env.TEST_KV.list()).keys.map((key) => key.name)).toEqual([keys.config("app")]);
+    expect((await kv.list()).keys.map((key) => key.name)).toEqual([keys.config("app")]);
 
     counting.reset();
     expect(await newConfig().get()).toEqual({
@@ -50,7 +50,7 @@ describe("ConfigStore reads", () => {
   it("answers from memory within cacheTtl, then reads KV again and sees another isolate's change", async () => {
     const config = newConfig();
     expect(await config.value("siteName")).toBe("Acme");
-    await newConfig(env.TEST_KV).update({ siteName: "Changed elsewhere" });
+    await newConfig(kv).update({ siteName: "Changed elsewhere" });
 
     counting.reset();
     expect(await config.value("siteName")).toBe("Acme");
@@ -62,13 +62,13 @@ describe("ConfigStore reads", () => {
 
   it("stores documents by name under keys.config(name)", async () => {
     await new ConfigStore(counting.kv, { defaults, name: "billing" }).update({ siteName: "Billing" });
-    expect(await env.TEST_KV.get(keys.config("billing"), "json")).toEqual({ siteName: "Billing" });
+    expect(await kv.get(keys.config("billing"), "json")).toEqual({ siteName: "Billing" });
     expect(await newConfig().value("siteName")).toBe("Acme");
   });
 
   it("uses the default for a hand-written value of the wrong type, ignores unknown settings, and warns", async () => {
     const warn = vi.spyOn(console, "warn").mockImplementation(() => {});
-    await env.TEST_KV.put(
+    await kv.put(
       keys.config("app"),
       JSON.stringify({ siteName: "Seeded", maxUploadMb: "lots", retired: 1 }),
     );
@@ -80,7 +80,7 @@ describe("ConfigStore reads", () => {
 
   it("uses the defaults when the stored document fails validate", async () => {
     const warn = vi.spyOn(console, "warn").mockImplementation(() => {});
-    await env.TEST_KV.put(keys.config("app"), JSON.stringify({ siteName: "Seeded", maxUploadMb: 500 }));
+    await kv.put(keys.config("app"), JSON.stringify({ siteName: "Seeded", maxUploadMb: 500 }));
     expect(await newConfig().get()).toEqual(defaults);
     expect(warn).toHaveBeenCalledWith(expect.stringContaining("maxUploadMb must be at most 100"));
     warn.mockRestore();
@@ -96,7 +96,7 @@ describe("ConfigStore updates", () => {
       maintenance: true,
       maxUploadMb: 20,
     });
-    expect(await env.TEST_KV.get(keys.config("app"), "json")).toEqual({ maintenance: true, maxUploadMb: 20 });
+    expect(await kv.get(keys.config("app"), "json")).toEqual({ maintenance: true, maxUploadMb: 20 });
   });
 
   it("refuses wrong types and unknown settings, naming every problem, and writes nothing", async () => {
@@ -138,10 +138,10 @@ describe("ConfigStore updates", () => {
     const config = newConfig();
     await config.update({ siteName: "Shop", maintenance: true });
     expect(await config.update({ siteName: undefined })).toEqual({ ...defaults, maintenance: true });
-    expect(await env.TEST_KV.get(keys.config("app"), "json")).toEqual({ maintenance: true });
+    expect(await kv.get(keys.config("app"), "json")).toEqual({ maintenance: true });
     await config.reset();
     expect(await config.get()).toEqual(defaults);
     expect(await newConfig().get()).toEqual(defaults);
-    expect(await env.TEST_KV.get(keys.config("app"))).toBeNull();
+    expect(await kv.get(keys.config("app"))).toBeNull();
   });
 });

@@ -1,15 +1,16 @@
-import { env } from "cloudflare:workers";
 import { beforeEach, describe, expect, it } from "vitest";
 import { FeatureFlags, FlagConfigError, FLAGS_KEY, rolloutBucket, type FlagConfig } from "../../src/lib/flags";
-import { emptyCountingKV } from "../support/clear-kv";
-import type { CountingKV } from "../support/counting-kv";
+import { countingKV, type CountingKV } from "../support/counting-kv";
+import { freshKV } from "../support/fresh-kv";
 
+let kv: KVNamespace;
 let counting: CountingKV;
 let clock: number;
 const now = () => clock;
 
-beforeEach(async () => {
-  counting = await emptyCountingKV(env.TEST_KV);
+beforeEach(() => {
+  kv = freshKV();
+  counting = countingKV(kv);
   clock = Date.parse("2026-11-24T12:00:00Z");
 });
 
@@ -27,7 +28,7 @@ describe("FeatureFlags storage", () => {
     await flags.set("new-ui", { enabled: true, description: "The new UI" });
     await flags.set("beta", { enabled: false });
     expect(await flags.get("new-ui")).toEqual({ enabled: true, description: "The new UI" });
-    expect(Object.keys((await env.TEST_KV.get(FLAGS_KEY, "json")) as object)).toEqual(["new-ui", "beta"]);
+    expect(Object.keys((await kv.get(FLAGS_KEY, "json")) as object)).toEqual(["new-ui", "beta"]);
 
     await flags.delete("new-ui");
     expect(await flags.get("new-ui")).toBeNull();
@@ -106,16 +107,16 @@ describe("FeatureFlags evaluation", () => {
 
 describe("FeatureFlags rollout", () => {
   it("is deterministic per flag and user, across instances", async () => {
-    await new FeatureFlags(env.TEST_KV).set("f", { enabled: true, percentage: 50 });
+    await new FeatureFlags(kv).set("f", { enabled: true, percentage: 50 });
     const ids = userIds(300);
-    const first = await countEnabled(new FeatureFlags(env.TEST_KV), "f", ids);
-    const second = await countEnabled(new FeatureFlags(env.TEST_KV), "f", ids);
+    const first = await countEnabled(new FeatureFlags(kv), "f", ids);
+    const second = await countEnabled(new FeatureFlags(kv), "f", ids);
     expect([...first]).toEqual([...second]);
     expect(await rolloutBucket("f", "user-1")).toBe(await rolloutBucket("f", "user-1"));
   });
 
   it("puts 10 000 users at 25 % between 23 % and 27 %", async () => {
-    const flags = new FeatureFlags(env.TEST_KV);
+    const flags = new FeatureFlags(kv);
     await flags.set("quarter", { enabled: true, percentage: 25 });
     const share = (await countEnabled(flags, "quarter", userIds(10_000))).size / 10_000;
     expect(share).toBeGreaterThanOrEqual(0.23);
@@ -124,7 +125,7 @@ describe("FeatureFlags rollout", () => {
 
   it("is monotonic: raising the percentage never turns a user off", async () => {
     // set() refreshes this instance's in-memory copy, so evaluations need no KV reads.
-    const flags = new FeatureFlags(env.TEST_KV);
+    const flags = new FeatureFlags(kv);
     const ids = userIds(2000);
     let previous = new Set<string>();
     for (const percentage of [0, 10, 30, 60, 100]) {
@@ -153,7 +154,7 @@ describe("FeatureFlags rollout", () => {
 
 describe("FeatureFlags operation budget", () => {
   it("a second isEnabled within cacheTtl makes no KV operation; after it, one read", async () => {
-    await new FeatureFlags(env.TEST_KV).set("f", { enabled: true });
+    await new FeatureFlags(kv).set("f", { enabled: true });
     const flags = new FeatureFlags(counting.kv, { cacheTtl: 30, now });
     expect(await flags.isEnabled("f")).toBe(true);
     expect(counting.total()).toBe(1);
@@ -168,9 +169,9 @@ describe("FeatureFlags operation budget", () => {
   });
 
   it("sees another instance's change once its cache expires", async () => {
-    const admin = new FeatureFlags(env.TEST_KV);
+    const admin = new FeatureFlags(kv);
     await admin.set("f", { enabled: true });
-    const flags = new FeatureFlags(env.TEST_KV, { cacheTtl: 60, now });
+    const flags = new FeatureFlags(kv, { cacheTtl: 60, now });
     expect(await flags.isEnabled("f")).toBe(true);
     await admin.set("f", { enabled: false });
     expect(await flags.isEnabled("f")).toBe(true);
@@ -182,7 +183,7 @@ describe("FeatureFlags operation budget", () => {
     const flags: Record<string, FlagConfig> = {};
     for (let i = 0; i < 50; i++) flags[`flag-${i}`] = { enabled: i % 2 === 0 };
     flags["half"] = { enabled: true, percentage: 50, allowlist: ["me"] };
-    await env.TEST_KV.put(FLAGS_KEY, JSON.stringify(flags));
+    await kv.put(FLAGS_KEY, JSON.stringify(flags));
 
     const evaluated = await new FeatureFlags(counting.kv).enabledFlags({ userId: "me" });
     expect(counting.total()).toBeLessThanOrEqual(2);

@@ -1,20 +1,20 @@
-import { env } from "cloudflare:workers";
 import { beforeEach, describe, expect, it } from "vitest";
 import { keys } from "../../src/lib/keys";
 import { PreferencesStore, PreferencesValidationError } from "../../src/lib/preferences";
-import { clearKV } from "../support/clear-kv";
 import { countingKV, type CountingKV } from "../support/counting-kv";
+import { freshKV } from "../support/fresh-kv";
 
 const defaults = { theme: "light", pageSize: 20, emails: true, pinned: [] as string[] };
 const validate = (prefs: typeof defaults) =>
   prefs.pageSize < 1 || prefs.pageSize > 100 ? ["pageSize must be from 1 to 100"] : [];
 
+let kv: KVNamespace;
 let counting: CountingKV;
 let prefs: PreferencesStore<typeof defaults>;
 
-beforeEach(async () => {
-  await clearKV(env.TEST_KV);
-  counting = countingKV(env.TEST_KV);
+beforeEach(() => {
+  kv = freshKV();
+  counting = countingKV(kv);
   prefs = new PreferencesStore(counting.kv, { defaults, validate });
 });
 
@@ -32,7 +32,7 @@ describe("PreferencesStore", () => {
       theme: "dark",
       pinned: ["inbox"],
     });
-    expect(await env.TEST_KV.get(keys.prefs("ada"), "json")).toEqual({ theme: "dark", pinned: ["inbox"] });
+    expect(await kv.get(keys.prefs("ada"), "json")).toEqual({ theme: "dark", pinned: ["inbox"] });
     expect(await prefs.get("ada")).toEqual({ ...defaults, theme: "dark", pinned: ["inbox"] });
   });
 
@@ -69,7 +69,7 @@ describe("PreferencesStore", () => {
   it("returns one preference to its default when it is set to undefined", async () => {
     await prefs.update("ada", { theme: "dark", emails: false });
     expect(await prefs.update("ada", { emails: undefined })).toEqual({ ...defaults, theme: "dark" });
-    expect(await env.TEST_KV.get(keys.prefs("ada"), "json")).toEqual({ theme: "dark" });
+    expect(await kv.get(keys.prefs("ada"), "json")).toEqual({ theme: "dark" });
   });
 
   it("delete resets the user to the defaults", async () => {
@@ -77,14 +77,14 @@ describe("PreferencesStore", () => {
     counting.reset();
     await prefs.delete("ada");
     expect(counting.counts.deletes).toBe(1);
-    expect(await env.TEST_KV.get(keys.prefs("ada"))).toBeNull();
+    expect(await kv.get(keys.prefs("ada"))).toBeNull();
     expect(await prefs.get("ada")).toEqual(defaults);
   });
 
   it("lets documents expire after ttl seconds, and refuses a ttl under KV's minimum", async () => {
     const expiring = new PreferencesStore(counting.kv, { defaults, ttl: 3600 });
     await expiring.update("ada", { theme: "dark" });
-    const [listed] = (await env.TEST_KV.list({ prefix: keys.prefs("ada") })).keys;
+    const [listed] = (await kv.list({ prefix: keys.prefs("ada") })).keys;
     expect(listed!.expiration! - Math.floor(Date.now() / 1000)).toBeGreaterThanOrEqual(3598);
     const tooShort = new PreferencesStore(counting.kv, { defaults, ttl: 30 });
     await expect(tooShort.update("ada", { theme: "dark" })).rejects.toThrow(/at least 60/);
