@@ -3,7 +3,8 @@
  * (parse.ts), the help text and the README's flag list all come from here;
  * the prompts ask the same questions with the same rules (validate.ts).
  */
-import { CACHE_PATTERNS, FEATURE_IDS, FEATURES, PACKAGE_MANAGERS } from "../features.js";
+import { CACHE_PATTERNS, FEATURE_IDS, FEATURES } from "../features/index.js";
+import { PACKAGE_MANAGERS } from "../package-managers.js";
 
 export interface OptionSpec {
   /** The long flag without "--". */
@@ -33,7 +34,7 @@ export const OPTIONS: readonly OptionSpec[] = [
     name: "features",
     type: "string",
     value: "<list>",
-    help: `comma list of: ${FEATURE_IDS.join(", ")} (default: all six)`,
+    help: `comma list of: ${FEATURE_IDS.join(", ")} (default: all)`,
   },
   {
     name: "ttl",
@@ -90,6 +91,11 @@ export const OPTIONS: readonly OptionSpec[] = [
     help: "answer to a template variable (see the template's template.json), repeatable",
   },
   { name: "offline", type: "boolean", help: "fetch a remote --template only from the local cache" },
+  {
+    name: "trust-template-scripts",
+    type: "boolean",
+    help: "let a --template fork's install scripts and dependencies run without asking; default: asked on a terminal, skipped otherwise",
+  },
   {
     name: "pm",
     type: "string",
