@@ -1,5 +1,8 @@
 // The esbuild settings of dist/cli.js, shared by scripts/build.mjs and the
 // benchmark's bundle-composition report, so both measure the same bundle.
+import { build } from "esbuild";
+import { rm, writeFile } from "node:fs/promises";
+import { pathToFileURL } from "node:url";
 
 export const cliBundleOptions = {
   entryPoints: ["src/cli.ts"],
@@ -11,7 +14,7 @@ export const cliBundleOptions = {
   minify: true,
   legalComments: "none",
   metafile: true,
-  plugins: [withoutSourceMap()],
+  plugins: [withoutSourceMap(), withPrecompiledTemplates()],
   // Some bundled CommonJS code calls require() for Node built-ins.
   banner: { js: "import { createRequire as __createRequire } from 'node:module'; const require = __createRequire(import.meta.url);" },
 };
@@ -31,3 +34,41 @@ export function withoutSourceMap() {
   };
 }
 
+
+/**
+ * Puts the built-in template's precompiled Handlebars templates into the bundle in
+ * place of the empty src/template/precompiled.ts, so a scaffold from the built-in
+ * template compiles nothing at run time. src/template/precompile-builtin.ts makes
+ * them; it is TypeScript, so it is bundled into a temporary module and imported.
+ */
+export function withPrecompiledTemplates() {
+  return {
+    name: "precompiled-templates",
+    setup(build) {
+      build.onLoad({ filter: /[\\/]src[\\/]template[\\/]precompiled\.ts$/ }, async () => ({
+        contents: await precompiledTemplatesModule(),
+        loader: "js",
+      }));
+    },
+  };
+}
+
+async function precompiledTemplatesModule() {
+  // Next to package.json, so the module's imports resolve from this package's node_modules.
+  const temporary = new URL("../.precompile-builtin.tmp.mjs", import.meta.url);
+  await build({
+    entryPoints: ["src/template/precompile-builtin.ts"],
+    outfile: temporary.pathname,
+    bundle: true,
+    platform: "node",
+    format: "esm",
+    packages: "external",
+    logLevel: "error",
+  });
+  try {
+    const { precompiledTemplatesModule } = await import(`${pathToFileURL(temporary.pathname).href}?${Date.now()}`);
+    return await precompiledTemplatesModule(new URL("../templates/default", import.meta.url).pathname);
+  } finally {
+    await rm(temporary, { force: true });
+  }
+}
