@@ -1,11 +1,13 @@
-// Bundles src/cli.ts and its dependencies into one file, dist/cli.js, so the
-// published package has no runtime dependencies, and collects the licence notices
+// Bundles src/cli.ts and its dependencies into dist/cli.js and the chunks it loads
+// lazily (dist/chunks/), so the published package has no runtime dependencies, and collects the licence notices
 // of everything bundled into dist/THIRD-PARTY-LICENSES.md.
 import { build } from "esbuild";
 import { cliBundleOptions } from "./bundle-options.mjs";
-import { existsSync, readFileSync, writeFileSync } from "node:fs";
+import { existsSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import path from "node:path";
 
+// Chunk names carry a content hash: last build's chunks would otherwise stay beside these.
+rmSync("dist", { recursive: true, force: true });
 const result = await build(cliBundleOptions);
 
 const packages = new Map();

@@ -1,4 +1,4 @@
-// The esbuild settings of dist/cli.js, shared by scripts/build.mjs and the
+// The esbuild settings of dist/cli.js and its chunks, shared by scripts/build.mjs and the
 // benchmark's bundle-composition report, so both measure the same bundle.
 import { build } from "esbuild";
 import { rm, writeFile } from "node:fs/promises";
@@ -6,7 +6,13 @@ import { pathToFileURL } from "node:url";
 
 export const cliBundleOptions = {
   entryPoints: ["src/cli.ts"],
-  outfile: "dist/cli.js",
+  // dist/cli.js plus chunks: what cli.ts and the commands import lazily (execa, giget,
+  // the scaffolding flow) goes to dist/chunks/, so `--help` loads none of it and a
+  // scaffold loads neither execa nor giget nor the Node built-ins only they use.
+  outdir: "dist",
+  entryNames: "[name]",
+  chunkNames: "chunks/[name]-[hash]",
+  splitting: true,
   bundle: true,
   platform: "node",
   format: "esm",
