@@ -1,5 +1,5 @@
 // Bundles src/cli.ts and its dependencies into dist/cli.js and the chunks it loads
-// lazily (dist/chunks/), so the published package has no runtime dependencies, and collects the licence notices
+// lazily (dist/*-<hash>.js), so the published package has no runtime dependencies, and collects the licence notices
 // of everything bundled into dist/THIRD-PARTY-LICENSES.md.
 import { build } from "esbuild";
 import { cliBundleOptions } from "./bundle-options.mjs";

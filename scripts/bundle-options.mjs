@@ -7,11 +7,13 @@ import { pathToFileURL } from "node:url";
 export const cliBundleOptions = {
   entryPoints: ["src/cli.ts"],
   // dist/cli.js plus chunks: what cli.ts and the commands import lazily (execa, giget,
-  // the scaffolding flow) goes to dist/chunks/, so `--help` loads none of it and a
-  // scaffold loads neither execa nor giget nor the Node built-ins only they use.
+  // the scaffolding flow) goes to chunk files beside it, so `--help` loads none of it
+  // and a scaffold loads neither execa nor giget nor the Node built-ins only they use.
+  // The chunks stay in dist/ itself: src/builtin-template.ts finds the template at
+  // ../templates/default from src/ and dist/ alike.
   outdir: "dist",
   entryNames: "[name]",
-  chunkNames: "chunks/[name]-[hash]",
+  chunkNames: "[name]-[hash]",
   splitting: true,
   bundle: true,
   platform: "node",
