@@ -10,8 +10,8 @@ import { defineConfig } from "vitest/config";
 // Files share that runner's storage and modules, so tests keep apart by
 // construction: each takes its own empty namespace from test/support/fresh-kv.ts.
 export default defineConfig({
-  // On a busy machine local KV calls slow down a lot: give each test room.
-  test: { isolate: false, maxWorkers: 1, testTimeout: 20_000 },
+  // On a busy machine local KV calls slow down a lot: give each test and hook room.
+  test: { isolate: false, maxWorkers: 1, testTimeout: 30_000, hookTimeout: 30_000 },
   plugins: [
     cloudflareTest({
       wrangler: { configPath: "./wrangler.jsonc" },
