@@ -1,6 +1,7 @@
 // Moved here from templates/default/test/lib/kv-store.test.ts: it proves the toolkit
 // at scale (over a thousand keys), which takes seconds in local workerd. It runs in
 // this repository's CI, not in every generated project's `npm test`.
+import { env } from "cloudflare:workers";
 import { beforeEach, describe, expect, it } from "vitest";
 import { KVStore } from "../../../templates/default/src/lib/kv-store";
 import { countingKV, type CountingKV } from "../../../templates/default/test/support/counting-kv";
@@ -10,7 +11,7 @@ let kv: KVNamespace;
 let counting: CountingKV;
 
 beforeEach(() => {
-  kv = freshKV();
+  kv = freshKV(env.TEST_KV);
   counting = countingKV(kv);
 });
 

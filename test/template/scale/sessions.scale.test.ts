@@ -2,6 +2,7 @@
 // O(k) budget of destroyAllForUser with 200 other sessions in the namespace, which
 // takes seconds in local workerd. It runs in this repository's CI; the generated
 // project keeps the same test without the 200 others.
+import { env } from "cloudflare:workers";
 import { beforeEach, describe, expect, it } from "vitest";
 import { SessionStore } from "../../../templates/default/src/lib/sessions";
 import { countingKV, type CountingKV } from "../../../templates/default/test/support/counting-kv";
@@ -10,7 +11,7 @@ import { freshKV } from "../../../templates/default/test/support/fresh-kv";
 let counting: CountingKV;
 
 beforeEach(() => {
-  counting = countingKV(freshKV());
+  counting = countingKV(freshKV(env.TEST_KV));
 });
 
 describe("SessionStore at scale", () => {

@@ -1,4 +1,5 @@
 /// <reference types="@cloudflare/vitest-plugin/types" />
+import { env } from "cloudflare:workers";
 import { createExecutionContext, waitOnExecutionContext } from "cloudflare:test";
 import { beforeEach, describe, expect, it, vi } from "vitest";
 import {
@@ -29,7 +30,7 @@ let clock: number;
 const now = () => clock;
 
 beforeEach(() => {
-  kv = freshKV();
+  kv = freshKV(env.TEST_KV);
   counting = countingKV(kv);
   store = new KVStore(counting.kv);
   clock = Date.now();

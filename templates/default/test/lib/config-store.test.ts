@@ -1,3 +1,4 @@
+import { env } from "cloudflare:workers";
 import { beforeEach, describe, expect, it, vi } from "vitest";
 import { ConfigStore, ConfigValidationError } from "../../src/lib/config-store";
 import { keys } from "../../src/lib/keys";
@@ -20,7 +21,7 @@ const now = () => clock;
 const newConfig = (kv: KVNamespace = counting.kv) => new ConfigStore(kv, { defaults, validate, now });
 
 beforeEach(() => {
-  kv = freshKV();
+  kv = freshKV(env.TEST_KV);
   counting = countingKV(kv);
   clock = Date.now();
 });

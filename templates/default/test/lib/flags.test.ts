@@ -1,3 +1,4 @@
+import { env } from "cloudflare:workers";
 import { beforeEach, describe, expect, it } from "vitest";
 import { FeatureFlags, FlagConfigError, FLAGS_KEY, rolloutBucket, type FlagConfig } from "../../src/lib/flags";
 import { countingKV, type CountingKV } from "../support/counting-kv";
@@ -9,7 +10,7 @@ let clock: number;
 const now = () => clock;
 
 beforeEach(() => {
-  kv = freshKV();
+  kv = freshKV(env.TEST_KV);
   counting = countingKV(kv);
   clock = Date.parse("2026-11-24T12:00:00Z");
 });

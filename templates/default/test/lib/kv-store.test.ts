@@ -8,7 +8,7 @@ let kv: KVNamespace;
 let counting: CountingKV;
 
 beforeEach(() => {
-  kv = freshKV();
+  kv = freshKV(env.TEST_KV);
   counting = countingKV(kv);
 });
 

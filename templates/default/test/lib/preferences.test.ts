@@ -1,3 +1,4 @@
+import { env } from "cloudflare:workers";
 import { beforeEach, describe, expect, it } from "vitest";
 import { keys } from "../../src/lib/keys";
 import { PreferencesStore, PreferencesValidationError } from "../../src/lib/preferences";
@@ -13,7 +14,7 @@ let counting: CountingKV;
 let prefs: PreferencesStore<typeof defaults>;
 
 beforeEach(() => {
-  kv = freshKV();
+  kv = freshKV(env.TEST_KV);
   counting = countingKV(kv);
   prefs = new PreferencesStore(counting.kv, { defaults, validate });
 });

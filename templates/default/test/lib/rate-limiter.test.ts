@@ -1,3 +1,4 @@
+import { env } from "cloudflare:workers";
 import { beforeEach, describe, expect, it } from "vitest";
 import { keys } from "../../src/lib/keys";
 import { RateLimiter } from "../../src/lib/rate-limiter";
@@ -13,7 +14,7 @@ const now = () => clock;
 const WINDOW_START = Date.parse("2026-11-24T10:00:00Z");
 
 beforeEach(() => {
-  kv = freshKV();
+  kv = freshKV(env.TEST_KV);
   counting = countingKV(kv);
   clock = WINDOW_START + 250;
 });

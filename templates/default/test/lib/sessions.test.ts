@@ -1,3 +1,4 @@
+import { env } from "cloudflare:workers";
 import { beforeEach, describe, expect, it } from "vitest";
 import { keys, sha256Hex } from "../../src/lib/keys";
 import { SessionStore } from "../../src/lib/sessions";
@@ -12,7 +13,7 @@ let clock: number;
 const now = () => clock;
 
 beforeEach(() => {
-  kv = freshKV();
+  kv = freshKV(env.TEST_KV);
   counting = countingKV(kv);
   clock = Date.now();
 });

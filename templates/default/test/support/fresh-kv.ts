@@ -1,5 +1,3 @@
-import { env } from "cloudflare:workers";
-
 let created = 0;
 
 /**
@@ -7,21 +5,21 @@ let created = 0;
  *
  * The whole suite runs in one workerd runner (see vitest.config.ts), so every test
  * file shares one local storage. Tests are kept apart by construction instead of by
- * a runner per file: each call returns a view of the test-only TEST_KV namespace
- * under a key prefix no other call gets (`t1/`, `t2/`, …). Through the view the
- * namespace looks like a fresh one of its own: keys are stored under the prefix,
- * and `list` sees only them and answers their names without it. Nothing is ever
- * cleared, so what one test leaves behind can neither slow down nor change another.
+ * a runner per file: each call returns a view of the namespace it is given (the
+ * test-only one: `freshKV(env.TEST_KV)`) under a key prefix no other call gets
+ * (`t1/`, `t2/`, …). Through the view the namespace looks like a fresh one of its
+ * own: keys are stored under the prefix, and `list` sees only them and answers their
+ * names without it. Nothing is ever cleared, so what one test leaves behind can
+ * neither slow down nor change another.
  *
  * Call it in `beforeEach` (or at the start of a test) and pass the view to the code
  * under test. Two kinds of test cannot take a view, and stay apart by using keys or
  * ids that no other test uses: tests that go through the Worker's own bindings
  * (test/routes), and tests that need KV's whole 512-byte key length, which write to
- * `env.TEST_KV` itself (no view's key starts like theirs).
+ * the namespace itself (no view's key starts like theirs).
  */
-export function freshKV(): KVNamespace {
-  const prefix = `t${++created}/`;
-  return prefixedKV(env.TEST_KV, prefix);
+export function freshKV(kv: KVNamespace): KVNamespace {
+  return prefixedKV(kv, `t${++created}/`);
 }
 
 function prefixedKV(kv: KVNamespace, prefix: string): KVNamespace {
