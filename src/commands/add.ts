@@ -13,7 +13,7 @@ import { EXIT, UsageError, UserError } from "../errors.js";
 import { FEATURES, type FeatureId, type FeatureUnit } from "../features/index.js";
 import type { Flags } from "../options/parse.js";
 import { choosePackageManager, DEFAULTS, isInteractive } from "../options/resolve.js";
-import { cacheTtlProblem, duplicateBindingProblem, namespacesFor, sessionRefreshProblem } from "../options/rules.js";
+import { cacheTtlProblem, duplicateBindingProblem, namespacesFor, sessionMaxLifetimeProblem, sessionRefreshProblem } from "../options/rules.js";
 import { toProjectName } from "../options/validate.js";
 import { commandsOf } from "../package-managers.js";
 import {
@@ -74,7 +74,7 @@ export async function add(flags: Flags, version: string): Promise<number> {
     projectName: toProjectName(path.basename(projectDir)),
     features: [],
     namespaces: [],
-    session: { ttl: DEFAULTS.sessionTtl, refreshThreshold: DEFAULTS.sessionRefresh },
+    session: { ttl: DEFAULTS.sessionTtl, refreshThreshold: DEFAULTS.sessionRefresh, maxLifetime: DEFAULTS.sessionMaxLifetime },
     rateLimit: DEFAULTS.rateLimit,
     cachePattern: DEFAULTS.cachePattern,
     envs: config.envs,
@@ -145,6 +145,7 @@ function checkFlagsFitFeatures(flags: Flags, units: readonly FeatureUnit<Feature
   const given: Record<string, unknown> = {
     "session-ttl": flags.sessionTtl,
     "session-refresh": flags.sessionRefresh,
+    "session-max-lifetime": flags.sessionMaxLifetime,
     "rate-limit": flags.rateLimit,
     "cache-pattern": flags.cachePattern,
   };
@@ -164,9 +165,12 @@ function newSettings(before: ProjectSettings, flags: Flags, features: FeatureId[
   const session = {
     ttl: flags.sessionTtl ?? before.session.ttl,
     refreshThreshold: flags.sessionRefresh ?? before.session.refreshThreshold,
+    maxLifetime: flags.sessionMaxLifetime ?? before.session.maxLifetime,
   };
   const refresh = sessionRefreshProblem(session.refreshThreshold, session.ttl);
   if (features.includes("sessions") && refresh) throw new UsageError(`--session-refresh ${session.refreshThreshold}: ${refresh}`);
+  const lifetime = sessionMaxLifetimeProblem(session.maxLifetime, session.ttl);
+  if (features.includes("sessions") && lifetime) throw new UsageError(`--session-max-lifetime ${session.maxLifetime}: ${lifetime}`);
   const settings = {
     ...before,
     session,

@@ -29,7 +29,7 @@ export interface ProjectSettings {
   projectName: string;
   features: readonly FeatureId[];
   namespaces: readonly Namespace[];
-  session: { ttl: number; refreshThreshold: number };
+  session: { ttl: number; refreshThreshold: number; maxLifetime: number };
   rateLimit: { limit: number; window: number };
   cachePattern: CachePattern;
   envs: readonly string[];
@@ -61,8 +61,8 @@ export interface RenderContext {
   seeds: { file: string; binding: string }[];
   /** The function (and its route module) that tells who the request's user is, if a feature provides one. */
   currentUser: { module: string; name: string } | null;
-  /** Seconds. refreshThreshold < ttl. */
-  session: { ttl: number; refreshThreshold: number };
+  /** Seconds. refreshThreshold < ttl <= maxLifetime. */
+  session: { ttl: number; refreshThreshold: number; maxLifetime: number };
   /** `limit` requests per `window` seconds. */
   rateLimit: { limit: number; window: number };
   cachePattern: CachePattern;

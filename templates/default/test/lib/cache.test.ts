@@ -1,6 +1,6 @@
 /// <reference types="@cloudflare/vitest-plugin/types" />
-import { env } from "cloudflare:workers";
 import { createExecutionContext, waitOnExecutionContext } from "cloudflare:test";
+import { env } from "cloudflare:workers";
 import { beforeEach, describe, expect, it, vi } from "vitest";
 import {
   bumpVersion,
@@ -18,20 +18,22 @@ import {
   writeThrough,
 } from "../../src/lib/cache";
 import { keys } from "../../src/lib/keys";
+import { productionKV } from "../support/production-kv";
 import { KVStore, KVValidationError } from "../../src/lib/kv-store";
 import { countingKV, type CountingKV } from "../support/counting-kv";
 import { freshKV } from "../support/fresh-kv";
 
 const SECOND = 1000;
-let kv: KVNamespace;
+/** This test's own empty namespace (test/support/fresh-kv.ts). */
+let fresh: KVNamespace;
 let counting: CountingKV;
 let store: KVStore;
 let clock: number;
 const now = () => clock;
 
 beforeEach(() => {
-  kv = freshKV(env.TEST_KV);
-  counting = countingKV(kv);
+  fresh = freshKV(env.TEST_KV);
+  counting = countingKV(fresh);
   store = new KVStore(counting.kv);
   clock = Date.now();
   resetCacheStats();
@@ -46,6 +48,7 @@ function pendingLoad<T>() {
 
 /** The real namespace with one of its methods failing, as KV does under a 429 or an outage. */
 function failingKV(method: "get" | "put"): KVNamespace {
+  const kv = fresh;
   const working = {
     get: kv.get.bind(kv),
     put: kv.put.bind(kv),
@@ -60,7 +63,7 @@ function failingKV(method: "get" | "put"): KVNamespace {
 
 /** The expiration (epoch seconds) KV holds for a key. */
 async function kvExpiration(name: string): Promise<number | undefined> {
-  const { keys: listed } = await kv.list({ prefix: name });
+  const { keys: listed } = await fresh.list({ prefix: name });
   return listed.find((key) => key.name === name)?.expiration;
 }
 
@@ -156,7 +159,7 @@ describe("staleWhileRevalidate", () => {
   it("judges freshness by its own timestamp: past the stale window the reader waits for the source", async () => {
     await staleWhileRevalidate(store, "k", async () => "old", options, createExecutionContext());
     clock += 111 * SECOND; // KV still holds the entry (its expiry is real time), but it is too old
-    expect(await kv.get("k")).not.toBeNull();
+    expect(await fresh.get("k")).not.toBeNull();
     expect(await staleWhileRevalidate(store, "k", async () => "new", options, createExecutionContext())).toBe(
       "new",
     );
@@ -291,14 +294,14 @@ describe("writeThrough", () => {
 
   it("rejects and leaves KV untouched when the source fails", async () => {
     await writeThrough(store, "k", "old", async () => {}, { ttl: 300 });
-    const before = await kv.get("k");
+    const before = await fresh.get("k");
     counting.reset();
     const failing = async () => {
       throw new Error("database refused");
     };
     await expect(writeThrough(store, "k", "new", failing, { ttl: 300 })).rejects.toThrow("database refused");
     expect(counting.counts.writes).toBe(0);
-    expect(await kv.get("k")).toBe(before);
+    expect(await fresh.get("k")).toBe(before);
   });
 
   it("rejects when KV fails after the source took the value, and counts the error", async () => {
@@ -359,13 +362,21 @@ describe("invalidation", () => {
       async (key) => key,
       { ttl: 300 },
     );
-    expect(await invalidatePrefix(store, "cache:product:")).toBe(2);
-    const left = (await kv.list()).keys.map((key) => key.name);
+    expect(await invalidatePrefix(store, "cache:product:")).toEqual({ deleted: 2, complete: true });
+    const left = (await fresh.list()).keys.map((key) => key.name);
     expect(left).toEqual([keys.cache("user", "1")]);
     await expect(invalidatePrefix(store, "")).rejects.toThrow(/non-empty prefix/);
   });
 
-  it("by version bump: every key of the group misses at once, in 2 KV operations", async () => {
+  it("by prefix, under an operation budget, resuming from the cursor it returns", async () => {
+    await Promise.all(["1", "2", "3", "4", "5"].map((id) => store.set(keys.cache("part", id), id)));
+    const first = await invalidatePrefix(store, "cache:part:", { budget: 3 });
+    expect(first).toMatchObject({ deleted: 2, complete: false });
+    const rest = await invalidatePrefix(store, "cache:part:", { budget: 10, cursor: first.cursor });
+    expect(rest).toEqual({ deleted: 3, complete: true });
+  });
+
+  it("by version bump: every key of the group misses at once, for 1 KV write", async () => {
     const key = keys.cache("product", "1");
     const load = vi.fn(async () => `loaded ${load.mock.calls.length}`);
     const read = async () =>
@@ -374,8 +385,8 @@ describe("invalidation", () => {
     expect(await read()).toBe("loaded 1");
 
     counting.reset();
-    expect(await bumpVersion(store, "products", { now })).toBe(1);
-    expect(counting.total()).toBe(2);
+    expect(await bumpVersion(store, "products", { now })).toMatch(/^[0-9a-z]+-[0-9a-z]+$/);
+    expect(counting.counts).toEqual({ reads: 0, writes: 1, deletes: 0, lists: 0 });
     expect(await read()).toBe("loaded 2");
     expect(load).toHaveBeenCalledTimes(2);
   });
@@ -383,7 +394,7 @@ describe("invalidation", () => {
   it("keeps a group's version in memory for a minute, then sees another isolate's bump", async () => {
     const key = keys.cache("order", "1");
     expect(await versionedKey(store, "orders", key, { now })).toBe(`${key}:v0`);
-    await kv.put("cache-version:orders", "1"); // what bumpVersion in another isolate leaves in KV
+    await fresh.put("cache-version:orders", "1"); // what bumpVersion in another isolate leaves in KV
 
     counting.reset();
     expect(await versionedKey(store, "orders", key, { now })).toBe(`${key}:v0`);
@@ -391,6 +402,27 @@ describe("invalidation", () => {
     clock += 60 * SECOND;
     expect(await versionedKey(store, "orders", key, { now })).toBe(`${key}:v1`);
     expect(counting.counts.reads).toBe(1);
+  });
+
+  it("two bumps at once give two different versions (no read-modify-write of a counter)", async () => {
+    const [first, second] = await Promise.all([bumpVersion(store, "together", { now }), bumpVersion(store, "together", { now })]);
+    expect(first).not.toBe(second);
+  });
+
+  it("a bump in a location that still sees an old version never reuses a version (production double)", async () => {
+    const prod = productionKV(fresh, { now });
+    const london = new KVStore(prod.at("london"));
+    const sydney = new KVStore(prod.at("sydney"));
+    const key = keys.cache("product", "7");
+    const versions = [await bumpVersion(london, "stale-group", { now })];
+    clock += SECOND;
+    versions.push(await bumpVersion(london, "stale-group", { now }));
+    clock += SECOND;
+    // Sydney has seen neither bump yet; its own bump must still be a version never used.
+    versions.push(await bumpVersion(sydney, "stale-group", { now }));
+    expect(new Set(versions).size).toBe(3);
+    clock += 60 * SECOND;
+    expect(await versionedKey(london, "stale-group", key, { now })).toBe(`${key}:v${versions[2]}`);
   });
 });
 
@@ -427,7 +459,7 @@ describe("warm", () => {
     });
     expect(onError).toHaveBeenCalledWith(expect.objectContaining({ message: "no such record" }), "bad");
     expect(cacheStats().errors).toBe(1);
-    expect(await kv.get("bad")).toBeNull();
+    expect(await fresh.get("bad")).toBeNull();
   });
 
   it("refuses more keys than one invocation may write", async () => {

@@ -4,6 +4,7 @@ import { ConfigStore, ConfigValidationError } from "../../src/lib/config-store";
 import { keys } from "../../src/lib/keys";
 import { countingKV, type CountingKV } from "../support/counting-kv";
 import { freshKV } from "../support/fresh-kv";
+import { productionKV } from "../support/production-kv";
 
 const defaults = {
   siteName: "Acme",
@@ -14,15 +15,16 @@ const defaults = {
 const validate = (config: typeof defaults) =>
   config.maxUploadMb > 100 ? ["maxUploadMb must be at most 100"] : [];
 
-let kv: KVNamespace;
+/** This test's own empty namespace (test/support/fresh-kv.ts). */
+let fresh: KVNamespace;
 let counting: CountingKV;
 let clock: number;
 const now = () => clock;
 const newConfig = (kv: KVNamespace = counting.kv) => new ConfigStore(kv, { defaults, validate, now });
 
 beforeEach(() => {
-  kv = freshKV(env.TEST_KV);
-  counting = countingKV(kv);
+  fresh = freshKV(env.TEST_KV);
+  counting = countingKV(fresh);
   clock = Date.now();
 });
 
@@ -36,7 +38,7 @@ describe("ConfigStore reads", () => {
     const config = newConfig();
     await config.update({ siteName: "Acme Shop", maxUploadMb: 50, maintenance: true });
     expect(counting.counts.writes).toBe(1);
-    expect((await kv.list()).keys.map((key) => key.name)).toEqual([keys.config("app")]);
+    expect((await fresh.list()).keys.map((key) => key.name)).toEqual([keys.config("app")]);
 
     counting.reset();
     expect(await newConfig().get()).toEqual({
@@ -51,7 +53,7 @@ describe("ConfigStore reads", () => {
   it("answers from memory within cacheTtl, then reads KV again and sees another isolate's change", async () => {
     const config = newConfig();
     expect(await config.value("siteName")).toBe("Acme");
-    await newConfig(kv).update({ siteName: "Changed elsewhere" });
+    await newConfig(fresh).update({ siteName: "Changed elsewhere" });
 
     counting.reset();
     expect(await config.value("siteName")).toBe("Acme");
@@ -63,13 +65,13 @@ describe("ConfigStore reads", () => {
 
   it("stores documents by name under keys.config(name)", async () => {
     await new ConfigStore(counting.kv, { defaults, name: "billing" }).update({ siteName: "Billing" });
-    expect(await kv.get(keys.config("billing"), "json")).toEqual({ siteName: "Billing" });
+    expect(await fresh.get(keys.config("billing"), "json")).toEqual({ siteName: "Billing" });
     expect(await newConfig().value("siteName")).toBe("Acme");
   });
 
   it("uses the default for a hand-written value of the wrong type, ignores unknown settings, and warns", async () => {
     const warn = vi.spyOn(console, "warn").mockImplementation(() => {});
-    await kv.put(
+    await fresh.put(
       keys.config("app"),
       JSON.stringify({ siteName: "Seeded", maxUploadMb: "lots", retired: 1 }),
     );
@@ -81,7 +83,7 @@ describe("ConfigStore reads", () => {
 
   it("uses the defaults when the stored document fails validate", async () => {
     const warn = vi.spyOn(console, "warn").mockImplementation(() => {});
-    await kv.put(keys.config("app"), JSON.stringify({ siteName: "Seeded", maxUploadMb: 500 }));
+    await fresh.put(keys.config("app"), JSON.stringify({ siteName: "Seeded", maxUploadMb: 500 }));
     expect(await newConfig().get()).toEqual(defaults);
     expect(warn).toHaveBeenCalledWith(expect.stringContaining("maxUploadMb must be at most 100"));
     warn.mockRestore();
@@ -97,7 +99,7 @@ describe("ConfigStore updates", () => {
       maintenance: true,
       maxUploadMb: 20,
     });
-    expect(await kv.get(keys.config("app"), "json")).toEqual({ maintenance: true, maxUploadMb: 20 });
+    expect(await fresh.get(keys.config("app"), "json")).toEqual({ maintenance: true, maxUploadMb: 20 });
   });
 
   it("refuses wrong types and unknown settings, naming every problem, and writes nothing", async () => {
@@ -116,7 +118,7 @@ describe("ConfigStore updates", () => {
       '"colour" is not a known setting',
       '"allowedOrigins" must be an array, got "*"',
     ]);
-    expect((error as Error).message).toMatch(/^Invalid config:app: /);
+    expect((error as Error).message).toMatch(/^Invalid configuration: /);
     expect(counting.counts.writes).toBe(0);
   });
 
@@ -124,7 +126,7 @@ describe("ConfigStore updates", () => {
     const config = newConfig();
     await config.update({ maxUploadMb: 50 });
     await expect(config.update({ maxUploadMb: 101 })).rejects.toThrow(
-      "Invalid config:app: maxUploadMb must be at most 100",
+      "Invalid configuration: maxUploadMb must be at most 100",
     );
     expect(await newConfig().value("maxUploadMb")).toBe(50);
   });
@@ -139,10 +141,49 @@ describe("ConfigStore updates", () => {
     const config = newConfig();
     await config.update({ siteName: "Shop", maintenance: true });
     expect(await config.update({ siteName: undefined })).toEqual({ ...defaults, maintenance: true });
-    expect(await kv.get(keys.config("app"), "json")).toEqual({ maintenance: true });
+    expect(await fresh.get(keys.config("app"), "json")).toEqual({ maintenance: true });
     await config.reset();
     expect(await config.get()).toEqual(defaults);
     expect(await newConfig().get()).toEqual(defaults);
-    expect(await kv.get(keys.config("app"))).toBeNull();
+    expect(await fresh.get(keys.config("app"))).toBeNull();
+  });
+});
+
+describe("ConfigStore under production KV (the production double)", () => {
+  it("reads a stored document that is not JSON as the defaults, reporting it instead of throwing", async () => {
+    const kv = productionKV(fresh).at("edge");
+    await kv.put(keys.config("app"), "{not json");
+    const problems: string[] = [];
+    const config = new ConfigStore(kv, { defaults, onError: (error) => problems.push(error.message) });
+    expect(await config.get()).toEqual(defaults);
+    expect(problems).toEqual([expect.stringContaining("not JSON")]);
+  });
+
+  it("serves the last good copy when a KV read fails (stale-if-error)", async () => {
+    let clock = Date.now();
+    const kv = productionKV(fresh).at("edge");
+    await kv.put(keys.config("app"), JSON.stringify({ siteName: "Shop" }));
+    let failing = false;
+    const flaky = {
+      get: (...args: Parameters<KVNamespace["get"]>) => (failing ? Promise.reject(new Error("KV GET failed: 500")) : kv.get(...args)),
+    } as unknown as KVNamespace;
+    const problems: string[] = [];
+    const config = new ConfigStore(flaky, { defaults, now: () => clock, onError: (error) => problems.push(error.message) });
+    expect(await config.value("siteName")).toBe("Shop");
+    failing = true;
+    clock += 61_000;
+    expect(await config.value("siteName")).toBe("Shop");
+    expect(problems).toEqual(["KV GET failed: 500"]);
+  });
+
+  it("saves a batch in one write, and a second write within a second meets KV's 429", async () => {
+    let clock = Date.now();
+    const prod = productionKV(fresh, { now: () => clock });
+    const config = new ConfigStore(prod.at("edge"), { defaults, now: () => clock });
+    await config.update({ siteName: "Shop", maintenance: true });
+    await expect(config.update({ maxUploadMb: 20 })).rejects.toThrow(/429/);
+    clock += 1_000;
+    await config.update({ maxUploadMb: 20 });
+    expect(await new ConfigStore(prod.at("edge"), { defaults }).get()).toMatchObject({ siteName: "Shop", maintenance: true, maxUploadMb: 20 });
   });
 });

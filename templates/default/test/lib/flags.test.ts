@@ -1,17 +1,19 @@
 import { env } from "cloudflare:workers";
 import { beforeEach, describe, expect, it } from "vitest";
-import { FeatureFlags, FlagConfigError, FLAGS_KEY, rolloutBucket, type FlagConfig } from "../../src/lib/flags";
+import { applyFlagChanges, FeatureFlags, FlagConfigError, FLAGS_KEY, rolloutBucket, type FlagConfig } from "../../src/lib/flags";
 import { countingKV, type CountingKV } from "../support/counting-kv";
 import { freshKV } from "../support/fresh-kv";
+import { productionKV } from "../support/production-kv";
 
-let kv: KVNamespace;
+/** This test's own empty namespace (test/support/fresh-kv.ts). */
+let fresh: KVNamespace;
 let counting: CountingKV;
 let clock: number;
 const now = () => clock;
 
 beforeEach(() => {
-  kv = freshKV(env.TEST_KV);
-  counting = countingKV(kv);
+  fresh = freshKV(env.TEST_KV);
+  counting = countingKV(fresh);
   clock = Date.parse("2026-11-24T12:00:00Z");
 });
 
@@ -29,7 +31,7 @@ describe("FeatureFlags storage", () => {
     await flags.set("new-ui", { enabled: true, description: "The new UI" });
     await flags.set("beta", { enabled: false });
     expect(await flags.get("new-ui")).toEqual({ enabled: true, description: "The new UI" });
-    expect(Object.keys((await kv.get(FLAGS_KEY, "json")) as object)).toEqual(["new-ui", "beta"]);
+    expect(Object.keys((await fresh.get(FLAGS_KEY, "json")) as object)).toEqual(["new-ui", "beta"]);
 
     await flags.delete("new-ui");
     expect(await flags.get("new-ui")).toBeNull();
@@ -108,16 +110,16 @@ describe("FeatureFlags evaluation", () => {
 
 describe("FeatureFlags rollout", () => {
   it("is deterministic per flag and user, across instances", async () => {
-    await new FeatureFlags(kv).set("f", { enabled: true, percentage: 50 });
+    await new FeatureFlags(fresh).set("f", { enabled: true, percentage: 50 });
     const ids = userIds(300);
-    const first = await countEnabled(new FeatureFlags(kv), "f", ids);
-    const second = await countEnabled(new FeatureFlags(kv), "f", ids);
+    const first = await countEnabled(new FeatureFlags(fresh), "f", ids);
+    const second = await countEnabled(new FeatureFlags(fresh), "f", ids);
     expect([...first]).toEqual([...second]);
     expect(await rolloutBucket("f", "user-1")).toBe(await rolloutBucket("f", "user-1"));
   });
 
   it("puts 10 000 users at 25 % between 23 % and 27 %", async () => {
-    const flags = new FeatureFlags(kv);
+    const flags = new FeatureFlags(fresh);
     await flags.set("quarter", { enabled: true, percentage: 25 });
     const share = (await countEnabled(flags, "quarter", userIds(10_000))).size / 10_000;
     expect(share).toBeGreaterThanOrEqual(0.23);
@@ -126,7 +128,7 @@ describe("FeatureFlags rollout", () => {
 
   it("is monotonic: raising the percentage never turns a user off", async () => {
     // set() refreshes this instance's in-memory copy, so evaluations need no KV reads.
-    const flags = new FeatureFlags(kv);
+    const flags = new FeatureFlags(fresh);
     const ids = userIds(2000);
     let previous = new Set<string>();
     for (const percentage of [0, 10, 30, 60, 100]) {
@@ -155,7 +157,7 @@ describe("FeatureFlags rollout", () => {
 
 describe("FeatureFlags operation budget", () => {
   it("a second isEnabled within cacheTtl makes no KV operation; after it, one read", async () => {
-    await new FeatureFlags(kv).set("f", { enabled: true });
+    await new FeatureFlags(fresh).set("f", { enabled: true });
     const flags = new FeatureFlags(counting.kv, { cacheTtl: 30, now });
     expect(await flags.isEnabled("f")).toBe(true);
     expect(counting.total()).toBe(1);
@@ -170,9 +172,9 @@ describe("FeatureFlags operation budget", () => {
   });
 
   it("sees another instance's change once its cache expires", async () => {
-    const admin = new FeatureFlags(kv);
+    const admin = new FeatureFlags(fresh);
     await admin.set("f", { enabled: true });
-    const flags = new FeatureFlags(kv, { cacheTtl: 60, now });
+    const flags = new FeatureFlags(fresh, { cacheTtl: 60, now });
     expect(await flags.isEnabled("f")).toBe(true);
     await admin.set("f", { enabled: false });
     expect(await flags.isEnabled("f")).toBe(true);
@@ -184,7 +186,7 @@ describe("FeatureFlags operation budget", () => {
     const flags: Record<string, FlagConfig> = {};
     for (let i = 0; i < 50; i++) flags[`flag-${i}`] = { enabled: i % 2 === 0 };
     flags["half"] = { enabled: true, percentage: 50, allowlist: ["me"] };
-    await kv.put(FLAGS_KEY, JSON.stringify(flags));
+    await fresh.put(FLAGS_KEY, JSON.stringify(flags));
 
     const evaluated = await new FeatureFlags(counting.kv).enabledFlags({ userId: "me" });
     expect(counting.total()).toBeLessThanOrEqual(2);
@@ -192,5 +194,89 @@ describe("FeatureFlags operation budget", () => {
     expect(evaluated).toContain("flag-0");
     expect(evaluated).toContain("half");
     expect(evaluated).not.toContain("flag-1");
+  });
+});
+
+describe("FeatureFlags under production KV (the production double)", () => {
+  const errors: string[] = [];
+  const onError = (error: unknown) => errors.push(String(error));
+  beforeEach(() => {
+    errors.length = 0;
+  });
+
+  it("treats a hand-written flag that does not validate as OFF and reports it", async () => {
+    const kv = productionKV(fresh, { now }).at("edge");
+    await kv.put(
+      FLAGS_KEY,
+      JSON.stringify({
+        quoted: { enabled: "false" },
+        "bad-start": { enabled: true, startTime: "next tuesday" },
+        good: { enabled: true },
+      }),
+    );
+    const flags = new FeatureFlags(kv, { now, onError });
+    expect(await flags.isEnabled("quoted")).toBe(false);
+    expect(await flags.isEnabled("bad-start")).toBe(false);
+    expect(await flags.get("quoted")).toBeNull();
+    expect(await flags.enabledFlags()).toEqual(["good"]);
+    expect(errors.join("\n")).toMatch(/"quoted": enabled must be true or false/);
+    expect(errors.join("\n")).toMatch(/"bad-start": startTime must be an ISO 8601/);
+  });
+
+  it("reads a document that is not JSON, or not an object, as every flag off, without throwing", async () => {
+    const kv = productionKV(fresh, { now }).at("edge");
+    await kv.put(FLAGS_KEY, "{oops");
+    const flags = new FeatureFlags(kv, { now, cacheTtl: 0, onError });
+    expect(await flags.isEnabled("anything")).toBe(false);
+    expect(await flags.enabledFlags()).toEqual([]);
+    clock += 1_000;
+    await kv.put(FLAGS_KEY, "[1, 2]");
+    expect(await flags.enabledFlags()).toEqual([]);
+    expect(errors.length).toBeGreaterThanOrEqual(2);
+  });
+
+  it("serves the last good copy when a KV read fails (stale-if-error)", async () => {
+    const kv = productionKV(fresh, { now }).at("edge");
+    await kv.put(FLAGS_KEY, JSON.stringify({ f: { enabled: true } }));
+    let failing = false;
+    const flaky = {
+      get: (...args: Parameters<KVNamespace["get"]>) => (failing ? Promise.reject(new Error("KV GET failed: 500")) : kv.get(...args)),
+    } as unknown as KVNamespace;
+    const flags = new FeatureFlags(flaky, { now, cacheTtl: 60, onError });
+    expect(await flags.isEnabled("f")).toBe(true);
+    failing = true;
+    clock += 61_000;
+    expect(await flags.isEnabled("f")).toBe(true);
+    expect(errors).toEqual(["Error: KV GET failed: 500"]);
+  });
+
+  it("update saves several flags in one read and one write, keeping the others", async () => {
+    const prod = productionKV(fresh, { now });
+    const flags = new FeatureFlags(prod.at("edge"), { now });
+    await flags.set("kept", { enabled: true });
+    clock += 1_000;
+    const counting = countingKV(prod.at("edge"));
+    await new FeatureFlags(counting.kv, { now }).update({ a: { enabled: true }, b: { enabled: false, percentage: 5 }, kept: null });
+    expect(counting.counts).toEqual({ reads: 1, writes: 1, deletes: 0, lists: 0 });
+    expect(await new FeatureFlags(prod.at("edge"), { now }).enabledFlags()).toEqual(["a"]);
+  });
+
+  it("refuses a second write to the flags document within a second with KV's 429", async () => {
+    const flags = new FeatureFlags(productionKV(fresh, { now }).at("edge"), { now });
+    await flags.set("a", { enabled: true });
+    await expect(flags.set("b", { enabled: true })).rejects.toThrow(/429/);
+    clock += 1_000;
+    await flags.set("b", { enabled: true });
+    expect(await flags.enabledFlags()).toEqual(["a", "b"]);
+  });
+
+  it("applyFlagChanges is pure: it checks every change, keeps other flags and never changes its input", () => {
+    const current = { kept: { enabled: "hand-edited" }, gone: { enabled: true } };
+    const next = applyFlagChanges(current, { gone: null, added: { enabled: true } });
+    expect(next).toEqual({ kept: { enabled: "hand-edited" }, added: { enabled: true } });
+    expect(current).toEqual({ kept: { enabled: "hand-edited" }, gone: { enabled: true } });
+    expect(() => applyFlagChanges({}, { x: { enabled: 1 } as unknown as FlagConfig, y: { enabled: true, percentage: 200 } })).toThrow(
+      /"x": enabled.*; Flag "y": percentage/,
+    );
   });
 });

@@ -3,9 +3,9 @@
 // this repository's CI, not in every generated project's `npm test`.
 import { env } from "cloudflare:workers";
 import { beforeEach, describe, expect, it } from "vitest";
-import { KVStore } from "../../../templates/default/src/lib/kv-store";
-import { countingKV, type CountingKV } from "../../../templates/default/test/support/counting-kv";
-import { freshKV } from "../../../templates/default/test/support/fresh-kv";
+import { KVStore } from "../../templates/default/src/lib/kv-store";
+import { countingKV, type CountingKV } from "../../templates/default/test/support/counting-kv";
+import { freshKV } from "../../templates/default/test/support/fresh-kv";
 
 let kv: KVNamespace;
 let counting: CountingKV;
