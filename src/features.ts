@@ -4,6 +4,8 @@
  * the default TTL of that namespace, and the key pattern the generated code uses.
  * `ttlFrom` is set where the namespace's TTL is not a free choice: it says where it
  * comes from, and --ttl for that feature is refused with that reason.
+ * `binding` is null for a feature that keeps no KV namespace (its state lives in a
+ * Durable Object: see src/durable-objects.ts).
  * Which template files belong to a feature is the template's business (template.json).
  */
 export const FEATURES = [
@@ -45,7 +47,8 @@ export const FEATURES = [
   {
     id: "ratelimit",
     label: "Rate limiting",
-    hint: "fixed-window counters per client, fail-open",
+    hint: "per client: exact in a Durable Object, or the Rate Limiting binding, or KV counters",
+    // The KV namespace exists only with --rate-limit-backend kv.
     binding: "RATE_LIMITS",
     ttl: 60,
     ttlFrom: "each counter expires at the end of its window (at least 60 s); set the window with --rate-limit",
@@ -58,6 +61,15 @@ export const FEATURES = [
     binding: "PREFS",
     ttl: 0,
     keyPattern: "prefs:{userId}",
+  },
+  {
+    id: "counters",
+    label: "Counters and locks",
+    hint: "atomic counters and leased locks with fencing tokens, in a Durable Object",
+    binding: null,
+    ttl: 0,
+    ttlFrom: "it keeps no KV namespace: its counters and locks live in a Durable Object",
+    keyPattern: "none in KV",
   },
 ] as const;
 

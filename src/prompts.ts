@@ -6,11 +6,12 @@
 import * as clack from "@clack/prompts";
 import type { Readable, Writable } from "node:stream";
 import path from "node:path";
+import { RATE_LIMIT_BACKEND_HINTS, RATE_LIMIT_BACKENDS, type RateLimitBackend } from "./durable-objects.js";
 import { CancelledError } from "./errors.js";
 import { CACHE_PATTERNS, FEATURES, type CachePattern, type FeatureId, type PackageManager } from "./features.js";
 import type { Flags } from "./options/parse.js";
 import { DEFAULTS, type Answers } from "./options/resolve.js";
-import { checkEnvName, checkSeconds, checkTtl, parseRateLimit, splitList } from "./options/validate.js";
+import { checkEnvName, checkRateLimitBackend, checkSeconds, checkTtl, parseRateLimit, splitList } from "./options/validate.js";
 import type { TemplateManifest, TemplateVariable } from "./template/types.js";
 import { inspectTarget } from "./template/write.js";
 
@@ -76,13 +77,26 @@ export async function ask(flags: Flags, context: PromptContext): Promise<Answers
     }
   }
 
-  if (features.includes("ratelimit") && flags.rateLimit === undefined) {
-    const { limit, window } = DEFAULTS.rateLimit;
-    const value = await askText(io, "Rate limit (requests/seconds)", `${limit}/${window}`, (v) => {
-      const parsed = parseRateLimit(v);
-      return typeof parsed === "string" ? parsed : undefined;
-    });
-    answers.rateLimit = parseRateLimit(value) as { limit: number; window: number };
+  if (features.includes("ratelimit")) {
+    const backend =
+      flags.rateLimitBackend ??
+      (answers.rateLimitBackend = await answer(
+        clack.select<RateLimitBackend>({
+          ...io,
+          message: "What should count rate-limited requests?",
+          options: RATE_LIMIT_BACKENDS.map((value) => ({ value, label: value, hint: RATE_LIMIT_BACKEND_HINTS[value] })),
+          initialValue: DEFAULTS.rateLimitBackend,
+        }),
+      ));
+    if (flags.rateLimit === undefined) {
+      const { limit, window } = DEFAULTS.rateLimit;
+      const suggested = backend === "kv" ? `${window}/${window}` : `${limit}/${window}`;
+      const value = await askText(io, "Rate limit (requests/seconds)", suggested, (v) => {
+        const parsed = parseRateLimit(v);
+        return typeof parsed === "string" ? parsed : checkRateLimitBackend(parsed, backend);
+      });
+      answers.rateLimit = parseRateLimit(value) as { limit: number; window: number };
+    }
   }
 
   // Only namespaces whose TTL is a free choice (see ttlFrom in features.ts).

@@ -4,13 +4,14 @@
  * for, and the commands to run next with the chosen package manager.
  */
 import path from "node:path";
+import { durableObjectsFor, RATE_LIMIT_BACKEND_HINTS } from "./durable-objects.js";
 import { FEATURES } from "./features.js";
 import type { Options } from "./options/resolve.js";
 import { buildContext, type PlannedFile } from "./template/plan.js";
 import { color } from "./ui.js";
 
 const FILE_PURPOSES: [prefix: string, purpose: string][] = [
-  ["wrangler.jsonc", "Worker config: KV bindings (one namespace per feature), environments"],
+  ["wrangler.jsonc", "Worker config: KV bindings (one namespace per feature), Durable Objects, environments"],
   ["src/index.ts", "demo router: one route group per feature"],
   ["src/config.ts", "namespace TTLs, session and rate-limit settings, typed namespace access"],
   ["src/lib/", "the KV toolkit: typed store, keys, and one module per feature"],
@@ -34,11 +35,18 @@ function table(rows: string[][]): string[] {
   return rows.map((row) => `  ${row.map((cell, column) => cell.padEnd(widths[column] ?? 0)).join("   ").trimEnd()}`);
 }
 
+/** The KV namespaces, then the Durable Objects and the Rate Limiting binding, one row each. */
 export function namespaceLines(options: Options): string[] {
   const rows = options.namespaces.map((namespace) => {
     const feature = FEATURES.find((f) => f.id === namespace.feature);
     return [namespace.binding, namespace.feature ?? "extra", formatTtl(namespace.ttl), feature?.keyPattern ?? "your own"];
   });
+  for (const object of durableObjectsFor(options)) {
+    rows.push([object.binding, object.feature, "-", `Durable Object ${object.className}: ${object.objects}`]);
+  }
+  if (options.features.includes("ratelimit") && options.rateLimitBackend === "binding") {
+    rows.push(["RATE_LIMITER", "ratelimit", "-", "Rate Limiting binding: counters per location"]);
+  }
   return table([["binding", "feature", "default TTL", "keys"], ...rows]);
 }
 
@@ -70,11 +78,8 @@ export function sessionAndLimitLines(options: Options): string[] {
   }
   if (options.features.includes("ratelimit")) {
     const { limit, window } = options.rateLimit;
-    lines.push(`  rate limit: ${limit} requests per ${formatTtl(window)} per client (approximate across locations)`);
-    if (limit > window) {
-      // One write per second per key: a KV counter cannot count faster than that.
-      lines.push(`  note: KV takes one write per second per key, so it cannot count past about ${window} requests in ${window} s; enforce ${limit} with the Rate Limiting binding (see README)`);
-    }
+    const backend = options.rateLimitBackend;
+    lines.push(`  rate limit: ${limit} requests per ${formatTtl(window)} per client, ${backend}: ${RATE_LIMIT_BACKEND_HINTS[backend]}`);
   }
   if (options.features.includes("cache")) lines.push(`  cache pattern of the demo route: ${options.cachePattern}`);
   if (options.envs.length > 0) lines.push(`  environments: ${options.envs.join(", ")} (each with its own namespaces)`);

@@ -5,6 +5,7 @@
  */
 import { parseArgs, type ParseArgsConfig } from "node:util";
 import { UsageError } from "../errors.js";
+import { RATE_LIMIT_BACKENDS, type DocumentWrites, type RateLimitBackend } from "../durable-objects.js";
 import { FEATURES, type CachePattern, type FeatureId, type PackageManager } from "../features.js";
 import { OPTIONS } from "./table.js";
 import {
@@ -12,6 +13,7 @@ import {
   checkCachePattern,
   checkEnvName,
   checkFeature,
+  checkOneOf,
   checkPackageManager,
   checkSeconds,
   checkTtl,
@@ -33,6 +35,8 @@ export interface Flags {
   sessionTtl?: number;
   sessionRefresh?: number;
   rateLimit?: { limit: number; window: number };
+  rateLimitBackend?: RateLimitBackend;
+  documentWrites?: DocumentWrites;
   cachePattern?: CachePattern;
   envs?: string[];
   template?: string;
@@ -69,10 +73,19 @@ export function parseFlags(argv: readonly string[]): Flags {
       const fixed = FEATURES.find((candidate) => candidate.id === feature);
       if (fixed && "ttlFrom" in fixed) fail(`--ttl ${item}: the ${feature} namespace has no TTL of its own: ${fixed.ttlFrom}`);
     }),
-    bindings: parseFeaturePairs(values.binding, "--binding", "feature=NAME", (value, flag) => {
-      orFail(checkBindingName(value), flag);
-      return value;
-    }),
+    bindings: parseFeaturePairs(
+      values.binding,
+      "--binding",
+      "feature=NAME",
+      (value, flag) => {
+        orFail(checkBindingName(value), flag);
+        return value;
+      },
+      (feature, item) => {
+        const unit = FEATURES.find((candidate) => candidate.id === feature);
+        if (unit && unit.binding === null) fail(`--binding ${item}: the ${feature} feature has no KV namespace to name`);
+      },
+    ),
     extraNamespaces: list(values.namespace).map(parseExtraNamespace),
     sessionTtl: optionalString(values["session-ttl"], (value) =>
       parseSeconds(value, `--session-ttl ${value}`, 60),
@@ -84,6 +97,10 @@ export function parseFlags(argv: readonly string[]): Flags {
       const parsed = parseRateLimit(value);
       if (typeof parsed === "string") fail(`--rate-limit ${value}: ${parsed}`);
       return parsed;
+    }),
+    rateLimitBackend: optionalString(values["rate-limit-backend"], (value) => {
+      orFail(checkOneOf(value, RATE_LIMIT_BACKENDS, "rate-limit backend"), `--rate-limit-backend ${value}`);
+      return value as RateLimitBackend;
     }),
     cachePattern: optionalString(values["cache-pattern"], (value) => {
       orFail(checkCachePattern(value), `--cache-pattern ${value}`);

@@ -5,6 +5,12 @@
  * be asked.
  */
 import path from "node:path";
+import {
+  durableObjectsFor,
+  RATE_LIMITER_BINDING,
+  type DocumentWrites,
+  type RateLimitBackend,
+} from "../durable-objects.js";
 import { UsageError } from "../errors.js";
 import {
   FEATURES,
@@ -15,7 +21,7 @@ import {
   type PackageManager,
 } from "../features.js";
 import type { Flags } from "./parse.js";
-import { MIN_TTL, toProjectName } from "./validate.js";
+import { checkRateLimitBackend, MIN_TTL, toProjectName } from "./validate.js";
 
 /** What a prompt can answer; a flag answers the same things. */
 export type Answers = Partial<
@@ -27,6 +33,8 @@ export type Answers = Partial<
     | "sessionTtl"
     | "sessionRefresh"
     | "rateLimit"
+    | "rateLimitBackend"
+    | "documentWrites"
     | "cachePattern"
     | "envs"
     | "install"
@@ -54,6 +62,10 @@ export interface Options {
   namespaces: Namespace[];
   session: { ttl: number; refreshThreshold: number };
   rateLimit: { limit: number; window: number };
+  /** What counts rate-limited requests (used only with the ratelimit feature). */
+  rateLimitBackend: RateLimitBackend;
+  /** How the flags and config documents are saved (used only with flags or config). */
+  documentWrites: DocumentWrites;
   cachePattern: CachePattern;
   envs: string[];
   template?: string;
@@ -72,6 +84,8 @@ export const DEFAULTS = {
   sessionTtl: 86400,
   sessionRefresh: 3600,
   rateLimit: { limit: 100, window: 60 },
+  rateLimitBackend: "durable-object" as RateLimitBackend,
+  documentWrites: "durable-object" as DocumentWrites,
   cachePattern: "stale-while-revalidate" as CachePattern,
 };
 
@@ -128,6 +142,12 @@ export function resolveOptions(
 
   checkOnlyChosenFeatures(flags, features);
   const rateLimit = pick("rateLimit") ?? DEFAULTS.rateLimit;
+  const rateLimitBackend = pick("rateLimitBackend") ?? DEFAULTS.rateLimitBackend;
+  const documentWrites = pick("documentWrites") ?? DEFAULTS.documentWrites;
+  const backendProblem = features.includes("ratelimit") ? checkRateLimitBackend(rateLimit, rateLimitBackend) : undefined;
+  if (backendProblem) {
+    throw new UsageError(`--rate-limit ${rateLimit.limit}/${rateLimit.window} with --rate-limit-backend ${rateLimitBackend}: ${backendProblem}`);
+  }
   const ttls = { ...flags.ttls, ...answers.ttls };
   /** Sessions and rate-limit counters expire by their own settings; the rest by --ttl. */
   const ttlOf = (feature: Feature): number => {
@@ -136,14 +156,14 @@ export function resolveOptions(
     return ttls[feature.id] ?? feature.ttl;
   };
   const namespaces: Namespace[] = [
-    ...FEATURES.filter((feature) => features.includes(feature.id)).map((feature) => ({
-      binding: flags.bindings[feature.id] ?? feature.binding,
+    ...FEATURES.filter((feature) => features.includes(feature.id) && hasNamespace(feature, rateLimitBackend)).map((feature) => ({
+      binding: flags.bindings[feature.id] ?? feature.binding ?? "",
       feature: feature.id,
       ttl: ttlOf(feature),
     })),
     ...flags.extraNamespaces.map((extra) => ({ ...extra, feature: null })),
   ];
-  checkUniqueBindings(namespaces);
+  checkUniqueBindings(namespaces, otherBindings({ features, rateLimitBackend, documentWrites }));
 
   const cachePattern = pick("cachePattern") ?? DEFAULTS.cachePattern;
   const cacheTtl = namespaces.find((namespace) => namespace.feature === "cache")?.ttl;
@@ -161,6 +181,8 @@ export function resolveOptions(
     namespaces,
     session,
     rateLimit,
+    rateLimitBackend,
+    documentWrites,
     cachePattern,
     envs: pick("envs") ?? [],
     template: flags.template,
@@ -190,8 +212,23 @@ function checkOnlyChosenFeatures(flags: Flags, features: FeatureId[]): void {
   }
 }
 
-function checkUniqueBindings(namespaces: Namespace[]): void {
-  const seen = new Map<string, string>();
+/** A feature's KV namespace exists unless its state lives elsewhere (a Durable Object, the Rate Limiting binding). */
+function hasNamespace(feature: Feature, rateLimitBackend: RateLimitBackend): boolean {
+  if (feature.binding === null) return false;
+  return feature.id !== "ratelimit" || rateLimitBackend === "kv";
+}
+
+/** The bindings that are not KV namespaces: Durable Objects and the Rate Limiting binding. */
+function otherBindings(choices: Parameters<typeof durableObjectsFor>[0]): Map<string, string> {
+  const bindings = new Map(durableObjectsFor(choices).map((entry) => [entry.binding, `the ${entry.className} Durable Object`]));
+  if (choices.features.includes("ratelimit") && choices.rateLimitBackend === "binding") {
+    bindings.set(RATE_LIMITER_BINDING, "the Rate Limiting binding");
+  }
+  return bindings;
+}
+
+function checkUniqueBindings(namespaces: Namespace[], others: Map<string, string>): void {
+  const seen = new Map<string, string>(others);
   for (const namespace of namespaces) {
     const owner = namespace.feature ? `the ${namespace.feature} namespace` : "--namespace";
     const earlier = seen.get(namespace.binding);

@@ -3,6 +3,7 @@
  * (parse.ts), the help text and the README's flag list all come from here;
  * the prompts ask the same questions with the same rules (validate.ts).
  */
+import { RATE_LIMIT_BACKENDS } from "../durable-objects.js";
 import { CACHE_PATTERNS, FEATURE_IDS, FEATURES, PACKAGE_MANAGERS } from "../features.js";
 
 export interface OptionSpec {
@@ -19,7 +20,7 @@ export interface OptionSpec {
   help: string;
 }
 
-const defaultBindings = FEATURES.map((feature) => feature.binding).join(", ");
+const defaultBindings = FEATURES.flatMap((feature) => (feature.binding ? [feature.binding] : [])).join(", ");
 
 export const OPTIONS: readonly OptionSpec[] = [
   { name: "yes", short: "y", type: "boolean", help: "default answer for every question no flag answered" },
@@ -33,7 +34,7 @@ export const OPTIONS: readonly OptionSpec[] = [
     name: "features",
     type: "string",
     value: "<list>",
-    help: `comma list of: ${FEATURE_IDS.join(", ")} (default: all six)`,
+    help: `comma list of: ${FEATURE_IDS.join(", ")} (default: all ${FEATURE_IDS.length})`,
   },
   {
     name: "ttl",
@@ -64,6 +65,13 @@ export const OPTIONS: readonly OptionSpec[] = [
     help: "refresh a session when less than this is left; default 3600",
   },
   { name: "rate-limit", type: "string", value: "<requests/seconds>", help: "default 100/60" },
+  {
+    name: "rate-limit-backend",
+    type: "string",
+    value: `<${RATE_LIMIT_BACKENDS.join("|")}>`,
+    help: "what counts the requests: a Durable Object per client (exact, any window; default), the Rate Limiting binding (per location, approximate; a 10 or 60 s window) or KV counters (approximate; at most one request per second of window)",
+  },
+
   {
     name: "cache-pattern",
     type: "string",

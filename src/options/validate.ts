@@ -3,6 +3,7 @@
  * Each check returns an error message (without the flag name: callers add it) or
  * undefined when the value is fine.
  */
+import { BINDING_PERIODS, type RateLimitBackend } from "../durable-objects.js";
 import { CACHE_PATTERNS, FEATURE_IDS, PACKAGE_MANAGERS } from "../features.js";
 
 /** KV rejects an expirationTtl under 60 seconds. 0 is ours: "never expires". */
@@ -51,6 +52,22 @@ export function parseRateLimit(value: string): { limit: number; window: number }
   if (limit < 1) return "the number of requests must be at least 1";
   if (window < 1) return "the window must be at least 1 second";
   return { limit, window };
+}
+
+/**
+ * Whether a backend can enforce a rate limit, or why not and what to pick instead.
+ * The Rate Limiting binding counts in 10 or 60 s periods only; a KV counter takes one
+ * write per second per key, so it cannot count past one request per second of window.
+ */
+export function checkRateLimitBackend(rateLimit: { limit: number; window: number }, backend: RateLimitBackend): string | undefined {
+  const { limit, window } = rateLimit;
+  if (backend === "binding" && !BINDING_PERIODS.includes(window)) {
+    return `the Rate Limiting binding counts only in windows of ${BINDING_PERIODS.join(" or ")} seconds; use --rate-limit ${limit}/60 (or /10), or --rate-limit-backend durable-object, which takes any window`;
+  }
+  if (backend === "kv" && limit > window) {
+    return `KV takes one write per second per key, so a KV counter cannot count past ${window} requests in ${window} s per client; use --rate-limit-backend durable-object (exact at any rate), or at most --rate-limit ${window}/${window}`;
+  }
+  return undefined;
 }
 
 export function checkOneOf(value: string, allowed: readonly string[], what: string): string | undefined {

@@ -27,11 +27,36 @@ export interface RenderContext {
   bindings: Partial<Record<FeatureId, string>>;
   /** Seconds. refreshThreshold < ttl. */
   session: { ttl: number; refreshThreshold: number };
-  /** `limit` requests per `window` seconds. */
-  rateLimit: { limit: number; window: number };
+  /**
+   * `limit` requests per `window` seconds, counted by `backend` ("durable-object",
+   * "binding" or "kv"). `namespaceId` is the Rate Limiting binding's namespace_id,
+   * derived from the project name so no two projects share counters.
+   */
+  rateLimit: { limit: number; window: number; backend: string; namespaceId: string };
+  /** How the flags and config documents are saved: "durable-object" or "kv". */
+  documentWrites: string;
+  /**
+   * The Durable Object classes the project binds, migrates and exports (may be empty):
+   * `module` is the import specifier from src/index.ts, e.g. "./lib/counters", and `file`
+   * the file, e.g. "src/lib/counters.ts"; `docs` says, in a sentence
+   * each, what it guarantees, what a call costs and how it scales.
+   */
+  durableObjects: {
+    binding: string;
+    className: string;
+    module: string;
+    file: string;
+    docs: { guarantee: string; cost: string; scaling: string };
+  }[];
   cachePattern: CachePattern;
   /** Extra wrangler environments, e.g. ["staging", "production"]; may be empty. */
   envs: string[];
+  /**
+   * The same environments with what differs per environment: the Rate Limiting
+   * binding's namespace_id (an environment deploys as a Worker of its own, so it
+   * counts apart from the others).
+   */
+  environments: { name: string; rateLimitNamespaceId: string }[];
   /** YYYY-MM-DD, the workerd release of the pinned wrangler. */
   compatibilityDate: string;
   packageManager: PackageManager;

@@ -3,6 +3,7 @@
  * Every path check lives here: a template (perhaps a fork someone else controls)
  * can only ever produce plain relative paths inside the project folder.
  */
+import { durableObjectsFor, rateLimitNamespaceId } from "../durable-objects.js";
 import { FEATURES, type FeatureId } from "../features.js";
 import { UserError } from "../errors.js";
 import { compatibilityDate, versions } from "../versions.js";
@@ -34,9 +35,25 @@ export function buildContext(options: Options): RenderContext {
       ),
     ),
     session: { ...options.session },
-    rateLimit: { ...options.rateLimit },
+    rateLimit: {
+      ...options.rateLimit,
+      backend: options.rateLimitBackend,
+      namespaceId: rateLimitNamespaceId(options.projectName),
+    },
+    documentWrites: options.documentWrites,
+    durableObjects: durableObjectsFor(options).map(({ binding, className, module, docs }) => ({
+      binding,
+      className,
+      module,
+      file: `src/${module.slice("./".length)}.ts`,
+      docs: { ...docs },
+    })),
     cachePattern: options.cachePattern,
     envs: [...options.envs],
+    environments: options.envs.map((name) => ({
+      name,
+      rateLimitNamespaceId: rateLimitNamespaceId(`${options.projectName}-${name}`),
+    })),
     compatibilityDate,
     packageManager: pm,
     commands: {

@@ -66,7 +66,7 @@ describe("create-kv-edge (built CLI)", () => {
     const result = await runCli(["app", "--yes", "--dry-run", "--envs", "staging"], { cwd });
     expect(result.code).toBe(0);
     expect(result.stdout).toContain("Dry run: nothing was written");
-    for (const expected of ["wrangler.jsonc", "package.json", "src/lib/kv-store.ts", "CACHE", "SESSIONS", "RATE_LIMITS", "staging"]) {
+    for (const expected of ["wrangler.jsonc", "package.json", "src/lib/kv-store.ts", "CACHE", "SESSIONS", "RATE_LIMITER", "SlidingWindowLimiter", "staging"]) {
       expect(result.stdout).toContain(expected);
     }
     expect(await readdir(cwd)).toEqual([]);
@@ -116,8 +116,15 @@ describe("create-kv-edge (built CLI)", () => {
     await cli.type(" ");
     await cli.type(`${down} `);
     await cli.type("\r");
+    await cli.waitFor("What should count rate-limited requests?");
+    await cli.waitFor("exact and global"); // each choice says its trade-off
+    await cli.type(down);
+    await cli.waitFor("cheapest");
+    await cli.type("\r"); // the Rate Limiting binding
     await cli.waitFor("Rate limit (requests/seconds)");
-    await cli.type("20/10\r");
+    await cli.type("20/30\r"); // the binding counts only in 10 or 60 s windows: refused, asked again
+    await cli.waitFor("windows of 10 or 60 seconds");
+    await cli.type("\x7f\x7f\x7f\x7f\x7f20/10\r");
     await cli.waitFor("Change the default TTL of any namespace?");
     await cli.type("y"); // y and n answer a confirm at once
     // Only prefs is asked: flags and config never expire, rate-limit counters follow their window.
@@ -141,6 +148,7 @@ describe("create-kv-edge (built CLI)", () => {
     const wrangler = await readFile(path.join(project, "wrangler.jsonc"), "utf8");
     expect(wrangler).toContain('"staging"');
     expect(wrangler).not.toContain('"SESSIONS"');
+    expect(wrangler).toContain('"simple": { "limit": 20, "period": 10 }');
     const config = await readFile(path.join(project, "src", "config.ts"), "utf8");
     expect(config).toContain('"PREFS": { feature: "prefs", ttl: 90 }');
     expect(result.stdout).not.toContain("Default TTL of FLAGS");

@@ -23,8 +23,9 @@ const libFiles = {
   sessions: ["sessions.ts"],
   flags: ["flags.ts"],
   config: ["config-store.ts", "settings.ts"],
-  ratelimit: ["rate-limiter.ts"],
+  ratelimit: ["rate-limit.ts", "rate-limit-object.ts", "rate-limit-binding.ts", "rate-limiter.ts"],
   prefs: ["preferences.ts", "settings.ts"],
+  counters: ["counters.ts"],
 };
 
 describe.each(FEATURES.map((feature) => feature.id))("a project with only %s", (feature) => {

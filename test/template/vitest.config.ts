@@ -16,7 +16,7 @@ export default defineConfig({
   test: {
     name: "template",
     root: here("../.."),
-    include: ["templates/default/test/lib/**/*.test.ts"],
+    include: ["templates/default/test/lib/**/*.test.ts", "test/template/lib/**/*.test.ts"],
     globalSetup: [here("./generate-types.ts")],
     // A few tests write or list over a thousand keys in local workerd; on a busy
     // machine that can pass vitest's 5-second default without anything being wrong.
