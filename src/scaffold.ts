@@ -17,16 +17,20 @@ import {
 } from "./options/resolve.js";
 import { ask, confirm } from "./prompts.js";
 import { fileLines, formatPlan, namespaceLines, nextCommands, section, sessionAndLimitLines } from "./report.js";
+import { consentQuestion, lifecycleScripts, notRunLine, type LifecycleScript } from "./steps/consent.js";
 import { initRepository } from "./steps/git.js";
 import { installDependencies } from "./steps/install.js";
 import { createNamespaces, isAuthenticated } from "./steps/namespaces.js";
 import { generateTypes } from "./steps/types.js";
+import { pickAnswers, RECORD_FILE, RECORD_FORMAT, serializeRecord, type ProjectRecord } from "./project/record.js";
+import { describeTemplate } from "./project/template-version.js";
 import { parseVariableValue } from "./template/manifest.js";
 import { buildContext, buildPlan, type PlannedFile } from "./template/plan.js";
 import { loadTemplate } from "./template/source.js";
 import type { LoadedTemplate } from "./template/types.js";
 import { inspectTarget, notEmptyError, writeProject } from "./template/write.js";
 import { color, print, printError, printWarning } from "./ui.js";
+import { compatibilityDate, versions } from "./versions.js";
 
 const builtinDir = fileURLToPath(new URL("../templates/default", import.meta.url));
 
@@ -75,11 +79,25 @@ export async function scaffold(flags: Flags, version: string): Promise<number> {
     print(`${color.dim("-")} "${folderName}" is not a valid package name; the project is named ${options.projectName}`);
   }
 
-  const files = buildPlan(template, options);
+  const record: ProjectRecord = {
+    format: RECORD_FORMAT,
+    toolVersion: version,
+    template: await describeTemplate(flags.template, template, {
+      cwd: process.cwd(),
+      projectDir: options.targetDir,
+      toolVersion: version,
+      offline: options.offline,
+    }),
+    answers: pickAnswers(options),
+    toolchain: { compatibilityDate, versions: { ...versions } },
+  };
+  const files = withRecord(buildPlan(template, options), record);
   if (options.dryRun) {
     print(formatPlan(options, files));
     return EXIT.ok;
   }
+
+  const templateCode = await templateCodeConsent(template, files, flags, askQuestions, options);
 
   const { replaced } = await writeWithCancellation(files, options);
   print(`${color.green("✔")} Wrote ${files.length} files to ${options.targetDir}`);
@@ -87,7 +105,36 @@ export async function scaffold(flags: Flags, version: string): Promise<number> {
 
   // Whether the user is logged in to Cloudflare is only known once wrangler is installed.
   const offerNamespaces = askQuestions && flags.createNamespaces === undefined;
-  return runSteps(options, files, { interactive, offerNamespaces });
+  return runSteps(options, files, { interactive, offerNamespaces, templateCode });
+}
+
+interface TemplateCode {
+  /** The template's scripts and dependencies may run (always for the built-in one). */
+  trusted: boolean;
+  scripts: LifecycleScript[];
+}
+
+/** Whether a fork's code may run: --trust-template-scripts, or asked on a terminal; never by default. */
+async function templateCodeConsent(
+  template: LoadedTemplate,
+  files: PlannedFile[],
+  flags: Flags,
+  askQuestions: boolean,
+  options: Options,
+): Promise<TemplateCode> {
+  const scripts = lifecycleScripts(files.find((file) => file.path === "package.json")?.bytes);
+  if (template.source === "built-in" || flags.trustTemplateScripts) return { trusted: true, scripts };
+  const wouldRun = options.install || options.createNamespaces !== false;
+  if (!askQuestions || !wouldRun) return { trusted: false, scripts };
+  return { trusted: await confirm({ message: consentQuestion(template.source, scripts), initialValue: false }), scripts };
+}
+
+/** The project record (.kv-edge.json) is written with the template's files, in byte order. */
+function withRecord(files: PlannedFile[], record: ProjectRecord): PlannedFile[] {
+  const recordFile = { path: RECORD_FILE, bytes: new TextEncoder().encode(serializeRecord(record)) };
+  return [...files.filter((file) => file.path !== RECORD_FILE), recordFile].sort((a, b) =>
+    a.path < b.path ? -1 : a.path > b.path ? 1 : 0,
+  );
 }
 
 /** The template decides which features and variables exist. */
@@ -142,26 +189,28 @@ async function writeWithCancellation(files: PlannedFile[], options: Options) {
 async function runSteps(
   options: Options,
   files: PlannedFile[],
-  { interactive, offerNamespaces }: { interactive: boolean; offerNamespaces: boolean },
+  { interactive, offerNamespaces, templateCode }: { interactive: boolean; offerNamespaces: boolean; templateCode: TemplateCode },
 ): Promise<number> {
   let exitCode: number = EXIT.ok;
   let installed = false;
 
   if (options.install) {
     const installing = progress(`Installing dependencies with ${options.packageManager}`, interactive);
-    const result = await installDependencies(options.targetDir, options.packageManager);
+    const result = await installDependencies(options.targetDir, options.packageManager, {
+      ignoreScripts: !templateCode.trusted,
+    });
     installing.stop(result.ok ? "Installed dependencies" : undefined);
     if (result.ok) {
       installed = true;
-      const types = await generateTypes(options.targetDir);
-      if (!types.ok) printWarning(`wrangler types failed (${types.reason}); run it later with: ${runCommand(options, "types")}`);
+      const types = templateCode.trusted ? await generateTypes(options.targetDir) : undefined;
+      if (types && !types.ok) printWarning(`wrangler types failed (${types.reason}); run it later with: ${runCommand(options, "types")}`);
     } else {
       printError(`Install failed (${result.reason}). The project is complete; retry with: cd ${options.directory} && ${options.packageManager} install`);
       exitCode = EXIT.failed;
     }
   }
 
-  if (offerNamespaces && installed && (await isAuthenticated(options.targetDir))) {
+  if (offerNamespaces && installed && templateCode.trusted && (await isAuthenticated(options.targetDir))) {
     options.createNamespaces = await confirm({
       message: "You are logged in to Cloudflare. Create the KV namespaces on your account now?",
       initialValue: false,
@@ -170,6 +219,8 @@ async function runSteps(
   if (options.createNamespaces) {
     if (!installed) {
       printWarning(`Namespaces were not created: dependencies are not installed. Later: ${runCommand(options, "kv:namespaces")}`);
+    } else if (!templateCode.trusted) {
+      printWarning(`Namespaces were not created: the template's namespaces script was not allowed to run. Later: ${runCommand(options, "kv:namespaces")}`);
     } else {
       const creating = progress("Creating KV namespaces", interactive);
       const result = await createNamespaces(options.targetDir, { onLine: (line) => creating.message(line) });
@@ -187,6 +238,9 @@ async function runSteps(
     else print(`${color.dim("-")} Skipped git: ${git.reason}`);
   }
 
+  if (!templateCode.trusted && (options.install || options.createNamespaces)) {
+    printWarning(notRunLine(templateCode.scripts, buildContext(options).commands));
+  }
   print(
     [
       section("KV namespaces", namespaceLines(options)),

@@ -49,6 +49,8 @@ export interface Flags {
   createNamespaces?: boolean;
   overwrite: boolean;
   dryRun: boolean;
+  /** Let a fork's install scripts and dependencies run without asking. */
+  trustTemplateScripts: boolean;
 }
 
 type RawValues = Record<string, string | boolean | (string | boolean)[] | undefined>;
@@ -122,6 +124,7 @@ export function parseFlags(argv: readonly string[]): Flags {
     createNamespaces: optionalBoolean(values["create-namespaces"]),
     overwrite: values.overwrite === true,
     dryRun: values["dry-run"] === true,
+    trustTemplateScripts: values["trust-template-scripts"] === true,
   };
 }
 

@@ -99,6 +99,11 @@ export const OPTIONS: readonly OptionSpec[] = [
   },
   { name: "offline", type: "boolean", help: "fetch a remote --template only from the local cache" },
   {
+    name: "trust-template-scripts",
+    type: "boolean",
+    help: "let a --template fork's install scripts and dependencies run without asking; default: asked on a terminal, skipped otherwise",
+  },
+  {
     name: "pm",
     type: "string",
     value: `<${PACKAGE_MANAGERS.join("|")}>`,

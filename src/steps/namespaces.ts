@@ -1,6 +1,7 @@
 import { existsSync } from "node:fs";
 import { join } from "node:path";
 import { execa } from "execa";
+import { credentialedEnv, childEnv, redact } from "../secrets.js";
 
 /**
  * The --create-namespaces step. The work itself is done by the generated project's
@@ -10,6 +11,8 @@ import { execa } from "execa";
 
 const SCRIPT = join("scripts", "kv-namespaces.mjs");
 const WHOAMI_TIMEOUT_MS = 15_000;
+/** The script has its own per-call limit (KV_NAMESPACES_TIMEOUT); this bounds the whole run. */
+const SCRIPT_TIMEOUT_MS = 10 * 60_000;
 
 export interface NamespacesResult {
   /** false when any namespace could not be created; the project is complete either way. */
@@ -32,7 +35,8 @@ export async function createNamespaces(
     options.onLine?.(line);
     return { ok: false, lines: [line] };
   }
-  const env = { ...(options.env ?? process.env) };
+  // The one child that gets Cloudflare credentials; whatever it prints is filtered.
+  const env = credentialedEnv(options.env ?? process.env);
   if (options.timeoutMs !== undefined) {
     env.KV_NAMESPACES_TIMEOUT = String(options.timeoutMs / 1000);
   }
@@ -43,9 +47,11 @@ export async function createNamespaces(
     stdin: "ignore",
     all: true,
     reject: false,
+    timeout: SCRIPT_TIMEOUT_MS,
   });
   const lines: string[] = [];
-  for await (const line of subprocess.iterable({ from: "all" })) {
+  for await (const raw of subprocess.iterable({ from: "all" })) {
+    const line = redact(raw, { ...process.env, ...env });
     lines.push(line);
     options.onLine?.(line);
   }
@@ -67,7 +73,8 @@ export async function isAuthenticated(
   if (!existsSync(wrangler)) return false;
   const result = await execa(process.execPath, [wrangler, "whoami", "--json"], {
     cwd: projectDir,
-    env: { ...env, WRANGLER_HIDE_BANNER: "true" },
+    // whoami reads wrangler's own login; it needs no token (one in env is answered above).
+    env: { ...childEnv(env), WRANGLER_HIDE_BANNER: "true" },
     extendEnv: false,
     stdin: "ignore",
     timeout: WHOAMI_TIMEOUT_MS,

@@ -1,7 +1,9 @@
 /**
- * How steps run other programs: execa with a timeout, output captured, and the
- * failure turned into a short reason instead of an exception.
+ * How steps run other programs: execa with a time limit, an environment without
+ * credentials (secrets.ts), output captured with every credential value replaced,
+ * and the failure turned into a short reason instead of an exception.
  */
+import { childEnv, redact } from "../secrets.js";
 
 export interface RunResult {
   ok: boolean;
@@ -11,31 +13,52 @@ export interface RunResult {
   stderr: string;
 }
 
-export async function run(
-  command: string,
-  args: string[],
-  options: { cwd: string; timeoutMs?: number; preferLocal?: boolean; env?: NodeJS.ProcessEnv },
-): Promise<RunResult> {
+export interface RunOptions {
+  cwd: string;
+  /** Every child has a time limit; the default is for short commands. */
+  timeoutMs?: number;
+  preferLocal?: boolean;
+  /** Added to the scrubbed environment (never credentials: see secrets.ts). */
+  env?: NodeJS.ProcessEnv;
+}
+
+const DEFAULT_TIMEOUT_MS = 60_000;
+
+/** Children still running, so that a signal can stop them (signals.ts). */
+const running = new Set<{ kill: (signal?: NodeJS.Signals) => boolean }>();
+
+/** Stops every child we started and that is still running. */
+export function stopChildren(signal: NodeJS.Signals = "SIGTERM"): void {
+  for (const child of running) child.kill(signal);
+}
+
+export async function run(command: string, args: string[], options: RunOptions): Promise<RunResult> {
   // Loaded on first use: --help and --version never need it.
   const { execa } = await import("execa");
+  const timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
+  const subprocess = execa(command, args, {
+    cwd: options.cwd,
+    timeout: timeoutMs,
+    preferLocal: options.preferLocal,
+    localDir: options.cwd,
+    env: { ...childEnv(), ...options.env },
+    extendEnv: false,
+    stdin: "ignore",
+    reject: true,
+  });
+  running.add(subprocess);
   try {
-    const result = await execa(command, args, {
-      cwd: options.cwd,
-      timeout: options.timeoutMs,
-      preferLocal: options.preferLocal,
-      localDir: options.cwd,
-      env: options.env,
-      stdin: "ignore",
-      reject: true,
-    });
-    return { ok: true, stdout: result.stdout, stderr: result.stderr };
+    const result = await subprocess;
+    return { ok: true, stdout: redact(result.stdout), stderr: redact(result.stderr) };
   } catch (error) {
-    const failure = error as { timedOut?: boolean; code?: string; exitCode?: number; stdout?: string; stderr?: string; shortMessage?: string };
+    const failure = error as { timedOut?: boolean; code?: string; exitCode?: number; stdout?: string; stderr?: string };
     const reason = failure.timedOut
-      ? `timed out after ${Math.round((options.timeoutMs ?? 0) / 1000)} s`
+      ? `timed out after ${Math.round(timeoutMs / 1000)} s`
       : failure.code === "ENOENT"
         ? `${command} was not found on PATH`
         : `${command} exited with code ${failure.exitCode ?? "?"}`;
-    return { ok: false, reason, stdout: String(failure.stdout ?? ""), stderr: String(failure.stderr ?? "") };
+    return { ok: false, reason, stdout: redact(String(failure.stdout ?? "")), stderr: redact(String(failure.stderr ?? "")) };
+  } finally {
+    running.delete(subprocess);
   }
 }
