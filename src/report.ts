@@ -4,10 +4,12 @@
  * for, and the commands to run next with the chosen package manager.
  */
 import path from "node:path";
-import { durableObjectsFor, RATE_LIMIT_BACKEND_HINTS } from "./durable-objects.js";
-import { FEATURES } from "./features.js";
+import { durableObjectsFor, RATE_LIMITER_BINDING, usesRateLimitBinding } from "./durable-objects.js";
+import { FEATURES } from "./features/index.js";
 import type { Options } from "./options/resolve.js";
-import { buildContext, type PlannedFile } from "./template/plan.js";
+import { commandsOf } from "./package-managers.js";
+import type { PlannedFile } from "./template/plan.js";
+import { formatTtl } from "./ttl.js";
 import { color } from "./ui.js";
 
 const FILE_PURPOSES: [prefix: string, purpose: string][] = [
@@ -23,13 +25,6 @@ const FILE_PURPOSES: [prefix: string, purpose: string][] = [
   ["AGENTS.md", "the same facts, in brief, for coding agents"],
 ];
 
-export function formatTtl(seconds: number): string {
-  if (seconds === 0) return "no expiry";
-  const units: [number, string][] = [[86400, "d"], [3600, "h"], [60, "min"]];
-  const unit = units.find(([size]) => seconds % size === 0);
-  return unit ? `${seconds / unit[0]} ${unit[1]}` : `${seconds} s`;
-}
-
 function table(rows: string[][]): string[] {
   const widths = rows[0]?.map((_, column) => Math.max(...rows.map((row) => row[column]?.length ?? 0))) ?? [];
   return rows.map((row) => `  ${row.map((cell, column) => cell.padEnd(widths[column] ?? 0)).join("   ").trimEnd()}`);
@@ -41,11 +36,11 @@ export function namespaceLines(options: Options): string[] {
     const feature = FEATURES.find((f) => f.id === namespace.feature);
     return [namespace.binding, namespace.feature ?? "extra", formatTtl(namespace.ttl), feature?.keyPattern ?? "your own"];
   });
-  for (const object of durableObjectsFor(options)) {
-    rows.push([object.binding, object.feature, "-", `Durable Object ${object.className}: ${object.objects}`]);
+  for (const object of durableObjectsFor(options.features, options)) {
+    rows.push([object.binding, object.feature, "-", `Durable Object ${object.name}: ${object.objects}`]);
   }
-  if (options.features.includes("ratelimit") && options.rateLimitBackend === "binding") {
-    rows.push(["RATE_LIMITER", "ratelimit", "-", "Rate Limiting binding: counters per location"]);
+  if (usesRateLimitBinding(options.features, options)) {
+    rows.push([RATE_LIMITER_BINDING, "ratelimit", "-", "Rate Limiting binding: counted per location"]);
   }
   return table([["binding", "feature", "default TTL", "keys"], ...rows]);
 }
@@ -56,7 +51,7 @@ export function fileLines(files: PlannedFile[]): string[] {
 }
 
 export function nextCommands(options: Options, installed: boolean): string[] {
-  const { commands } = buildContext(options);
+  const commands = commandsOf(options.packageManager);
   // A folder outside the current one reads better as its absolute path than as ../../x.
   const relative = path.relative(process.cwd(), options.targetDir);
   const where = relative.startsWith("..") ? options.targetDir : relative;
@@ -66,24 +61,19 @@ export function nextCommands(options: Options, installed: boolean): string[] {
     installed ? undefined : `${commands.run} types`,
     `${commands.run} test`,
     `${commands.run} dev`,
-    options.features.some((f) => f === "flags" || f === "config") ? `${commands.run} kv:seed` : undefined,
+    chosenUnits(options).some((feature) => feature.files.seed.length > 0) ? `${commands.run} kv:seed` : undefined,
     `${commands.run} deploy`,
   ].filter((line): line is string => line !== undefined);
 }
 
 export function sessionAndLimitLines(options: Options): string[] {
-  const lines: string[] = [];
-  if (options.features.includes("sessions")) {
-    lines.push(`  sessions: live ${formatTtl(options.session.ttl)}, refreshed when less than ${formatTtl(options.session.refreshThreshold)} is left`);
-  }
-  if (options.features.includes("ratelimit")) {
-    const { limit, window } = options.rateLimit;
-    const backend = options.rateLimitBackend;
-    lines.push(`  rate limit: ${limit} requests per ${formatTtl(window)} per client, ${backend}: ${RATE_LIMIT_BACKEND_HINTS[backend]}`);
-  }
-  if (options.features.includes("cache")) lines.push(`  cache pattern of the demo route: ${options.cachePattern}`);
-  if (options.envs.length > 0) lines.push(`  environments: ${options.envs.join(", ")} (each with its own namespaces)`);
-  return lines;
+  const lines = chosenUnits(options).flatMap((feature) => feature.summary?.(options) ?? []);
+  if (options.envs.length > 0) lines.push(`environments: ${options.envs.join(", ")} (each with its own namespaces)`);
+  return lines.map((line) => `  ${line}`);
+}
+
+function chosenUnits(options: Options) {
+  return FEATURES.filter((feature) => options.features.includes(feature.id));
 }
 
 export function section(title: string, lines: string[]): string {
@@ -101,7 +91,7 @@ export function formatPlan(options: Options, files: PlannedFile[]): string {
   return [
     `Dry run: nothing was written. The project ${options.projectName} would go to ${options.targetDir}.`,
     section(`Files (${files.length})`, fileRows),
-    section("KV namespaces", namespaceLines(options)),
+    section("Bindings: KV namespaces and Durable Objects", namespaceLines(options)),
     section("Settings", sessionAndLimitLines(options)),
     section("Then", steps.map((step) => `  ${step}`)),
   ].join("");

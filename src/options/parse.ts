@@ -5,8 +5,10 @@
  */
 import { parseArgs, type ParseArgsConfig } from "node:util";
 import { UsageError } from "../errors.js";
-import { RATE_LIMIT_BACKENDS, type DocumentWrites, type RateLimitBackend } from "../durable-objects.js";
-import { FEATURES, type CachePattern, type FeatureId, type PackageManager } from "../features.js";
+import { RATE_LIMIT_BACKENDS } from "../durable-objects.js";
+import type { CachePattern, FeatureId, RateLimitBackend } from "../features/index.js";
+import type { PackageManager } from "../package-managers.js";
+import { fixedTtlReason } from "./rules.js";
 import { OPTIONS } from "./table.js";
 import {
   checkBindingName,
@@ -17,6 +19,7 @@ import {
   checkPackageManager,
   checkSeconds,
   checkTtl,
+  parseExtraNamespace,
   parseRateLimit,
   splitList,
   splitPair,
@@ -36,7 +39,6 @@ export interface Flags {
   sessionRefresh?: number;
   rateLimit?: { limit: number; window: number };
   rateLimitBackend?: RateLimitBackend;
-  documentWrites?: DocumentWrites;
   cachePattern?: CachePattern;
   envs?: string[];
   template?: string;
@@ -72,23 +74,14 @@ export function parseFlags(argv: readonly string[]): Flags {
     version: values.version === true,
     features: optionalString(values.features, (value) => parseFeatures(value)),
     ttls: parseFeaturePairs(values.ttl, "--ttl", "feature=seconds", parseTtlValue, (feature, item) => {
-      const fixed = FEATURES.find((candidate) => candidate.id === feature);
-      if (fixed && "ttlFrom" in fixed) fail(`--ttl ${item}: the ${feature} namespace has no TTL of its own: ${fixed.ttlFrom}`);
+      const reason = fixedTtlReason(feature as FeatureId);
+      if (reason) fail(`--ttl ${item}: the ${feature} namespace has no TTL of its own: ${reason}`);
     }),
-    bindings: parseFeaturePairs(
-      values.binding,
-      "--binding",
-      "feature=NAME",
-      (value, flag) => {
-        orFail(checkBindingName(value), flag);
-        return value;
-      },
-      (feature, item) => {
-        const unit = FEATURES.find((candidate) => candidate.id === feature);
-        if (unit && unit.binding === null) fail(`--binding ${item}: the ${feature} feature has no KV namespace to name`);
-      },
-    ),
-    extraNamespaces: list(values.namespace).map(parseExtraNamespace),
+    bindings: parseFeaturePairs(values.binding, "--binding", "feature=NAME", (value, flag) => {
+      orFail(checkBindingName(value), flag);
+      return value;
+    }),
+    extraNamespaces: list(values.namespace).map(extraNamespace),
     sessionTtl: optionalString(values["session-ttl"], (value) =>
       parseSeconds(value, `--session-ttl ${value}`, 60),
     ),
@@ -222,11 +215,10 @@ function parseFeaturePairs<T>(
   return result;
 }
 
-function parseExtraNamespace(item: string): { binding: string; ttl: number } {
-  const pair = splitPair(item);
-  const [binding, ttl] = pair ?? [item.trim(), "0"];
-  orFail(checkBindingName(binding), `--namespace ${item}`);
-  return { binding, ttl: parseTtlValue(ttl, `--namespace ${item}`) };
+function extraNamespace(item: string): { binding: string; ttl: number } {
+  const parsed = parseExtraNamespace(item);
+  if (typeof parsed === "string") fail(`--namespace ${item}: ${parsed}`);
+  return parsed;
 }
 
 function parseVars(items: string[]): Record<string, string> {

@@ -4,7 +4,8 @@
  * the prompts ask the same questions with the same rules (validate.ts).
  */
 import { RATE_LIMIT_BACKENDS } from "../durable-objects.js";
-import { CACHE_PATTERNS, FEATURE_IDS, FEATURES, PACKAGE_MANAGERS } from "../features.js";
+import { CACHE_PATTERNS, FEATURE_IDS, FEATURES } from "../features/index.js";
+import { PACKAGE_MANAGERS } from "../package-managers.js";
 
 export interface OptionSpec {
   /** The long flag without "--". */
@@ -20,7 +21,11 @@ export interface OptionSpec {
   help: string;
 }
 
-const defaultBindings = FEATURES.flatMap((feature) => (feature.binding ? [feature.binding] : [])).join(", ");
+// The bindings of KV namespaces: ratelimit keeps one only with --rate-limit-backend kv, counters none.
+const defaultBindings = [
+  ...FEATURES.filter((feature) => feature.hasNamespace === undefined).map((feature) => feature.binding),
+  "RATE_LIMITS (with --rate-limit-backend kv)",
+].join(", ");
 
 export const OPTIONS: readonly OptionSpec[] = [
   { name: "yes", short: "y", type: "boolean", help: "default answer for every question no flag answered" },
@@ -34,7 +39,7 @@ export const OPTIONS: readonly OptionSpec[] = [
     name: "features",
     type: "string",
     value: "<list>",
-    help: `comma list of: ${FEATURE_IDS.join(", ")} (default: all ${FEATURE_IDS.length})`,
+    help: `comma list of: ${FEATURE_IDS.join(", ")} (default: all)`,
   },
   {
     name: "ttl",
@@ -71,7 +76,6 @@ export const OPTIONS: readonly OptionSpec[] = [
     value: `<${RATE_LIMIT_BACKENDS.join("|")}>`,
     help: "what counts the requests: a Durable Object per client (exact, any window; default), the Rate Limiting binding (per location, approximate; a 10 or 60 s window) or KV counters (approximate; at most one request per second of window)",
   },
-
   {
     name: "cache-pattern",
     type: "string",

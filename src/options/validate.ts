@@ -3,11 +3,11 @@
  * Each check returns an error message (without the flag name: callers add it) or
  * undefined when the value is fine.
  */
-import { BINDING_PERIODS, type RateLimitBackend } from "../durable-objects.js";
-import { CACHE_PATTERNS, FEATURE_IDS, PACKAGE_MANAGERS } from "../features.js";
+import { CACHE_PATTERNS, FEATURE_IDS } from "../features/index.js";
+import { PACKAGE_MANAGERS } from "../package-managers.js";
+import { MIN_TTL } from "../ttl.js";
 
-/** KV rejects an expirationTtl under 60 seconds. 0 is ours: "never expires". */
-export const MIN_TTL = 60;
+export { MIN_TTL };
 
 const WHOLE_NUMBER = /^\d+$/;
 const BINDING_NAME = /^[A-Z][A-Z0-9]*(_[A-Z0-9]+)*$/;
@@ -54,22 +54,6 @@ export function parseRateLimit(value: string): { limit: number; window: number }
   return { limit, window };
 }
 
-/**
- * Whether a backend can enforce a rate limit, or why not and what to pick instead.
- * The Rate Limiting binding counts in 10 or 60 s periods only; a KV counter takes one
- * write per second per key, so it cannot count past one request per second of window.
- */
-export function checkRateLimitBackend(rateLimit: { limit: number; window: number }, backend: RateLimitBackend): string | undefined {
-  const { limit, window } = rateLimit;
-  if (backend === "binding" && !BINDING_PERIODS.includes(window)) {
-    return `the Rate Limiting binding counts only in windows of ${BINDING_PERIODS.join(" or ")} seconds; use --rate-limit ${limit}/60 (or /10), or --rate-limit-backend durable-object, which takes any window`;
-  }
-  if (backend === "kv" && limit > window) {
-    return `KV takes one write per second per key, so a KV counter cannot count past ${window} requests in ${window} s per client; use --rate-limit-backend durable-object (exact at any rate), or at most --rate-limit ${window}/${window}`;
-  }
-  return undefined;
-}
-
 export function checkOneOf(value: string, allowed: readonly string[], what: string): string | undefined {
   if (!allowed.includes(value)) return `unknown ${what}; choose one of ${allowed.join(", ")}`;
   return undefined;
@@ -79,6 +63,14 @@ export const checkFeature = (value: string) => checkOneOf(value, FEATURE_IDS, "f
 export const checkCachePattern = (value: string) => checkOneOf(value, CACHE_PATTERNS, "cache pattern");
 export const checkPackageManager = (value: string) =>
   checkOneOf(value, PACKAGE_MANAGERS, "package manager");
+
+/** --namespace NAME[=seconds] -> an extra namespace (no TTL given: never expires). */
+export function parseExtraNamespace(item: string): { binding: string; ttl: number } | string {
+  const pair = splitPair(item);
+  const [binding, ttl] = pair ?? [item.trim(), "0"];
+  const problem = checkBindingName(binding) ?? checkTtl(ttl);
+  return problem ?? { binding, ttl: Number(ttl) };
+}
 
 /** A comma list, trimmed, without empty items. */
 export function splitList(value: string): string[] {
