@@ -77,7 +77,8 @@ describe("resolveOptions", () => {
   });
 
   it("refuses --binding and --ttl for counters, which has no KV namespace", () => {
-    expect(() => resolve(["app", "--binding", "counters=C"])).toThrow(/the counters feature has no KV namespace/);
+    expect(() => resolve(["app", "--binding", "counters=C"])).toThrow(/--binding counters=C: the counters feature keeps no KV namespace/);
+    expect(() => resolve(["app", "--binding", "ratelimit=R"])).toThrow(/the durable-object rate-limit backend keeps no KV namespace \(only --rate-limit-backend kv does\)/);
     expect(() => resolve(["app", "--ttl", "counters=600"])).toThrow(/counters and locks live in a Durable Object/);
   });
 
