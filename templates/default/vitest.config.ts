@@ -3,7 +3,8 @@ import { defineConfig } from "vitest/config";
 
 // Tests run inside workerd with the bindings from wrangler.jsonc, stored locally.
 // TEST_KV is an extra namespace that exists only in tests: the toolkit tests use it
-// so they keep working when you rename your bindings. Storage is isolated per test file.
+// so they keep working when you rename your bindings. DEMO_ROUTES turns the demo
+// routes on, as .dev.vars does for `wrangler dev`. Storage is isolated per test file.
 export default defineConfig({
   // A few tests write more than 1000 keys (to walk KV's list pages): give them time
   // on a busy machine.
@@ -11,7 +12,7 @@ export default defineConfig({
   plugins: [
     cloudflareTest({
       wrangler: { configPath: "./wrangler.jsonc" },
-      miniflare: { kvNamespaces: ["TEST_KV"] },
+      miniflare: { kvNamespaces: ["TEST_KV"], bindings: { DEMO_ROUTES: "true" } },
     }),
   ],
 });
