@@ -23,13 +23,14 @@ export async function main(argv: string[]): Promise<number> {
     if (command === "update") {
       throw new UsageError("create-kv-edge update is not available yet in this version");
     }
-    if (command === "add") {
-      throw new UsageError("create-kv-edge add is not available yet in this version");
-    }
-    const flags = parseFlags(args);
+    const flags = command === "add" ? parseFlags(args.slice(1), "add") : parseFlags(args);
     if (flags.help) {
-      print(helpText(packageJson.version));
+      print(helpText(packageJson.version, command ?? "create"));
       return EXIT.ok;
+    }
+    if (command === "add") {
+      const { add } = await import("./commands/add.js");
+      return await add(flags, packageJson.version);
     }
     if (flags.version) {
       print(packageJson.version);

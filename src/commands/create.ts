@@ -83,7 +83,7 @@ export async function create(flags: Flags, version: string): Promise<number> {
 
   const templateCode = await templateCodeConsent(template, files, flags, askQuestions, options);
 
-  const { replaced } = await writeWithCancellation(files, options);
+  const { replaced } = await writeWithCancellation(files, options.targetDir, options.overwrite);
   print(`${color.green("✔")} Wrote ${files.length} files to ${options.targetDir}`);
   if (replaced.length > 0) printWarning(`Replaced existing files: ${replaced.join(", ")}`);
 
@@ -122,14 +122,14 @@ function withRecord(files: PlannedFile[], record: ProjectRecord): PlannedFile[] 
 }
 
 /** Ctrl+C while files are being written rolls the write back and exits 130. */
-async function writeWithCancellation(files: PlannedFile[], options: Options) {
+export async function writeWithCancellation(files: PlannedFile[], targetDir: string, overwrite: boolean) {
   let cancelled = false;
   const onInterrupt = () => {
     cancelled = true;
   };
   process.on("SIGINT", onInterrupt);
   try {
-    return await writeProject(files, options.targetDir, { overwrite: options.overwrite, isCancelled: () => cancelled });
+    return await writeProject(files, targetDir, { overwrite, isCancelled: () => cancelled });
   } finally {
     process.off("SIGINT", onInterrupt);
   }

@@ -18,6 +18,10 @@ export const counters = defineFeature({
     seed: [],
   },
   router: { module: "counters", routes: "counterRoutes" },
+  paste: `import { Counters } from "{{importPath}}/counters";
+// in fetch(request, env, ctx):
+const counters = new Counters(env.COUNTERS);
+const visits = await counters.increment("visits");`,
   classes: [
     {
       name: "CounterObject",

@@ -28,6 +28,29 @@ export const ratelimit = defineFeature({
     seed: [],
   },
   router: { module: "ratelimit", routes: "rateLimitRoutes" },
+  flags: ["rate-limit", "rate-limit-backend"],
+  paste: `import { clientKey, rateLimitHeaders } from "{{importPath}}/rate-limit";
+{{#if (eq rateLimitBackend "kv")}}
+import { KVRateLimiter } from "{{importPath}}/rate-limiter";
+{{else}}
+{{#if (eq rateLimitBackend "binding")}}
+import { BindingRateLimiter } from "{{importPath}}/rate-limit-binding";
+{{else}}
+import { SlidingWindowRateLimiter } from "{{importPath}}/rate-limit-object";
+{{/if}}
+{{/if}}
+// in fetch(request, env, ctx):
+{{#if (eq rateLimitBackend "kv")}}
+const limiter = new KVRateLimiter(env.{{binding}}, { limit: {{rateLimit.limit}}, window: {{rateLimit.window}} });
+{{else}}
+{{#if (eq rateLimitBackend "binding")}}
+const limiter = new BindingRateLimiter(env.RATE_LIMITER, { limit: {{rateLimit.limit}}, period: {{rateLimit.window}} });
+{{else}}
+const limiter = new SlidingWindowRateLimiter(env.RATE_LIMITER, { limit: {{rateLimit.limit}}, window: {{rateLimit.window}} });
+{{/if}}
+{{/if}}
+const result = await limiter.check(await clientKey(request));
+if (!result.allowed) return new Response("Slow down", { status: 429, headers: rateLimitHeaders(result) });`,
   classes: [
     {
       name: "SlidingWindowLimiter",
