@@ -13,9 +13,10 @@ function demoOnly(env: Env): void {
   if ((env as { DEMO_ROUTES?: string }).DEMO_ROUTES !== "true") throw new HttpError(404, "Not found.");
 }
 
-/** The JSON object body, or {} when the request has none. */
+/** The JSON object body, or {} when the request has none (an empty POST has an empty body, not a missing one). */
 async function optionalBody(request: Request): Promise<Record<string, unknown>> {
-  return request.body === null ? {} : readJsonObject(request);
+  const text = await request.text();
+  return text.trim() === "" ? {} : readJsonObject(new Request(request.url, { method: request.method, body: text }));
 }
 
 function wholeNumber(value: unknown, name: string, fallback: number): number {
