@@ -19,6 +19,10 @@ describe("counter routes", () => {
     expect(await (await request("POST", "/counters/stock", { by: 5 })).json()).toEqual({ name: "stock", value: 5 });
     expect(await (await request("POST", "/counters/stock", { by: -2 })).json()).toEqual({ name: "stock", value: 3 });
     expect((await request("POST", "/counters/stock", { by: 1.5 })).status).toBe(400);
+    // An empty body (what curl -X POST and wrangler dev send) means "by 1"; a body that is not JSON is refused.
+    const empty = await exports.default.fetch("http://example.com/counters/stock", { method: "POST", body: "" });
+    expect(await empty.json()).toEqual({ name: "stock", value: 4 });
+    expect((await exports.default.fetch("http://example.com/counters/stock", { method: "POST", body: "nope" })).status).toBe(400);
   });
 });
 
