@@ -11,11 +11,21 @@ import packageJson from "../package.json" with { type: "json" };
 import { CancelledError, EXIT, UsageError, UserError } from "./errors.js";
 import { parseFlags } from "./options/parse.js";
 import { helpText } from "./options/table.js";
-import { print, printError } from "./ui.js";
+import { print, printError, sendHumanTextToStderr } from "./ui.js";
 
 const COMMANDS = ["add", "update"] as const;
 
 export async function main(argv: string[]): Promise<number> {
+  // Known before parsing, so that even a usage error answers in JSON.
+  const json = argv.includes("--json");
+  if (json) sendHumanTextToStderr();
+  const exit = (exitCode: number, message: string) => {
+    if (json) {
+      const outcome = exitCode === EXIT.cancelled ? "cancelled" : "failed";
+      process.stdout.write(`${JSON.stringify({ outcome, exitCode, error: message }, null, 2)}\n`);
+    }
+    return exitCode;
+  };
   try {
     // pnpm and bun pass a literal "--" through to us; it means nothing here.
     const args = argv.filter((arg) => arg !== "--");
@@ -45,15 +55,16 @@ export async function main(argv: string[]): Promise<number> {
   } catch (error) {
     if (error instanceof CancelledError) {
       printError("Cancelled; nothing was written.");
-      return EXIT.cancelled;
+      return exit(EXIT.cancelled, "cancelled; nothing was written");
     }
     if (error instanceof UserError) {
       printError(error.message);
-      return error.exitCode;
+      return exit(error.exitCode, error.message);
     }
-    printError(`Unexpected error: ${error instanceof Error ? error.message : String(error)}`);
+    const message = `Unexpected error: ${error instanceof Error ? error.message : String(error)}`;
+    printError(message);
     if (process.env.DEBUG && error instanceof Error) process.stderr.write(`${error.stack}\n`);
     else process.stderr.write("Run again with DEBUG=1 for details, and please report it.\n");
-    return EXIT.failed;
+    return exit(EXIT.failed, message);
   }
 }
