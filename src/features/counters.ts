@@ -20,7 +20,7 @@ export const counters = defineFeature({
   router: { module: "counters", routes: "counterRoutes" },
   paste: `import { Counters } from "{{importPath}}/counters";
 // in fetch(request, env, ctx):
-const counters = new Counters(env.COUNTERS);
+const counters = new Counters(env.{{binding}});
 const visits = await counters.increment("visits");`,
   classes: [
     {

@@ -154,8 +154,8 @@ function readArgs(args: string[], command: Command): { values: RawValues; positi
 }
 
 /** Node's parseArgs messages, shortened to the part a user needs. */
-function describeParseError(error: unknown, command: Command): string {
-  const help = command === "add" ? "create-kv-edge add --help" : "create-kv-edge --help";
+export function describeParseError(error: unknown, command: Command | "update"): string {
+  const help = command === "create" ? "create-kv-edge --help" : `create-kv-edge ${command} --help`;
   const message = error instanceof Error ? error.message : String(error);
   const unknown = /Unknown option '([^']+)'/.exec(message);
   if (unknown) return `unknown option ${unknown[1]}; run ${help} for the list`;

@@ -141,7 +141,13 @@ export interface RenderedUnit {
   docs: { keys: string; routes: string; tryIt: string; ttl: string; module: string; agentsRule: string };
 }
 
-export function buildRenderContext(settings: ProjectSettings): RenderContext {
+/** What the tool itself puts into a render; `update` renders a project's old version with the recorded one. */
+export interface Toolchain {
+  compatibilityDate: string;
+  versions: RenderContext["versions"];
+}
+
+export function buildRenderContext(settings: ProjectSettings, toolchain: Toolchain = { compatibilityDate, versions }): RenderContext {
   const chosen = FEATURES.filter((feature) => settings.features.includes(feature.id)) as FeatureUnit<FeatureId>[];
   const bindingOf = (id: FeatureId) => settings.namespaces.find((namespace) => namespace.feature === id);
   const durableObjects = durableObjectsFor(settings.features, settings);
@@ -191,10 +197,10 @@ export function buildRenderContext(settings: ProjectSettings): RenderContext {
       name,
       rateLimitNamespaceId: rateLimitNamespaceId(`${settings.projectName}-${name}`),
     })),
-    compatibilityDate,
+    compatibilityDate: toolchain.compatibilityDate,
     packageManager: settings.packageManager,
     commands: commandsOf(settings.packageManager),
-    versions: { ...versions },
+    versions: { ...toolchain.versions },
     vars: { ...settings.vars },
   };
   const fragment = (feature: FeatureUnit<FeatureId>, part: string, source: string | undefined) =>

@@ -6,9 +6,9 @@ import { defineConfig } from "vitest/config";
 // so they keep working when you rename your bindings. DEMO_ROUTES turns the demo
 // routes on, as .dev.vars does for `wrangler dev`. Storage is isolated per test file.
 export default defineConfig({
-  // A few tests write more than 1000 keys (to walk KV's list pages): give them time
-  // on a busy machine.
-  test: { testTimeout: 30_000 },
+  // A few tests write more than 1000 keys (to walk KV's list pages), and their
+  // beforeEach clears as many: give both time on a busy machine.
+  test: { testTimeout: 30_000, hookTimeout: 30_000 },
   plugins: [
     cloudflareTest({
       wrangler: { configPath: "./wrangler.jsonc" },
