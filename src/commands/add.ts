@@ -13,7 +13,14 @@ import { EXIT, UsageError, UserError } from "../errors.js";
 import { FEATURES, type FeatureId, type FeatureUnit } from "../features/index.js";
 import type { Flags } from "../options/parse.js";
 import { choosePackageManager, DEFAULTS, isInteractive } from "../options/resolve.js";
-import { cacheTtlProblem, duplicateBindingProblem, namespacesFor, rateLimitBackendProblem, sessionRefreshProblem } from "../options/rules.js";
+import {
+  cacheTtlProblem,
+  duplicateBindingProblem,
+  namespacesFor,
+  rateLimitBackendProblem,
+  sessionMaxLifetimeProblem,
+  sessionRefreshProblem,
+} from "../options/rules.js";
 import { toProjectName } from "../options/validate.js";
 import { commandsOf } from "../package-managers.js";
 import {
@@ -76,7 +83,7 @@ export async function add(flags: Flags, version: string): Promise<number> {
     projectName: toProjectName(path.basename(projectDir)),
     features: [],
     namespaces: [],
-    session: { ttl: DEFAULTS.sessionTtl, refreshThreshold: DEFAULTS.sessionRefresh },
+    session: { ttl: DEFAULTS.sessionTtl, refreshThreshold: DEFAULTS.sessionRefresh, maxLifetime: DEFAULTS.sessionMaxLifetime },
     rateLimit: DEFAULTS.rateLimit,
     ...backends,
     cachePattern: DEFAULTS.cachePattern,
@@ -148,6 +155,7 @@ function checkFlagsFitFeatures(flags: Flags, units: readonly FeatureUnit<Feature
   const given: Record<string, unknown> = {
     "session-ttl": flags.sessionTtl,
     "session-refresh": flags.sessionRefresh,
+    "session-max-lifetime": flags.sessionMaxLifetime,
     "rate-limit": flags.rateLimit,
     "rate-limit-backend": flags.rateLimitBackend,
     "cache-pattern": flags.cachePattern,
@@ -168,9 +176,12 @@ function newSettings(before: ProjectSettings, flags: Flags, features: FeatureId[
   const session = {
     ttl: flags.sessionTtl ?? before.session.ttl,
     refreshThreshold: flags.sessionRefresh ?? before.session.refreshThreshold,
+    maxLifetime: flags.sessionMaxLifetime ?? before.session.maxLifetime,
   };
   const refresh = sessionRefreshProblem(session.refreshThreshold, session.ttl);
   if (features.includes("sessions") && refresh) throw new UsageError(`--session-refresh ${session.refreshThreshold}: ${refresh}`);
+  const lifetime = sessionMaxLifetimeProblem(session.maxLifetime, session.ttl);
+  if (features.includes("sessions") && lifetime) throw new UsageError(`--session-max-lifetime ${session.maxLifetime}: ${lifetime}`);
   const settings = {
     ...before,
     session,

@@ -41,7 +41,7 @@ export const counters = (env: Env): Counters => new Counters(env.COUNTERS);`,
   docs: {
     keys: "",
     routes:
-      '`GET /counters/:name`, `POST /counters/:name` with `{"by": n}`, `POST /locks/:name` with `{"ttlMs": n}`, `DELETE /locks/:name?token=` | counters and locks in the `COUNTERS` Durable Object; demo routes: only with `DEMO_ROUTES=true` (`.dev.vars` sets it for `{{commands.run}} dev`; a deployed Worker answers 404)',
+      '`GET /counters/:name`, `POST /counters/:name` with `{"by": n}`, `POST /locks/:name` with `{"ttlMs": n}`, `DELETE /locks/:name?token=` | counters and locks in the `COUNTERS` Durable Object; demo routes: only with `DEMO_ROUTES` set (`.dev.vars` sets it for `{{commands.run}} dev`; a deployed Worker answers 404)',
     tryIt: `curl -X POST localhost:8787/counters/visits           # {"name":"visits","value":1}
 curl -X POST localhost:8787/locks/nightly              # {"acquired":true,"token":1,...}`,
     ttl: "**counters**: nothing in KV; a counter lives until `reset`, a lock until its lease ends.",

@@ -105,7 +105,7 @@ export interface BackendChoices {
 
 /** The settings a feature's TTL rule, namespace, classes and summary can read. */
 export interface FeatureSettings extends BackendChoices {
-  session: { ttl: number; refreshThreshold: number };
+  session: { ttl: number; refreshThreshold: number; maxLifetime: number };
   rateLimit: { limit: number; window: number };
   cachePattern: string;
 }

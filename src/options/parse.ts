@@ -43,6 +43,7 @@ export interface Flags {
   extraNamespaces: { binding: string; ttl: number }[];
   sessionTtl?: number;
   sessionRefresh?: number;
+  sessionMaxLifetime?: number;
   rateLimit?: { limit: number; window: number };
   rateLimitBackend?: RateLimitBackend;
   cachePattern?: CachePattern;
@@ -101,6 +102,9 @@ export function parseFlags(argv: readonly string[], command: Command = "create")
     ),
     sessionRefresh: optionalString(values["session-refresh"], (value) =>
       parseSeconds(value, `--session-refresh ${value}`, 1),
+    ),
+    sessionMaxLifetime: optionalString(values["session-max-lifetime"], (value) =>
+      parseSeconds(value, `--session-max-lifetime ${value}`, 60),
     ),
     rateLimit: optionalString(values["rate-limit"], (value) => {
       const parsed = parseRateLimit(value);

@@ -13,6 +13,7 @@ import {
   type FeatureId,
   type RateLimitBackend,
 } from "../features/index.js";
+import { DEFAULT_SESSION_MAX_LIFETIME } from "../features/sessions.js";
 import { packageManagerFromUserAgent, type PackageManager } from "../package-managers.js";
 import type { Namespace, ProjectSettings } from "../template/context.js";
 import type { LoadedTemplate } from "../template/types.js";
@@ -24,6 +25,7 @@ import {
   namespacesFor,
   otherBindings,
   rateLimitBackendProblem,
+  sessionMaxLifetimeProblem,
   sessionRefreshProblem,
 } from "./rules.js";
 import { resolveVariables } from "./template.js";
@@ -42,6 +44,7 @@ export type Answers = Partial<
     | "extraNamespaces"
     | "sessionTtl"
     | "sessionRefresh"
+    | "sessionMaxLifetime"
     | "rateLimit"
     | "rateLimitBackend"
     | "cachePattern"
@@ -81,6 +84,7 @@ export const DEFAULTS = {
   directory: "kv-edge-app",
   sessionTtl: 86400,
   sessionRefresh: 3600,
+  sessionMaxLifetime: DEFAULT_SESSION_MAX_LIFETIME,
   rateLimit: { limit: 100, window: 60 },
   rateLimitBackend: "durable-object" as RateLimitBackend,
   documentWrites: "durable-object" as DocumentWrites,
@@ -135,10 +139,15 @@ export function resolveOptions(flags: Flags, answers: Answers, context: ResolveC
   const session = {
     ttl: pick("sessionTtl") ?? DEFAULTS.sessionTtl,
     refreshThreshold: pick("sessionRefresh") ?? DEFAULTS.sessionRefresh,
+    maxLifetime: pick("sessionMaxLifetime") ?? DEFAULTS.sessionMaxLifetime,
   };
   const refreshProblem = sessionRefreshProblem(session.refreshThreshold, session.ttl);
   if (features.includes("sessions") && refreshProblem) {
     throw new UsageError(`--session-refresh ${session.refreshThreshold}: ${refreshProblem}`);
+  }
+  const lifetimeProblem = sessionMaxLifetimeProblem(session.maxLifetime, session.ttl);
+  if (features.includes("sessions") && lifetimeProblem) {
+    throw new UsageError(`--session-max-lifetime ${session.maxLifetime}: ${lifetimeProblem}`);
   }
 
   const bindings = { ...flags.bindings, ...answers.bindings };

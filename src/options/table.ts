@@ -87,6 +87,13 @@ export const OPTIONS: readonly OptionSpec[] = [
     help: "refresh a session when less than this is left; default 3600",
     commands: BOTH,
   },
+  {
+    name: "session-max-lifetime",
+    type: "string",
+    value: "<seconds>",
+    help: "no session lives longer than this after login, however often it is used; default 2592000 (30 days)",
+    commands: BOTH,
+  },
   { name: "rate-limit", type: "string", value: "<requests/seconds>", help: "default 100/60", commands: BOTH },
   {
     name: "rate-limit-backend",

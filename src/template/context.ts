@@ -37,7 +37,7 @@ export interface ProjectSettings {
   projectName: string;
   features: readonly FeatureId[];
   namespaces: readonly Namespace[];
-  session: { ttl: number; refreshThreshold: number };
+  session: { ttl: number; refreshThreshold: number; maxLifetime: number };
   rateLimit: { limit: number; window: number };
   rateLimitBackend: RateLimitBackend;
   documentWrites: DocumentWrites;
@@ -71,8 +71,8 @@ export interface RenderContext {
   seeds: { file: string; binding: string }[];
   /** The function (and its route module) that tells who the request's user is, if a feature provides one. */
   currentUser: { module: string; name: string } | null;
-  /** Seconds. refreshThreshold < ttl. */
-  session: { ttl: number; refreshThreshold: number };
+  /** Seconds. refreshThreshold < ttl <= maxLifetime. */
+  session: { ttl: number; refreshThreshold: number; maxLifetime: number };
   /**
    * `limit` requests per `window` seconds, counted by `backend` ("durable-object",
    * "binding" or "kv"). `namespaceId` is the Rate Limiting binding's namespace_id,

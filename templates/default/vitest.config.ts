@@ -12,7 +12,9 @@ export default defineConfig({
   plugins: [
     cloudflareTest({
       wrangler: { configPath: "./wrangler.jsonc" },
-      miniflare: { kvNamespaces: ["TEST_KV"], bindings: { DEMO_ROUTES: "true" } },
+      // DEMO_ROUTES turns on the demo routes (POST /login, ?user=, GET /__kv/stats) that
+      // a deployed Worker does not serve; .dev.vars does the same for `wrangler dev`.
+      miniflare: { kvNamespaces: ["TEST_KV"], bindings: { DEMO_ROUTES: "1" } },
     }),
   ],
 });

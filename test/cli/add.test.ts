@@ -71,7 +71,7 @@ describe("create-kv-edge add", () => {
     expect([...config.bindings].sort()).toEqual(["CACHE", "FLAGS", "GREETING", "SESSIONS"]);
     expect(after.match(/"binding": "SESSIONS"/g)).toHaveLength(2); // top level and staging
     const routes = await read(project, "src/routes/index.ts");
-    expect(routes).toContain('import { sessionRoutes, sessionUserId } from "./sessions";');
+    expect(routes).toContain('import { sessionRoutes, sessionUser } from "./sessions";');
     expect(routes).toContain("...flagRoutes,");
     expect(await read(project, "src/config.ts")).toContain('"SESSIONS": { feature: "sessions", ttl: 86400 }');
     expect(await read(project, "src/lib/sessions.ts")).toContain("export class SessionStore");
@@ -115,7 +115,7 @@ describe("create-kv-edge add", () => {
     expect([...readWranglerConfig("wrangler.jsonc", after).bindings].sort()).toEqual(["CACHE", "SESSIONS"]);
     expect(result.stdout).toContain("Paste into src/index.ts");
     expect(result.stdout).toContain('import { SessionStore } from "./kv/sessions";');
-    expect(result.stdout).toContain("new SessionStore(env.SESSIONS, { ttl: 86400, refreshThreshold: 3600 })");
+    expect(result.stdout).toContain("new SessionStore(env.SESSIONS, { ttl: 86400, refreshThreshold: 3600, maxLifetime: 2592000 })");
     // It uses @cloudflare/vitest-plugin: the features' tests come along, on the features' own bindings.
     const test = await read(project, "test/kv/sessions.test.ts");
     expect(test).toContain('from "../../src/kv/sessions"');

@@ -88,6 +88,15 @@ describe("update of a project made from a git fork", () => {
     expect(result.code, result.stderr).toBe(0);
     expect(await readFile(join(app(), "src/team.ts"), "utf8")).toBe('// owner\nexport const TEAM = "platform";\n');
   });
+
+  it("works --offline from giget's cache of the recorded ref", async () => {
+    await git(app(), "commit", "--quiet", "-am", "platform");
+    // The recorded commit was never downloaded as such; the ref it came from (v2) was.
+    await git(repo(), "tag", "-d", "v2");
+    const result = await cli(app(), "update", "--offline", "--set", "var=team=offline");
+    expect(result.code, result.stderr).toBe(0);
+    expect(await readFile(join(app(), "src/team.ts"), "utf8")).toBe('// owner\nexport const TEAM = "offline";\n');
+  });
 });
 
 describe("update of a built-in project", () => {

@@ -32,7 +32,7 @@ describe("settingsAfterAdd", () => {
         { binding: "PREFS", feature: "prefs", ttl: 0 },
         { binding: "AUDIT", feature: null, ttl: 60 },
       ],
-      session: { ttl: 86400, refreshThreshold: 3600 },
+      session: { ttl: 86400, refreshThreshold: 3600, maxLifetime: 2592000 },
       rateLimit: { limit: 100, window: 60 },
       rateLimitBackend: "durable-object",
       documentWrites: "durable-object",
@@ -49,7 +49,7 @@ describe("settingsAfterAdd", () => {
 
 describe("pasteLines", () => {
   const settings = {
-    session: { ttl: 600, refreshThreshold: 60 },
+    session: { ttl: 600, refreshThreshold: 60, maxLifetime: 3600 },
     rateLimit: { limit: 5, window: 10 },
     rateLimitBackend: "kv" as const,
     documentWrites: "durable-object" as const,
@@ -59,7 +59,7 @@ describe("pasteLines", () => {
   it("renders each unit's lines with its binding and the import path", () => {
     const [lines] = pasteLines([featureById("sessions")], [{ binding: "AUTH", feature: "sessions", ttl: 600 }], settings, "./lib/kv");
     expect(lines?.lines).toContain('import { SessionStore } from "./lib/kv/sessions";');
-    expect(lines?.lines).toContain("new SessionStore(env.AUTH, { ttl: 600, refreshThreshold: 60 })");
+    expect(lines?.lines).toContain("new SessionStore(env.AUTH, { ttl: 600, refreshThreshold: 60, maxLifetime: 3600 })");
   });
 
   it("starts with the export line of every Durable Object class a unit declares", () => {
