@@ -2,7 +2,7 @@ import { env } from "cloudflare:workers";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { Counters } from "../../src/lib/counters";
 
-// Every test uses names of its own: the objects live for the whole test file.
+// Every test uses names of its own: the objects live for the whole run, shared by every test file.
 let counters: Counters;
 beforeEach(() => {
   counters = new Counters(env.COUNTERS);
@@ -17,10 +17,10 @@ describe("Counters.increment", () => {
   });
 
   it("adds any amount, negative too, and starts from 0", async () => {
-    expect(await counters.get("stock")).toBe(0);
-    expect(await counters.increment("stock", 10)).toBe(10);
-    expect(await counters.increment("stock", -3)).toBe(7);
-    expect(await counters.get("stock")).toBe(7);
+    expect(await counters.get("inventory")).toBe(0);
+    expect(await counters.increment("inventory", 10)).toBe(10);
+    expect(await counters.increment("inventory", -3)).toBe(7);
+    expect(await counters.get("inventory")).toBe(7);
   });
 
   it("keeps names apart and resets one to 0", async () => {
