@@ -6,10 +6,10 @@ export type CachePattern = (typeof CACHE_PATTERNS)[number];
 
 /** One line per pattern, for the prompt. */
 export const CACHE_PATTERN_HINTS: Record<CachePattern, string> = {
-  "cache-aside": "read KV; on a miss load from the origin and store it",
-  "stale-while-revalidate": "serve a stale entry at once and refresh it in the background",
-  "refresh-ahead": "refresh an entry shortly before it expires, so readers rarely miss",
-  "write-through": "every write goes to the origin and KV together; reads hit KV",
+  "cache-aside": "on a miss, load from the origin and store it",
+  "stale-while-revalidate": "serve stale at once, refresh in the background",
+  "refresh-ahead": "refresh entries shortly before they expire",
+  "write-through": "writes update the origin and KV together",
 };
 
 /** Patterns that serve an entry after it is stale: they need entries that expire. */

@@ -29,10 +29,12 @@ describe("the first five minutes", () => {
     await cli.waitFor("Where should the project go?");
     await cli.type("fresh\r");
     await cli.waitFor("Which cache pattern");
-    await cli.waitFor("serve a stale entry at once and refresh it in the background");
+    await cli.waitFor("serve stale at once, refresh in the background");
     await cli.type("\x1b[B");
-    await cli.waitFor("refresh an entry shortly before it expires");
+    await cli.waitFor("refresh entries shortly before they expire");
     await cli.type("\r");
+    await cli.waitFor("Customise the namespaces");
+    await cli.type("n");
     await cli.waitFor("Extra wrangler environments");
     await cli.type("staging,staging\r");
     await cli.waitFor("staging is listed twice");
