@@ -86,6 +86,17 @@ describe("package managers other than npm", () => {
     await passesTestAndTypecheck(project, "bun");
   });
 
+  it("npm 11: installs without warning about install scripts (allowScripts approves the two it needs)", async () => {
+    const result = await runCli(["with-npm", "--pm", "npm", "--features", "cache", "--no-git", "--no-install"], {
+      cwd: root,
+      env: cliEnv({ CI: "true" }),
+    });
+    expect(result.code, result.stderr).toBe(0);
+    const install = await runIn(path.join(root, "with-npm"), "npm", ["install", "--no-audit", "--no-fund"], 600_000);
+    expect(install.code, install.output).toBe(0);
+    expect(install.output).not.toContain("install-scripts");
+  });
+
   it("pnpm 10.25 (before allowBuilds) installs the same project: it reads onlyBuiltDependencies", async () => {
     // The project is written for pnpm, then installed by the older pnpm, which would
     // warn about the builds it ignored if it did not read the approval.
