@@ -282,12 +282,11 @@ async function runEachStep(
   }
 
   context.enter("namespaces");
+  const canOffer = !options.createNamespaces && offerNamespaces && installed && templateCode.trusted && (await isAuthenticated(options.targetDir));
+  if (signal.aborted) return cancelled;
   const createNow =
     options.createNamespaces ||
-    (offerNamespaces &&
-      installed &&
-      templateCode.trusted &&
-      (await isAuthenticated(options.targetDir)) &&
+    (canOffer &&
       (await confirm({
         message: "You are logged in to Cloudflare. Create the KV namespaces on your account now?",
         initialValue: false,
