@@ -109,7 +109,8 @@ describe("package managers other than npm", () => {
     expect(result.code, result.stderr).toBe(0);
     const install = await runIn(path.join(root, "with-pnpm10"), "pnpm10", ["install", "--no-frozen-lockfile"], 600_000, toolEnv);
     expect(install.code, install.output).toBe(0);
+    // Without onlyBuiltDependencies pnpm 10.25 ends with "Ignored build scripts: esbuild, workerd".
+    // (Whether the scripts print anything depends on pnpm's side-effects cache.)
     expect(install.output).not.toMatch(/Ignored build scripts/i);
-    expect(install.output).toMatch(/workerd.*postinstall/);
   });
 });
