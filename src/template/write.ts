@@ -15,6 +15,8 @@ export interface WriteOptions {
   overwrite: boolean;
   /** Polled between files; true aborts the write and rolls it back. */
   isCancelled: () => boolean;
+  /** Files to delete from a folder that already has files, in the same all-or-nothing step (update). */
+  remove?: string[];
 }
 
 export interface WriteResult {
@@ -100,24 +102,35 @@ async function mergeInto(
     if (Buffer.from(file.bytes).equals(await readFile(path.join(targetDir, file.path)))) identical.add(file.path);
     else existing.add(file.path);
   }
+  const removals: string[] = [];
+  for (const relativePath of options.remove ?? []) {
+    if (await checkDestination(targetDir, relativePath)) removals.push(relativePath);
+  }
 
   const backup = `${staging}-backup`;
   await mkdir(backup);
   undo.push(() => rm(backup, { recursive: true, force: true }));
+  /** Moves a file of the target into the backup, to be put back if anything fails. */
+  const moveAside = async (relativePath: string) => {
+    const destination = path.join(targetDir, relativePath);
+    const saved = path.join(backup, relativePath);
+    await mkdir(path.dirname(saved), { recursive: true });
+    await rename(destination, saved);
+    undo.push(() => rename(saved, destination));
+  };
 
   for (const file of files.filter((planned) => !identical.has(planned.path))) {
     if (options.isCancelled()) throw new CancelledError();
     const destination = path.join(targetDir, file.path);
     const made = await mkdir(path.dirname(destination), { recursive: true });
     if (made) undo.push(() => rm(made, { recursive: true, force: true }));
-    if (existing.has(file.path)) {
-      const saved = path.join(backup, file.path);
-      await mkdir(path.dirname(saved), { recursive: true });
-      await rename(destination, saved);
-      undo.push(() => rename(saved, destination));
-    }
+    if (existing.has(file.path)) await moveAside(file.path);
     await rename(path.join(staging, file.path), destination);
     undo.push(() => rm(destination, { force: true }));
+  }
+  for (const relativePath of removals) {
+    if (options.isCancelled()) throw new CancelledError();
+    await moveAside(relativePath);
   }
   await rm(backup, { recursive: true, force: true });
   return [...existing].sort();
