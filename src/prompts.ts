@@ -8,11 +8,12 @@ import type { Readable, Writable } from "node:stream";
 import path from "node:path";
 import { RATE_LIMIT_BACKEND_HINTS, RATE_LIMIT_BACKENDS, type RateLimitBackend } from "./durable-objects.js";
 import { CancelledError } from "./errors.js";
-import { CACHE_PATTERNS, FEATURES, type CachePattern, type FeatureId } from "./features/index.js";
+import { CACHE_PATTERN_HINTS, CACHE_PATTERNS, FEATURES, type CachePattern, type FeatureId } from "./features/index.js";
 import type { Flags } from "./options/parse.js";
 import { DEFAULTS, type Answers } from "./options/resolve.js";
 import {
   cacheTtlProblem,
+  duplicateEnvProblem,
   featuresWithFreeTtl,
   featuresWithNamespace,
   rateLimitBackendProblem,
@@ -43,14 +44,16 @@ export async function ask(flags: Flags, context: PromptContext): Promise<Answers
   const io = { input: context.input, output: context.output };
   const answers: Answers = {};
 
-  const directory = flags.directory ?? (answers.directory = await askDirectory(io));
-  if (!flags.overwrite && (await inspectTarget(path.resolve(context.cwd, directory))) === "not-empty") {
+  let directory = flags.directory ?? (answers.directory = await askDirectory(io));
+  // A folder with files in it: write into it, or pick another one (asked until one is fine).
+  while (!flags.overwrite && (await inspectTarget(path.resolve(context.cwd, directory))) === "not-empty") {
     answers.overwrite = await confirm({
       ...io,
-      message: `${directory} is not empty. Write into it anyway? (only our files are replaced, each one listed)`,
+      message: `${directory} is not empty. Write into it anyway? (only our files are replaced, each one listed; No picks another folder)`,
       initialValue: false,
     });
-    if (!answers.overwrite) throw new CancelledError();
+    if (answers.overwrite) break;
+    directory = answers.directory = await askDirectory(io);
   }
 
   const features =
@@ -75,7 +78,7 @@ export async function ask(flags: Flags, context: PromptContext): Promise<Answers
       clack.select<CachePattern>({
         ...io,
         message: "Which cache pattern should the demo route use?",
-        options: CACHE_PATTERNS.map((pattern) => ({ value: pattern, label: pattern })),
+        options: CACHE_PATTERNS.map((pattern) => ({ value: pattern, label: pattern, hint: CACHE_PATTERN_HINTS[pattern] })),
         initialValue: DEFAULTS.cachePattern,
       }),
     );
@@ -132,7 +135,7 @@ export async function ask(flags: Flags, context: PromptContext): Promise<Answers
 
   if (flags.envs === undefined) {
     const value = await askText(io, "Extra wrangler environments (comma list, empty for none)", "", (v) =>
-      splitList(v).map(checkEnvName).find(Boolean),
+      splitList(v).map(checkEnvName).find(Boolean) ?? duplicateEnvProblem(splitList(v)),
     );
     answers.envs = splitList(value);
   }

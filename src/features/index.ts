@@ -22,5 +22,5 @@ export function featureById(id: FeatureId): FeatureUnit<FeatureId> {
   return FEATURES.find((feature) => feature.id === id) as FeatureUnit<FeatureId>;
 }
 
-export { CACHE_PATTERNS, EXPIRING_CACHE_PATTERNS, type CachePattern } from "./cache.js";
+export { CACHE_PATTERN_HINTS, CACHE_PATTERNS, EXPIRING_CACHE_PATTERNS, type CachePattern } from "./cache.js";
 export type { DocumentWrites, DurableObjectClass, FeatureDocs, FeatureSettings, FeatureUnit, RateLimitBackend } from "./unit.js";

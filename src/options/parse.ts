@@ -8,7 +8,7 @@ import { UsageError } from "../errors.js";
 import { RATE_LIMIT_BACKENDS } from "../durable-objects.js";
 import type { CachePattern, FeatureId, RateLimitBackend } from "../features/index.js";
 import type { PackageManager } from "../package-managers.js";
-import { fixedTtlReason } from "./rules.js";
+import { duplicateEnvProblem, fixedTtlReason } from "./rules.js";
 import { optionsOf, type Command } from "./table.js";
 import {
   checkBindingName,
@@ -215,7 +215,7 @@ function parseFeatures(value: string, subject = "--features"): FeatureId[] {
 function parseEnvs(value: string): string[] {
   const envs = splitList(value);
   for (const env of envs) orFail(checkEnvName(env), `--envs ${env}`);
-  if (new Set(envs).size !== envs.length) fail(`--envs ${value}: an environment is listed twice`);
+  orFail(duplicateEnvProblem(envs), `--envs ${value}`);
   return envs;
 }
 

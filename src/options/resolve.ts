@@ -91,15 +91,16 @@ export const DEFAULTS = {
   cachePattern: "stale-while-revalidate" as CachePattern,
 };
 
-/** Interactive only with a terminal on both ends, outside CI and without --json, unless a flag says. */
+/** Never under --json; otherwise as --interactive says, else only with a terminal on both ends and outside CI. */
 export function isInteractive(
   flags: Partial<Pick<Flags, "interactive" | "json">>,
   env: NodeJS.ProcessEnv,
   stdinIsTTY: boolean,
   stdoutIsTTY: boolean,
 ): boolean {
-  if (flags.interactive !== undefined) return flags.interactive;
+  // Under --json, stdout is for the JSON document alone: no prompt may draw on it.
   if (flags.json) return false;
+  if (flags.interactive !== undefined) return flags.interactive;
   return stdinIsTTY && stdoutIsTTY && !env.CI;
 }
 

@@ -26,6 +26,12 @@ export function featuresWithFreeTtl(features: readonly FeatureId[]): FeatureId[]
   return features.filter((feature) => fixedTtlReason(feature) === undefined);
 }
 
+/** Each environment once: two `env.<name>` blocks of one name would clash in wrangler.jsonc. */
+export function duplicateEnvProblem(envs: readonly string[]): string | undefined {
+  const twice = envs.find((env, index) => envs.indexOf(env) !== index);
+  return twice === undefined ? undefined : `${twice} is listed twice; name each environment once`;
+}
+
 /** A session must be refreshed before it expires. */
 export function sessionRefreshProblem(refreshThreshold: number, sessionTtl: number): string | undefined {
   return refreshThreshold >= sessionTtl ? `must be less than the session TTL (${sessionTtl} s)` : undefined;

@@ -73,6 +73,8 @@ describe("a project with every feature and two environments", () => {
   it("type-checks", async () => {
     const result = await runIn(project, "npm", ["run", "typecheck"]);
     expect(result.code, result.output).toBe(0);
+    // @types/node is a devDependency: wrangler types has nothing to ask for.
+    expect(result.output).not.toContain("Action required");
   });
 
   it("passes wrangler deploy --dry-run, at the top level and in an environment", async () => {

@@ -158,6 +158,7 @@ describe("isInteractive", () => {
     expect(isInteractive({ interactive: true }, { CI: "true" }, false, false)).toBe(true);
     expect(isInteractive({ interactive: false }, {}, true, true)).toBe(false);
     expect(isInteractive({ json: true }, {}, true, true)).toBe(false);
+    expect(isInteractive({ json: true, interactive: true }, {}, true, true)).toBe(false);
   });
 });
 
