@@ -271,6 +271,7 @@ function optionsFromRecord(
     sessionRefresh: answers.session.refreshThreshold,
     sessionMaxLifetime: answers.session.maxLifetime,
     rateLimit: { ...answers.rateLimit },
+    rateLimitBackend: answers.rateLimitBackend,
     cachePattern: answers.cachePattern,
     envs: [...answers.envs],
     packageManager: answers.packageManager,

@@ -3,6 +3,7 @@
  * (parse.ts), the help text and the README's flag list all come from here;
  * the prompts ask the same questions with the same rules (validate.ts).
  */
+import { RATE_LIMIT_BACKENDS } from "../durable-objects.js";
 import { CACHE_PATTERNS, FEATURE_IDS, FEATURES } from "../features/index.js";
 import { PACKAGE_MANAGERS } from "../package-managers.js";
 
@@ -30,7 +31,11 @@ export type Command = "create" | "add" | "update";
 const BOTH: readonly Command[] = ["create", "add"];
 const ALL: readonly Command[] = ["create", "add", "update"];
 
-const defaultBindings = FEATURES.map((feature) => feature.binding).join(", ");
+// The bindings of KV namespaces: ratelimit keeps one only with --rate-limit-backend kv, counters none.
+const defaultBindings = [
+  ...FEATURES.filter((feature) => feature.hasNamespace === undefined).map((feature) => feature.binding),
+  "RATE_LIMITS (with --rate-limit-backend kv)",
+].join(", ");
 
 export const OPTIONS: readonly OptionSpec[] = [
   {
@@ -93,6 +98,13 @@ export const OPTIONS: readonly OptionSpec[] = [
     commands: BOTH,
   },
   { name: "rate-limit", type: "string", value: "<requests/seconds>", help: "default 100/60", commands: BOTH },
+  {
+    name: "rate-limit-backend",
+    type: "string",
+    commands: BOTH,
+    value: `<${RATE_LIMIT_BACKENDS.join("|")}>`,
+    help: "what counts the requests: a Durable Object per client (exact, any window; default), the Rate Limiting binding (per location, approximate; a 10 or 60 s window) or KV counters (approximate; at most one request per second of window)",
+  },
   {
     name: "cache-pattern",
     type: "string",

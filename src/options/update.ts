@@ -18,6 +18,7 @@ export const SETTABLE = [
   "session-refresh",
   "session-max-lifetime",
   "rate-limit",
+  "rate-limit-backend",
   "cache-pattern",
   "envs",
   "var",

@@ -5,7 +5,7 @@
  * are put back byte for byte, and the staging folder is removed.
  */
 import { randomBytes } from "node:crypto";
-import { lstat, mkdir, readdir, rename, rm, rmdir, writeFile } from "node:fs/promises";
+import { lstat, mkdir, readdir, readFile, rename, rm, rmdir, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { CancelledError, UserError } from "../errors.js";
 import type { PlannedFile } from "./plan.js";
@@ -95,8 +95,12 @@ async function mergeInto(
   options: WriteOptions,
 ): Promise<string[]> {
   const existing = new Set<string>();
+  const identical = new Set<string>();
   for (const file of files) {
-    if (await checkDestination(targetDir, file.path)) existing.add(file.path);
+    if (!(await checkDestination(targetDir, file.path))) continue;
+    // A file that already holds exactly these bytes is left alone and not reported as replaced.
+    if (Buffer.from(file.bytes).equals(await readFile(path.join(targetDir, file.path)))) identical.add(file.path);
+    else existing.add(file.path);
   }
   const removals: string[] = [];
   for (const relativePath of options.remove ?? []) {
@@ -115,7 +119,7 @@ async function mergeInto(
     undo.push(() => rename(saved, destination));
   };
 
-  for (const file of files) {
+  for (const file of files.filter((planned) => !identical.has(planned.path))) {
     if (options.isCancelled()) throw new CancelledError();
     const destination = path.join(targetDir, file.path);
     const made = await mkdir(path.dirname(destination), { recursive: true });
