@@ -9,6 +9,7 @@ import { existsSync } from "node:fs";
 import { readFile } from "node:fs/promises";
 import path from "node:path";
 import { builtinTemplateDir } from "../builtin-template.js";
+import { durableObjectsFor, RATE_LIMITER_BINDING, rateLimitNamespaceId, usesRateLimitBinding } from "../durable-objects.js";
 import { EXIT, UsageError, UserError } from "../errors.js";
 import { FEATURES, type FeatureId, type FeatureUnit } from "../features/index.js";
 import type { Flags } from "../options/parse.js";
@@ -55,6 +56,10 @@ export interface AddPlan {
   config: string;
   features: FeatureId[];
   namespaces: { binding: string; feature: FeatureId; ttl: number; where: string[] }[];
+  /** Durable Object bindings, each with a migration that creates its class (SQLite storage). */
+  durableObjects: { binding: string; className: string; feature: FeatureId; where: string[] }[];
+  /** Rate Limiting bindings (ratelimit with --rate-limit-backend binding). */
+  rateLimits: { binding: string; where: string[] }[];
   files: { path: string; action: FileChange["action"]; reason?: string }[];
   dependencies: string[];
   /** The features' tests: added, or skipped (a Worker without @cloudflare/vitest-plugin). */
@@ -95,12 +100,25 @@ export async function add(flags: Flags, version: string): Promise<number> {
   if (already.length > 0) throw new UserError(`this project already has ${already.join(", ")} (see ${RECORD_FILE}); nothing was written`);
   const settings = newSettings(before, flags, features);
   const namespaces = namespacesFor(features, { settings, ttls: flags.ttls, bindings: flags.bindings, extraNamespaces: [] });
-  checkBindings(namespaces, config);
+  const durableObjects = durableObjectsFor(features, settings);
+  const rateLimitBinding = usesRateLimitBinding(features, settings);
+  checkBindings(namespaces, durableObjects, rateLimitBinding, config);
 
   const { changes, paste, tests } = record
     ? { changes: await changesForKvEdgeProject(projectDir, record, before, settings, namespaces, features, version, flags), paste: [], tests: "added" as const }
     : await changesForWorker(projectDir, config, units, settings, namespaces, flags, version);
-  changes.push(configEdit(config, namespaces.map((namespace) => namespace.binding)));
+  // Each environment deploys as a Worker of its own: its Rate Limiting namespace is its own too (as create does it).
+  const workerName = config.name ?? settings.projectName;
+  changes.push(
+    configEdit(config, (env) => ({
+      kv: namespaces.map((namespace) => namespace.binding),
+      durableObjects: durableObjects.map(({ binding, name }) => ({ name: binding, className: name })),
+      rateLimits: rateLimitBinding
+        ? [{ name: RATE_LIMITER_BINDING, namespaceId: rateLimitNamespaceId(env === undefined ? workerName : `${workerName}-${env}`), limit: settings.rateLimit.limit, period: settings.rateLimit.window }]
+        : [],
+    })),
+  );
+  const where = ["top level", ...config.envs.map((env) => `env.${env}`)];
 
   const plan: AddPlan = {
     project: projectDir,
@@ -111,8 +129,10 @@ export async function add(flags: Flags, version: string): Promise<number> {
       binding: namespace.binding,
       feature: namespace.feature as FeatureId,
       ttl: namespace.ttl,
-      where: ["top level", ...config.envs.map((env) => `env.${env}`)],
+      where,
     })),
+    durableObjects: durableObjects.map(({ binding, name, feature }) => ({ binding, className: name, feature, where })),
+    rateLimits: rateLimitBinding ? [{ binding: RATE_LIMITER_BINDING, where }] : [],
     files: changes.map(({ path: file, action, reason }) => ({ path: file, action, ...(reason ? { reason } : {}) })),
     dependencies: [],
     tests,
@@ -201,13 +221,30 @@ function newSettings(before: ProjectSettings, flags: Flags, features: FeatureId[
   return settings;
 }
 
-/** New binding names must be free in the config (any kind of binding, any environment) and among themselves. */
-function checkBindings(namespaces: readonly Namespace[], config: WranglerConfig): void {
+/** New binding and class names must be free in the config (any kind of binding, any environment) and among themselves. */
+function checkBindings(
+  namespaces: readonly Namespace[],
+  durableObjects: ReturnType<typeof durableObjectsFor>,
+  rateLimitBinding: boolean,
+  config: WranglerConfig,
+): void {
   for (const namespace of namespaces) {
     if (config.bindings.has(namespace.binding)) {
       throw new UserError(
         `${config.file} already has a binding named ${namespace.binding}; pick another name with --binding ${namespace.feature}=NAME (nothing was written)`,
       );
+    }
+  }
+  // The Durable Object and Rate Limiting bindings have fixed names: the feature's code uses them.
+  const fixed = [...durableObjects.map(({ binding, feature }) => ({ binding, feature })), ...(rateLimitBinding ? [{ binding: RATE_LIMITER_BINDING, feature: "ratelimit" }] : [])];
+  for (const { binding, feature } of fixed) {
+    if (config.bindings.has(binding)) {
+      throw new UserError(`${config.file} already has a binding named ${binding}, which ${feature} needs; rename yours first (nothing was written)`);
+    }
+  }
+  for (const { name, feature } of durableObjects) {
+    if (config.classes.has(name)) {
+      throw new UserError(`${config.file} already has a Durable Object class named ${name}, which ${feature} defines; rename yours first (nothing was written)`);
     }
   }
   const duplicate = duplicateBindingProblem(namespaces);
@@ -301,14 +338,19 @@ async function afterWrite(projectDir: string, plan: AddPlan, flags: Flags, ours:
 }
 
 function formatPlan(plan: AddPlan): string {
+  const section = (title: string, rows: string[]) => (rows.length > 0 ? ["", color.bold(title), ...rows] : []);
   const lines = [
     `Adding ${plan.features.join(", ")} to ${plan.project} (${plan.kind === "create-kv-edge" ? "a project made by create-kv-edge" : `a Worker with ${plan.config}`})`,
-    "",
-    color.bold("Files"),
-    ...plan.files.map((file) => `  ${file.action.padEnd(9)} ${file.path}${file.reason ? `  ${color.yellow(file.reason)}` : ""}`),
-    "",
-    color.bold(`KV bindings added to ${plan.config}`),
-    ...plan.namespaces.map((namespace) => `  ${namespace.binding} (${namespace.feature}) in ${namespace.where.join(", ")}`),
+    ...section("Files", plan.files.map((file) => `  ${file.action.padEnd(9)} ${file.path}${file.reason ? `  ${color.yellow(file.reason)}` : ""}`)),
+    ...section(
+      `KV bindings added to ${plan.config}`,
+      plan.namespaces.map((namespace) => `  ${namespace.binding} (${namespace.feature}) in ${namespace.where.join(", ")}`),
+    ),
+    ...section(
+      `Durable Objects added to ${plan.config} (a binding, and a migration that creates the class with SQLite storage)`,
+      plan.durableObjects.map((entry) => `  ${entry.binding} -> class ${entry.className} (${entry.feature}) in ${entry.where.join(", ")}`),
+    ),
+    ...section(`Rate Limiting bindings added to ${plan.config}`, plan.rateLimits.map((entry) => `  ${entry.binding} in ${entry.where.join(", ")}`)),
     "",
     `npm dependencies: ${plan.dependencies.length > 0 ? plan.dependencies.join(", ") : "none"}`,
     ...(plan.tests === "skipped" ? ["tests: not added (the project does not use @cloudflare/vitest-plugin)"] : []),

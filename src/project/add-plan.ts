@@ -8,7 +8,8 @@
  * - any other Worker: the features' library files go into a folder of their own
  *   (src/kv/ by default), the entry module is never touched, and the lines to paste
  *   are part of the plan.
- * Either way the wrangler config gets the new KV bindings through wrangler-config.ts.
+ * Either way the wrangler config gets the new bindings (KV, Durable Objects with their
+ * migration, Rate Limiting) through wrangler-config.ts.
  */
 import path from "node:path";
 import { applyEdits, modify, parse as parseJsonc } from "jsonc-parser";
@@ -18,7 +19,7 @@ import { buildRenderContext } from "../template/context.js";
 import { buildPlan } from "../template/plan.js";
 import { render } from "../template/render.js";
 import type { LoadedTemplate } from "../template/types.js";
-import { addKvBindings, type WranglerConfig } from "./wrangler-config.js";
+import { addBindings, type SectionAdditions, type WranglerConfig } from "./wrangler-config.js";
 
 /** One file `add` wants on disk, and what the project has there now. */
 export interface WantedFile {
@@ -187,8 +188,8 @@ export function importPathFrom(main: string | undefined, dir: string): string {
 }
 
 /** The wrangler config with the new bindings: an edit of the user's own text. */
-export function configEdit(config: WranglerConfig, bindings: readonly string[]): FileChange {
-  return { path: config.file, bytes: new TextEncoder().encode(addKvBindings(config, bindings)), action: "update" };
+export function configEdit(config: WranglerConfig, additionsFor: (env: string | undefined) => SectionAdditions): FileChange {
+  return { path: config.file, bytes: new TextEncoder().encode(addBindings(config, additionsFor)), action: "update" };
 }
 
 export function sameBytes(a: Uint8Array, b: Uint8Array): boolean {

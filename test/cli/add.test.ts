@@ -6,6 +6,7 @@
 import { cp, mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
+import { parse as parseJsonc } from "jsonc-parser";
 import { parse as parseToml } from "smol-toml";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { optionsOf } from "../../src/options/table.js";
@@ -152,20 +153,83 @@ describe("create-kv-edge add", () => {
   it("--dry-run prints the plan and writes nothing; --json prints it as JSON", async () => {
     const project = await fixture("c3-hello-world");
     const before = await hashTree(project);
-    // The KV backend: a foreign config gets KV bindings only (Durable Object bindings and migrations are not written by add yet).
-    const kvBackend = ["--rate-limit-backend", "kv", "--rate-limit", "60/60"];
-    const dry = await add(project, "ratelimit", ...kvBackend, "--dry-run");
+    const dry = await add(project, "ratelimit", "--dry-run");
     expect(dry.code, dry.stderr).toBe(0);
-    expect(dry.stdout).toContain("create    src/kv/rate-limiter.ts");
-    expect(dry.stdout).toContain("RATE_LIMITS (ratelimit) in top level");
+    expect(dry.stdout).toContain("create    src/kv/rate-limit-object.ts");
+    expect(dry.stdout).toContain("RATE_LIMITER -> class SlidingWindowLimiter (ratelimit) in top level");
     expect(dry.stdout).toContain("Dry run: nothing was written.");
-    const json = await add(project, "ratelimit", "prefs", ...kvBackend, "--json", "--dry-run");
+    const json = await add(project, "ratelimit", "prefs", "--json", "--dry-run");
     expect(json.code, json.stderr).toBe(0);
     const plan = JSON.parse(json.stdout);
     expect(plan).toMatchObject({ kind: "worker", config: "wrangler.jsonc", features: ["ratelimit", "prefs"], dependencies: [], entry: "src/index.ts" });
     expect(plan.files).toContainEqual({ path: "src/kv/preferences.ts", action: "create" });
-    expect(plan.namespaces.map((namespace: { binding: string }) => namespace.binding)).toEqual(["RATE_LIMITS", "PREFS"]);
+    // The default backend keeps nothing in KV: the limiter is a Durable Object.
+    expect(plan.namespaces.map((namespace: { binding: string }) => namespace.binding)).toEqual(["PREFS"]);
+    expect(plan.durableObjects).toEqual([{ binding: "RATE_LIMITER", className: "SlidingWindowLimiter", feature: "ratelimit", where: ["top level"] }]);
     expect(await hashTree(project)).toBe(before);
+  });
+
+  it("a feature with a Durable Object class: binding and migration in the config, the export line to paste", async () => {
+    const project = await fixture("c3-hello-world");
+    const config = await read(project, "wrangler.jsonc");
+    const result = await add(project, "counters", "--yes");
+    expect(result.code, result.stderr).toBe(0);
+    expect(result.stdout).toContain("COUNTERS -> class CounterObject (counters) in top level");
+    expect(result.stdout).toContain('export { CounterObject } from "./kv/counters";');
+    const after = await read(project, "wrangler.jsonc");
+    expect(after.startsWith(config.slice(0, config.indexOf('"upload_source_maps": true')))).toBe(true);
+    expect(after).toContain('\t"durable_objects": {\n\t\t"bindings": [\n\t\t\t{ "name": "COUNTERS", "class_name": "CounterObject" }\n\t\t]\n\t},');
+    expect(after).toContain('\t"migrations": [\n\t\t{ "tag": "v1", "new_sqlite_classes": ["CounterObject"] }\n\t]');
+    expect(await read(project, "src/kv/counters.ts")).toContain("export class CounterObject");
+  });
+
+  it("refuses a Durable Object class or binding name the config already has, naming it", async () => {
+    const project = await fixture("c3-hello-world");
+    const migrated = (await read(project, "wrangler.jsonc")).replace(
+      '"upload_source_maps": true',
+      '"upload_source_maps": true,\n\t"migrations": [{ "tag": "v1", "new_sqlite_classes": ["SlidingWindowLimiter"] }]',
+    );
+    await writeFile(path.join(project, "wrangler.jsonc"), migrated);
+    const before = await hashTree(project);
+    const refused = await add(project, "ratelimit", "--yes");
+    expect(refused.code).toBe(1);
+    expect(refused.stderr).toContain("wrangler.jsonc already has a Durable Object class named SlidingWindowLimiter, which ratelimit defines");
+    await writeFile(path.join(project, "wrangler.jsonc"), migrated.replace('"migrations": [{ "tag": "v1", "new_sqlite_classes": ["SlidingWindowLimiter"] }]', '"vars": { "COUNTERS": "1" }'));
+    const taken = await add(project, "counters", "--yes");
+    expect(taken.code).toBe(1);
+    expect(taken.stderr).toContain("wrangler.jsonc already has a binding named COUNTERS, which counters needs");
+    await writeFile(path.join(project, "wrangler.jsonc"), migrated);
+    expect(await hashTree(project)).toBe(before);
+  });
+
+  it("a project made by create-kv-edge gets a Durable Object: config in each env, a new migration after the old, the class exported", async () => {
+    const project = await ownProject("--features", "ratelimit", "--envs", "staging");
+    const result = await add(project, "counters", "--yes");
+    expect(result.code, result.stderr).toBe(0);
+    const data = parseJsonc(await read(project, "wrangler.jsonc")) as Record<string, any>;
+    for (const section of [data, data.env.staging]) {
+      expect(section.durable_objects.bindings.map((entry: { name: string }) => entry.name)).toEqual(["RATE_LIMITER", "COUNTERS"]);
+      expect(section.migrations).toEqual([
+        { tag: "v1", new_sqlite_classes: ["SlidingWindowLimiter"] },
+        { tag: "v2", new_sqlite_classes: ["CounterObject"] },
+      ]);
+    }
+    expect(await read(project, "src/index.ts")).toContain('export { CounterObject } from "./lib/counters";');
+  });
+
+  it("ratelimit with the Rate Limiting binding: a ratelimits entry per section, each with its own namespace_id", async () => {
+    const project = await fixture("toml-worker");
+    const before = await read(project, "wrangler.toml");
+    const result = await add(project, "ratelimit", "--rate-limit-backend", "binding", "--rate-limit", "100/60", "--yes");
+    expect(result.code, result.stderr).toBe(0);
+    const after = await read(project, "wrangler.toml");
+    expect(after.startsWith(before)).toBe(true);
+    const data = parseToml(after) as Record<string, any>;
+    const [top, staging] = [data.ratelimits, data.env.staging.ratelimits];
+    expect(top).toEqual([{ name: "RATE_LIMITER", namespace_id: expect.stringMatching(/^\d+$/), simple: { limit: 100, period: 60 } }]);
+    expect(staging).toEqual([{ ...top[0], namespace_id: expect.stringMatching(/^\d+$/) }]);
+    expect(staging[0].namespace_id).not.toBe(top[0].namespace_id);
+    expect(data.durable_objects).toBeUndefined();
   });
 
   it("refuses a binding name the config already has, naming it; --binding picks another", async () => {

@@ -1,7 +1,8 @@
 /**
  * `create-kv-edge add` end to end, with the built CLI and real installs: (a) a project
  * made by create-kv-edge and then edited by hand, (b) a create-cloudflare hello-world
- * Worker (test/fixtures/c3-hello-world), (c) a Worker configured in wrangler.toml.
+ * Worker (test/fixtures/c3-hello-world), which then also gets a Durable Object feature
+ * (the export line it prints pasted in), (c) a Worker configured in wrangler.toml.
  * Each gets features added, then installs, type-checks and deploys dry (and (a) runs
  * its own tests). The three set up in parallel. Refusals, conflicts and --dry-run are
  * in test/cli/add.test.ts (no install needed to prove that nothing was written).
@@ -141,6 +142,21 @@ export default {
 `;
     await writeFile(path.join(c3.dir, "src/index.ts"), entry);
     await expectPasses(c3.dir, [["npx", ["tsc", "--noEmit"]], deployDry(c3.dir)]);
+  });
+
+  it("then gets counters (a Durable Object): after pasting the one export line it printed, type-checks and deploys dry with the binding", async () => {
+    const entry = await read(c3.dir, "src/index.ts");
+    const added = await runCli(["add", "counters", "--yes"], { cwd: c3.dir, env, timeoutMs: 300_000 });
+    expect(added.code, `${added.stderr}${added.stdout}`).toBe(0);
+    expect(await read(c3.dir, "src/index.ts")).toBe(entry);
+    const exportLine = added.stdout.match(/^\s*(export \{ CounterObject \} from "[^"]+";)$/m)?.[1];
+    expect(exportLine).toBe('export { CounterObject } from "./kv/counters";');
+    await writeFile(path.join(c3.dir, "src/index.ts"), `${exportLine}\n${entry}`);
+    await expectPasses(c3.dir, [["npx", ["tsc", "--noEmit"]]]);
+    const [command, args] = deployDry(c3.dir);
+    const deployed = await runIn(c3.dir, command, args, 600_000);
+    expect(deployed.code, deployed.output).toBe(0);
+    expect(deployed.output).toMatch(/COUNTERS[^\n]*CounterObject/);
   });
 });
 
