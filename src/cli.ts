@@ -7,6 +7,7 @@ import packageJson from "../package.json" with { type: "json" };
 import { CancelledError, EXIT, UserError } from "./errors.js";
 import { parseFlags } from "./options/parse.js";
 import { helpText } from "./options/table.js";
+import { cancelExitCode, installSignalHandlers, showCursor } from "./signals.js";
 import { print, printError } from "./ui.js";
 
 export async function main(argv: string[]): Promise<number> {
@@ -20,12 +21,14 @@ export async function main(argv: string[]): Promise<number> {
       print(packageJson.version);
       return EXIT.ok;
     }
+    installSignalHandlers();
     const { scaffold } = await import("./scaffold.js");
     return await scaffold(flags, packageJson.version);
   } catch (error) {
     if (error instanceof CancelledError) {
+      showCursor();
       printError("Cancelled; nothing was written.");
-      return EXIT.cancelled;
+      return cancelExitCode();
     }
     if (error instanceof UserError) {
       printError(error.message);

@@ -7,6 +7,7 @@ import * as clack from "@clack/prompts";
 import type { Readable, Writable } from "node:stream";
 import path from "node:path";
 import { CancelledError } from "./errors.js";
+import { notePromptShown } from "./signals.js";
 import { CACHE_PATTERNS, FEATURES, type CachePattern, type FeatureId, type PackageManager } from "./features.js";
 import type { Flags } from "./options/parse.js";
 import { DEFAULTS, type Answers } from "./options/resolve.js";
@@ -50,6 +51,7 @@ export async function ask(flags: Flags, context: PromptContext): Promise<Answers
         initialValues: context.manifest.features,
         required: true,
       }),
+      io.input,
     ));
   answers.features = features;
 
@@ -61,6 +63,7 @@ export async function ask(flags: Flags, context: PromptContext): Promise<Answers
         options: CACHE_PATTERNS.map((pattern) => ({ value: pattern, label: pattern })),
         initialValue: DEFAULTS.cachePattern,
       }),
+      io.input,
     );
   }
 
@@ -123,15 +126,32 @@ export async function ask(flags: Flags, context: PromptContext): Promise<Answers
 
 type IO = { input?: Readable; output?: Writable };
 
-/** Unwraps a prompt's answer; Ctrl+C (or Escape) cancels the whole run. */
-async function answer<T>(prompt: Promise<T>): Promise<Exclude<T, symbol>> {
-  const value = await prompt;
-  if (clack.isCancel(value)) throw new CancelledError();
-  return value as Exclude<T, symbol>;
+/**
+ * Unwraps a prompt's answer; Ctrl+C (or Escape) cancels the whole run, and so does
+ * the end of input (Ctrl+D, a closed pipe), which would otherwise leave the prompt
+ * waiting forever.
+ */
+async function answer<T>(prompt: Promise<T>, input: Readable = process.stdin): Promise<Exclude<T, symbol>> {
+  notePromptShown();
+  let onEnd = () => {};
+  const ended = new Promise<symbol>((resolve) => {
+    onEnd = () => resolve(Symbol("end of input"));
+    if (input.readableEnded || input.destroyed) onEnd();
+    input.once("end", onEnd);
+    input.once("close", onEnd);
+  });
+  try {
+    const value = await Promise.race([prompt, ended]);
+    if (typeof value === "symbol" || clack.isCancel(value)) throw new CancelledError();
+    return value as Exclude<T, symbol>;
+  } finally {
+    input.off("end", onEnd);
+    input.off("close", onEnd);
+  }
 }
 
 export function confirm(options: clack.ConfirmOptions): Promise<boolean> {
-  return answer(clack.confirm(options));
+  return answer(clack.confirm(options), options.input);
 }
 
 async function askText(io: IO, message: string, defaultValue: string, check: (value: string) => string | undefined): Promise<string> {
@@ -143,6 +163,7 @@ async function askText(io: IO, message: string, defaultValue: string, check: (va
       defaultValue,
       validate: (input) => check(input === undefined || input === "" ? defaultValue : input),
     }),
+    io.input,
   );
   return value === "" ? defaultValue : value;
 }
@@ -165,6 +186,7 @@ async function askVariable(variable: TemplateVariable, io: IO): Promise<string |
         options: (variable.options ?? []).map((option) => ({ value: option.value, label: option.label ?? option.value })),
         initialValue: typeof variable.default === "string" ? variable.default : undefined,
       }),
+      io.input,
     );
   }
   const pattern = variable.pattern ? new RegExp(`^(?:${variable.pattern})$`) : undefined;

@@ -28,7 +28,8 @@ import { parseVariableValue } from "./template/manifest.js";
 import { buildContext, buildPlan, type PlannedFile } from "./template/plan.js";
 import { loadTemplate } from "./template/source.js";
 import type { LoadedTemplate } from "./template/types.js";
-import { inspectTarget, notEmptyError, writeProject } from "./template/write.js";
+import { inspectTarget, notEmptyError, recoverInterruptedRuns, writeProject } from "./template/write.js";
+import { projectWritten, signalReceived, whileWriting } from "./signals.js";
 import { color, print, printError, printWarning } from "./ui.js";
 import { compatibilityDate, versions } from "./versions.js";
 
@@ -54,6 +55,10 @@ export async function scaffold(flags: Flags, version: string): Promise<number> {
     offline: flags.offline,
   });
   checkFlagsFitTemplate(flags, template);
+  if (flags.directory !== undefined && !flags.dryRun) {
+    // A run killed outright on this target left its working folder: undo it first.
+    for (const line of await recoverInterruptedRuns(path.resolve(process.cwd(), flags.directory))) printWarning(line);
+  }
   if (flags.directory !== undefined && !flags.overwrite) {
     // Refuse a non-empty folder before any question, not after all of them.
     const state = await inspectTarget(path.resolve(process.cwd(), flags.directory));
@@ -99,7 +104,11 @@ export async function scaffold(flags: Flags, version: string): Promise<number> {
 
   const templateCode = await templateCodeConsent(template, files, flags, askQuestions, options);
 
-  const { replaced } = await writeWithCancellation(files, options);
+  const { replaced, recovered } = await whileWriting(() =>
+    writeProject(files, options.targetDir, { overwrite: options.overwrite, isCancelled: () => signalReceived() !== undefined }),
+  );
+  projectWritten(`Stopped. The project in ${options.targetDir} is written, but set-up did not finish; run ${options.packageManager} install there.`);
+  for (const line of recovered) printWarning(line);
   print(`${color.green("✔")} Wrote ${files.length} files to ${options.targetDir}`);
   if (replaced.length > 0) printWarning(`Replaced existing files: ${replaced.join(", ")}`);
 
@@ -170,20 +179,6 @@ function resolveVariables(template: LoadedTemplate, given: Record<string, string
     throw new UsageError(`the template ${template.source} needs: ${missing.join(", ")}`);
   }
   return vars;
-}
-
-/** Ctrl+C while files are being written rolls the write back and exits 130. */
-async function writeWithCancellation(files: PlannedFile[], options: Options) {
-  let cancelled = false;
-  const onInterrupt = () => {
-    cancelled = true;
-  };
-  process.on("SIGINT", onInterrupt);
-  try {
-    return await writeProject(files, options.targetDir, { overwrite: options.overwrite, isCancelled: () => cancelled });
-  } finally {
-    process.off("SIGINT", onInterrupt);
-  }
 }
 
 async function runSteps(

@@ -140,6 +140,6 @@ export function helpText(version: string): string {
     "Options:",
     ...rows,
     "",
-    "Exit codes: 0 done, 1 failed, 2 usage error, 130 cancelled.",
+    "Exit codes: 0 done, 1 failed, 2 usage error, 130 cancelled (143 SIGTERM, 129 SIGHUP).",
   ].join("\n");
 }

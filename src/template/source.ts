@@ -1,4 +1,5 @@
 import { mkdtemp, readdir, readFile, rm, stat } from "node:fs/promises";
+import { isProcessGone, removeOnSignal } from "../signals.js";
 import { homedir, tmpdir } from "node:os";
 import { isAbsolute, join, resolve } from "node:path";
 import { UserError } from "../errors.js";
@@ -28,6 +29,8 @@ export interface LoadTemplateOptions {
 }
 
 const MANIFEST_FILE = "template.json";
+/** A download's temporary folder: `<prefix><pid>-<random>`, so a killed run's can be found. */
+const DOWNLOAD_PREFIX = "create-kv-edge-template-";
 /** Skipped wherever they appear, whatever they are (a folder, a file, a link). */
 const IGNORED_NAMES = new Set([".git", "node_modules"]);
 const USUAL_MISSING_MANIFEST_FIX = "copy templates/default to start a fork";
@@ -40,12 +43,24 @@ export async function loadTemplate(source: string | undefined, options: LoadTemp
   if (folder) return readTemplateFolder(folder, source, options.version);
 
   const download = toDownload(source, options.cwd);
-  const tempDir = await mkdtemp(join(tmpdir(), "create-kv-edge-template-"));
+  await removeStaleDownloads();
+  const tempDir = await mkdtemp(join(tmpdir(), `${DOWNLOAD_PREFIX}${process.pid}-`));
+  const release = removeOnSignal(tempDir);
   try {
     const root = await downloadInto(download, join(tempDir, "template"), options.offline ?? false);
     return await readTemplateFolder(root, download.display, options.version, download.missingManifestFix);
   } finally {
     await rm(tempDir, { recursive: true, force: true });
+    release();
+  }
+}
+
+/** Download folders of runs that were killed outright (their process is gone). */
+async function removeStaleDownloads(): Promise<void> {
+  const names = await readdir(tmpdir()).catch(() => [] as string[]);
+  for (const name of names) {
+    const pid = Number(/^create-kv-edge-template-(\d+)-/.exec(name)?.[1]);
+    if (pid && isProcessGone(pid)) await rm(join(tmpdir(), name), { recursive: true, force: true });
   }
 }
 

@@ -67,12 +67,12 @@ describe("writeProject", () => {
     await mkdir(target);
     await writeFile(path.join(target, "README.md"), "mine");
     let polls = 0;
-    // The staging write polls twice (before and after); moving in polls once per file.
+    // The staging write polls once, then once per file; moving in polls once per file.
     // Cancel at the second move, after README.md has already been replaced.
-    const isCancelled = () => ++polls > 3;
+    const isCancelled = () => ++polls > 5;
     const readmeFirst = [file("README.md", "# new"), file("package.json", "{}"), file("src/index.ts", "export {};")];
     await expect(writeProject(readmeFirst, target, { overwrite: true, isCancelled })).rejects.toBeInstanceOf(CancelledError);
-    expect(polls).toBe(4);
+    expect(polls).toBe(6);
     expect(await readdir(target)).toEqual(["README.md"]);
     expect(await readFile(path.join(target, "README.md"), "utf8")).toBe("mine");
     expect(await readdir(root)).toEqual(["app"]);
@@ -95,5 +95,19 @@ describe("writeProject", () => {
     await symlink(real, path.join(root, "app"));
     await expect(writeProject(plan, path.join(root, "app"), { overwrite: true, isCancelled: never })).rejects.toThrow(/symbolic link/);
     expect(await readdir(real)).toEqual([]);
+  });
+
+  it("refuses a plan without files before touching anything, even an empty folder", async () => {
+    const target = path.join(root, "app");
+    await mkdir(target);
+    await expect(writeProject([], target, { overwrite: true, isCancelled: never })).rejects.toThrow(/yields no files/);
+    expect(await readdir(root)).toEqual(["app"]);
+  });
+
+  it("writes a target whose name is 255 bytes long (the working folder's name has a fixed length)", async () => {
+    const target = path.join(root, "a".repeat(255));
+    await writeProject(plan, target, { overwrite: false, isCancelled: never });
+    expect(await readFile(path.join(target, "README.md"), "utf8")).toBe("# new");
+    expect(await readdir(root)).toEqual(["a".repeat(255)]);
   });
 });
