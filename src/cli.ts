@@ -1,18 +1,33 @@
 /**
- * main(): argv -> exit code. Owns the exit codes (README.md) and how errors are
- * shown; the scaffolding flow itself is in scaffold.ts, loaded only when needed so
- * that --help and --version start fast.
+ * main(): argv -> command -> exit code. Owns the exit codes (README.md) and how
+ * errors are shown. The commands live in src/commands/, each loaded only when
+ * needed so that --help and --version start fast:
+ *   create-kv-edge [directory]        create (the default)
+ *   create-kv-edge add <feature...>   add features to an existing Worker
+ *   create-kv-edge update             update a project from its template
+ * A folder literally named "add" or "update" is given as ./add.
  */
 import packageJson from "../package.json" with { type: "json" };
-import { CancelledError, EXIT, UserError } from "./errors.js";
+import { CancelledError, EXIT, UsageError, UserError } from "./errors.js";
 import { parseFlags } from "./options/parse.js";
 import { helpText } from "./options/table.js";
 import { cancelExitCode, installSignalHandlers, showCursor } from "./signals.js";
 import { print, printError } from "./ui.js";
 
+const COMMANDS = ["add", "update"] as const;
+
 export async function main(argv: string[]): Promise<number> {
   try {
-    const flags = parseFlags(argv);
+    // pnpm and bun pass a literal "--" through to us; it means nothing here.
+    const args = argv.filter((arg) => arg !== "--");
+    const command = COMMANDS.find((name) => name === args[0]);
+    if (command === "update") {
+      throw new UsageError("create-kv-edge update is not available yet in this version");
+    }
+    if (command === "add") {
+      throw new UsageError("create-kv-edge add is not available yet in this version");
+    }
+    const flags = parseFlags(args);
     if (flags.help) {
       print(helpText(packageJson.version));
       return EXIT.ok;
@@ -21,9 +36,13 @@ export async function main(argv: string[]): Promise<number> {
       print(packageJson.version);
       return EXIT.ok;
     }
+    const stray = COMMANDS.find((name) => name === flags.directory);
+    if (stray) {
+      throw new UsageError(`"${stray}" is a command and goes first (create-kv-edge ${stray} ...); for a folder named ${stray}, write ./${stray}`);
+    }
     installSignalHandlers();
-    const { scaffold } = await import("./scaffold.js");
-    return await scaffold(flags, packageJson.version);
+    const { create } = await import("./commands/create.js");
+    return await create(flags, packageJson.version);
   } catch (error) {
     if (error instanceof CancelledError) {
       showCursor();

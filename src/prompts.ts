@@ -8,10 +8,20 @@ import type { Readable, Writable } from "node:stream";
 import path from "node:path";
 import { CancelledError } from "./errors.js";
 import { notePromptShown } from "./signals.js";
-import { CACHE_PATTERNS, FEATURES, type CachePattern, type FeatureId, type PackageManager } from "./features.js";
+import { CACHE_PATTERNS, FEATURES, type CachePattern, type FeatureId } from "./features/index.js";
 import type { Flags } from "./options/parse.js";
 import { DEFAULTS, type Answers } from "./options/resolve.js";
-import { checkEnvName, checkSeconds, checkTtl, parseRateLimit, splitList } from "./options/validate.js";
+import { cacheTtlProblem, featuresWithFreeTtl, sessionRefreshProblem } from "./options/rules.js";
+import {
+  checkBindingName,
+  checkEnvName,
+  checkSeconds,
+  checkTtl,
+  parseExtraNamespace,
+  parseRateLimit,
+  splitList,
+} from "./options/validate.js";
+import type { PackageManager } from "./package-managers.js";
 import type { TemplateManifest, TemplateVariable } from "./template/types.js";
 import { inspectTarget } from "./template/write.js";
 
@@ -73,7 +83,7 @@ export async function ask(flags: Flags, context: PromptContext): Promise<Answers
     if (flags.sessionRefresh === undefined) {
       answers.sessionRefresh = Number(
         await askText(io, "Refresh a session when fewer than this many seconds are left", String(Math.min(DEFAULTS.sessionRefresh, sessionTtl - 1)), (v) =>
-          checkSeconds(v, 1) ?? (Number(v) >= sessionTtl ? `must be less than the session lifetime (${sessionTtl})` : undefined),
+          checkSeconds(v, 1) ?? sessionRefreshProblem(Number(v), sessionTtl),
         ),
       );
     }
@@ -88,19 +98,15 @@ export async function ask(flags: Flags, context: PromptContext): Promise<Answers
     answers.rateLimit = parseRateLimit(value) as { limit: number; window: number };
   }
 
-  // Only namespaces whose TTL is a free choice (see ttlFrom in features.ts).
-  const untouched = FEATURES.filter((f) => features.includes(f.id) && !("ttlFrom" in f) && flags.ttls[f.id] === undefined);
-  if (untouched.length > 0 && (await confirm({ ...io, message: "Change the default TTL of any namespace?", initialValue: false }))) {
-    answers.ttls = {};
-    const pattern = answers.cachePattern ?? flags.cachePattern ?? DEFAULTS.cachePattern;
-    const cacheMustExpire = pattern === "stale-while-revalidate" || pattern === "refresh-ahead";
-    for (const feature of untouched) {
-      const check = (value: string) =>
-        checkTtl(value) ??
-        (feature.id === "cache" && cacheMustExpire && value === "0" ? `${pattern} needs entries that expire` : undefined);
-      const value = await askText(io, `Default TTL of ${flags.bindings[feature.id] ?? feature.binding} in seconds (0 = no expiry)`, String(feature.ttl), check);
-      answers.ttls[feature.id] = Number(value);
-    }
+  // --binding, --ttl or --namespace on the command line means the layout was customised there.
+  const customisedByFlags =
+    Object.keys(flags.bindings).length > 0 || Object.keys(flags.ttls).length > 0 || flags.extraNamespaces.length > 0;
+  if (
+    !customisedByFlags &&
+    (await confirm({ ...io, message: "Customise the namespaces (binding names, TTLs, extra namespaces)?", initialValue: false }))
+  ) {
+    const cachePattern = answers.cachePattern ?? flags.cachePattern ?? DEFAULTS.cachePattern;
+    Object.assign(answers, await askNamespaces(features, cachePattern, io));
   }
 
   if (flags.envs === undefined) {
@@ -125,6 +131,48 @@ export async function ask(flags: Flags, context: PromptContext): Promise<Answers
 }
 
 type IO = { input?: Readable; output?: Writable };
+
+/**
+ * The "customise" path: everything --binding, --ttl and --namespace can set, asked
+ * only when none of them was given. Binding names must stay unique; TTLs follow
+ * the same rules as --ttl (options/rules.ts).
+ */
+async function askNamespaces(
+  features: FeatureId[],
+  cachePattern: CachePattern,
+  io: IO,
+): Promise<Pick<Answers, "bindings" | "ttls" | "extraNamespaces">> {
+  const chosen = FEATURES.filter((feature) => features.includes(feature.id));
+  const bindings: Partial<Record<FeatureId, string>> = {};
+  const unique = (names: Set<string>, value: string) =>
+    names.has(value) ? `${value} is already taken; binding names must be unique` : undefined;
+  for (const feature of chosen) {
+    const taken = new Set(Object.values(bindings));
+    bindings[feature.id] = await askText(io, `Binding name of the ${feature.label} namespace`, feature.binding, (value) =>
+      checkBindingName(value) ?? unique(taken, value),
+    );
+  }
+  const ttls: Partial<Record<FeatureId, number>> = {};
+  // Only namespaces whose TTL is a free choice (the others follow their feature's settings).
+  for (const feature of chosen.filter((unit) => featuresWithFreeTtl(features).includes(unit.id))) {
+    const check = (value: string) =>
+      checkTtl(value) ?? (feature.id === "cache" ? cacheTtlProblem(Number(value), cachePattern) : undefined);
+    const message = `Default TTL of ${bindings[feature.id]} in seconds (0 = no expiry)`;
+    ttls[feature.id] = Number(await askText(io, message, String(feature.ttl), check));
+  }
+  const extras = await askText(io, "Extra namespaces (NAME or NAME=seconds, comma list, empty for none)", "", (value) => {
+    const taken = new Set(Object.values(bindings));
+    for (const item of splitList(value)) {
+      const parsed = parseExtraNamespace(item);
+      if (typeof parsed === "string") return `${item}: ${parsed}`;
+      if (taken.has(parsed.binding)) return unique(taken, parsed.binding);
+      taken.add(parsed.binding);
+    }
+    return undefined;
+  });
+  const extraNamespaces = splitList(extras).map((item) => parseExtraNamespace(item) as { binding: string; ttl: number });
+  return { bindings, ttls, extraNamespaces };
+}
 
 /**
  * Unwraps a prompt's answer; Ctrl+C (or Escape) cancels the whole run, and so does

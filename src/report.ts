@@ -4,9 +4,11 @@
  * for, and the commands to run next with the chosen package manager.
  */
 import path from "node:path";
-import { FEATURES } from "./features.js";
+import { FEATURES } from "./features/index.js";
 import type { Options } from "./options/resolve.js";
-import { buildContext, type PlannedFile } from "./template/plan.js";
+import { commandsOf } from "./package-managers.js";
+import type { PlannedFile } from "./template/plan.js";
+import { formatTtl } from "./ttl.js";
 import { color } from "./ui.js";
 
 const FILE_PURPOSES: [prefix: string, purpose: string][] = [
@@ -21,13 +23,6 @@ const FILE_PURPOSES: [prefix: string, purpose: string][] = [
   ["README.md", "namespace layout, key naming, TTL policy, consistency model"],
   ["AGENTS.md", "the same facts, in brief, for coding agents"],
 ];
-
-export function formatTtl(seconds: number): string {
-  if (seconds === 0) return "no expiry";
-  const units: [number, string][] = [[86400, "d"], [3600, "h"], [60, "min"]];
-  const unit = units.find(([size]) => seconds % size === 0);
-  return unit ? `${seconds / unit[0]} ${unit[1]}` : `${seconds} s`;
-}
 
 function table(rows: string[][]): string[] {
   const widths = rows[0]?.map((_, column) => Math.max(...rows.map((row) => row[column]?.length ?? 0))) ?? [];
@@ -48,7 +43,7 @@ export function fileLines(files: PlannedFile[]): string[] {
 }
 
 export function nextCommands(options: Options, installed: boolean): string[] {
-  const { commands } = buildContext(options);
+  const commands = commandsOf(options.packageManager);
   // A folder outside the current one reads better as its absolute path than as ../../x.
   const relative = path.relative(process.cwd(), options.targetDir);
   const where = relative.startsWith("..") ? options.targetDir : relative;
@@ -58,27 +53,19 @@ export function nextCommands(options: Options, installed: boolean): string[] {
     installed ? undefined : `${commands.run} types`,
     `${commands.run} test`,
     `${commands.run} dev`,
-    options.features.some((f) => f === "flags" || f === "config") ? `${commands.run} kv:seed` : undefined,
+    chosenUnits(options).some((feature) => feature.files.seed.length > 0) ? `${commands.run} kv:seed` : undefined,
     `${commands.run} deploy`,
   ].filter((line): line is string => line !== undefined);
 }
 
 export function sessionAndLimitLines(options: Options): string[] {
-  const lines: string[] = [];
-  if (options.features.includes("sessions")) {
-    lines.push(`  sessions: live ${formatTtl(options.session.ttl)}, refreshed when less than ${formatTtl(options.session.refreshThreshold)} is left`);
-  }
-  if (options.features.includes("ratelimit")) {
-    const { limit, window } = options.rateLimit;
-    lines.push(`  rate limit: ${limit} requests per ${formatTtl(window)} per client (approximate across locations)`);
-    if (limit > window) {
-      // One write per second per key: a KV counter cannot count faster than that.
-      lines.push(`  note: KV takes one write per second per key, so it cannot count past about ${window} requests in ${window} s; enforce ${limit} with the Rate Limiting binding (see README)`);
-    }
-  }
-  if (options.features.includes("cache")) lines.push(`  cache pattern of the demo route: ${options.cachePattern}`);
-  if (options.envs.length > 0) lines.push(`  environments: ${options.envs.join(", ")} (each with its own namespaces)`);
-  return lines;
+  const lines = chosenUnits(options).flatMap((feature) => feature.summary?.(options) ?? []);
+  if (options.envs.length > 0) lines.push(`environments: ${options.envs.join(", ")} (each with its own namespaces)`);
+  return lines.map((line) => `  ${line}`);
+}
+
+function chosenUnits(options: Options) {
+  return FEATURES.filter((feature) => options.features.includes(feature.id));
 }
 
 export function section(title: string, lines: string[]): string {

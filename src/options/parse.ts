@@ -5,7 +5,9 @@
  */
 import { parseArgs, type ParseArgsConfig } from "node:util";
 import { UsageError } from "../errors.js";
-import { FEATURES, type CachePattern, type FeatureId, type PackageManager } from "../features.js";
+import type { CachePattern, FeatureId } from "../features/index.js";
+import type { PackageManager } from "../package-managers.js";
+import { fixedTtlReason } from "./rules.js";
 import { OPTIONS } from "./table.js";
 import {
   checkBindingName,
@@ -15,6 +17,7 @@ import {
   checkPackageManager,
   checkSeconds,
   checkTtl,
+  parseExtraNamespace,
   parseRateLimit,
   splitList,
   splitPair,
@@ -68,14 +71,14 @@ export function parseFlags(argv: readonly string[]): Flags {
     version: values.version === true,
     features: optionalString(values.features, (value) => parseFeatures(value)),
     ttls: parseFeaturePairs(values.ttl, "--ttl", "feature=seconds", parseTtlValue, (feature, item) => {
-      const fixed = FEATURES.find((candidate) => candidate.id === feature);
-      if (fixed && "ttlFrom" in fixed) fail(`--ttl ${item}: the ${feature} namespace has no TTL of its own: ${fixed.ttlFrom}`);
+      const reason = fixedTtlReason(feature as FeatureId);
+      if (reason) fail(`--ttl ${item}: the ${feature} namespace has no TTL of its own: ${reason}`);
     }),
     bindings: parseFeaturePairs(values.binding, "--binding", "feature=NAME", (value, flag) => {
       orFail(checkBindingName(value), flag);
       return value;
     }),
-    extraNamespaces: list(values.namespace).map(parseExtraNamespace),
+    extraNamespaces: list(values.namespace).map(extraNamespace),
     sessionTtl: optionalString(values["session-ttl"], (value) =>
       parseSeconds(value, `--session-ttl ${value}`, 60),
     ),
@@ -205,11 +208,10 @@ function parseFeaturePairs<T>(
   return result;
 }
 
-function parseExtraNamespace(item: string): { binding: string; ttl: number } {
-  const pair = splitPair(item);
-  const [binding, ttl] = pair ?? [item.trim(), "0"];
-  orFail(checkBindingName(binding), `--namespace ${item}`);
-  return { binding, ttl: parseTtlValue(ttl, `--namespace ${item}`) };
+function extraNamespace(item: string): { binding: string; ttl: number } {
+  const parsed = parseExtraNamespace(item);
+  if (typeof parsed === "string") fail(`--namespace ${item}: ${parsed}`);
+  return parsed;
 }
 
 function parseVars(items: string[]): Record<string, string> {

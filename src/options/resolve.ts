@@ -1,21 +1,21 @@
 /**
- * Flags + prompt answers + defaults -> Options, the one value the rest of the run
- * reads. Checks the rules that span several answers (unique bindings, session
- * refresh below the session TTL) and which answers are missing when nobody can
- * be asked.
+ * Flags + prompt answers + defaults + the template -> Options, the one value the
+ * rest of the run reads. Options are final here: the template's variables are
+ * checked and filled in, the package manager is chosen once, every cross-answer
+ * rule (rules.ts) holds. Nothing later changes them.
  */
 import path from "node:path";
 import { UsageError } from "../errors.js";
-import {
-  FEATURES,
-  PACKAGE_MANAGERS,
-  type CachePattern,
-  type Feature,
-  type FeatureId,
-  type PackageManager,
-} from "../features.js";
+import { FEATURE_IDS, type CachePattern, type FeatureId } from "../features/index.js";
+import { packageManagerFromUserAgent, type PackageManager } from "../package-managers.js";
+import type { Namespace, ProjectSettings } from "../template/context.js";
+import type { LoadedTemplate } from "../template/types.js";
 import type { Flags } from "./parse.js";
-import { MIN_TTL, toProjectName } from "./validate.js";
+import { cacheTtlProblem, duplicateBindingProblem, namespacesFor, sessionRefreshProblem } from "./rules.js";
+import { resolveVariables } from "./template.js";
+import { toProjectName } from "./validate.js";
+
+export { packageManagerFromUserAgent };
 
 /** What a prompt can answer; a flag answers the same things. */
 export type Answers = Partial<
@@ -24,6 +24,8 @@ export type Answers = Partial<
     | "directory"
     | "features"
     | "ttls"
+    | "bindings"
+    | "extraNamespaces"
     | "sessionTtl"
     | "sessionRefresh"
     | "rateLimit"
@@ -36,32 +38,23 @@ export type Answers = Partial<
   > & { vars: Record<string, string | boolean> }
 >;
 
-export interface Namespace {
-  binding: string;
-  /** null for an extra --namespace. */
-  feature: FeatureId | null;
-  /** Default TTL in seconds; 0 means no expiry. */
-  ttl: number;
-}
+export type { Namespace };
 
-export interface Options {
+export interface Options extends ProjectSettings {
   /** Absolute path of the project folder. */
   targetDir: string;
   /** The directory as the user gave it, for "cd <dir>" in the summary. */
   directory: string;
-  projectName: string;
   features: FeatureId[];
   namespaces: Namespace[];
-  session: { ttl: number; refreshThreshold: number };
-  rateLimit: { limit: number; window: number };
-  cachePattern: CachePattern;
   envs: string[];
   template?: string;
+  /** Every template variable, checked: the answer, the flag or the template's default. */
   vars: Record<string, string | boolean>;
   offline: boolean;
-  packageManager: PackageManager;
   install: boolean;
   git: boolean;
+  /** Create the namespaces on the account: said by flag or answer. Asked no later than here. */
   createNamespaces: boolean;
   overwrite: boolean;
   dryRun: boolean;
@@ -86,10 +79,9 @@ export function isInteractive(
   return stdinIsTTY && stdoutIsTTY && !env.CI;
 }
 
-/** npm_config_user_agent starts with "npm/", "pnpm/", "yarn/" or "bun/". */
-export function packageManagerFromUserAgent(userAgent: string | undefined): PackageManager {
-  const name = userAgent?.split("/")[0];
-  return PACKAGE_MANAGERS.find((pm) => pm === name) ?? "npm";
+/** --pm, else the package manager that launched us: decided once, before any question. */
+export function choosePackageManager(flags: Pick<Flags, "packageManager">, env: NodeJS.ProcessEnv): PackageManager {
+  return flags.packageManager ?? packageManagerFromUserAgent(env.npm_config_user_agent);
 }
 
 /**
@@ -105,54 +97,49 @@ export function missingAnswers(flags: Flags): string[] {
   return missing;
 }
 
-export function resolveOptions(
-  flags: Flags,
-  answers: Answers,
-  context: { cwd: string; userAgent?: string; features?: readonly FeatureId[] },
-): Options {
+export interface ResolveContext {
+  cwd: string;
+  /** From choosePackageManager; npm when not given. */
+  packageManager?: PackageManager;
+  /** The loaded template: which features it offers and which variables it needs. */
+  template?: Pick<LoadedTemplate, "source" | "manifest">;
+}
+
+export function resolveOptions(flags: Flags, answers: Answers, context: ResolveContext): Options {
   const pick = <K extends keyof Answers>(key: K) => (answers[key] ?? (flags as Answers)[key]) as Answers[K];
 
   const directory = pick("directory") ?? DEFAULTS.directory;
   const targetDir = path.resolve(context.cwd, directory);
   // Without an answer: every feature the template offers.
-  const features = pick("features") ?? [...(context.features ?? FEATURES.map((feature) => feature.id))];
+  const features = pick("features") ?? [...(context.template?.manifest.features ?? FEATURE_IDS)];
   const session = {
     ttl: pick("sessionTtl") ?? DEFAULTS.sessionTtl,
     refreshThreshold: pick("sessionRefresh") ?? DEFAULTS.sessionRefresh,
   };
-  if (features.includes("sessions") && session.refreshThreshold >= session.ttl) {
-    throw new UsageError(
-      `--session-refresh ${session.refreshThreshold}: must be less than the session TTL (${session.ttl} s)`,
-    );
+  const refreshProblem = sessionRefreshProblem(session.refreshThreshold, session.ttl);
+  if (features.includes("sessions") && refreshProblem) {
+    throw new UsageError(`--session-refresh ${session.refreshThreshold}: ${refreshProblem}`);
   }
 
-  checkOnlyChosenFeatures(flags, features);
-  const rateLimit = pick("rateLimit") ?? DEFAULTS.rateLimit;
+  const bindings = { ...flags.bindings, ...answers.bindings };
   const ttls = { ...flags.ttls, ...answers.ttls };
-  /** Sessions and rate-limit counters expire by their own settings; the rest by --ttl. */
-  const ttlOf = (feature: Feature): number => {
-    if (feature.id === "sessions") return session.ttl;
-    if (feature.id === "ratelimit") return Math.max(MIN_TTL, rateLimit.window);
-    return ttls[feature.id] ?? feature.ttl;
-  };
-  const namespaces: Namespace[] = [
-    ...FEATURES.filter((feature) => features.includes(feature.id)).map((feature) => ({
-      binding: flags.bindings[feature.id] ?? feature.binding,
-      feature: feature.id,
-      ttl: ttlOf(feature),
-    })),
-    ...flags.extraNamespaces.map((extra) => ({ ...extra, feature: null })),
-  ];
-  checkUniqueBindings(namespaces);
-
+  checkOnlyChosenFeatures({ "--ttl": ttls, "--binding": bindings }, features);
+  const rateLimit = pick("rateLimit") ?? DEFAULTS.rateLimit;
   const cachePattern = pick("cachePattern") ?? DEFAULTS.cachePattern;
-  const cacheTtl = namespaces.find((namespace) => namespace.feature === "cache")?.ttl;
-  if (cacheTtl === 0 && (cachePattern === "stale-while-revalidate" || cachePattern === "refresh-ahead")) {
-    throw new UsageError(
-      `--ttl cache=0 with --cache-pattern ${cachePattern}: a cache entry that never expires is never stale; give the cache a TTL (at least ${MIN_TTL}) or use --cache-pattern cache-aside or write-through`,
-    );
-  }
+  const namespaces = namespacesFor(features, {
+    settings: { session, rateLimit, cachePattern },
+    ttls,
+    bindings,
+    extraNamespaces: [...flags.extraNamespaces, ...(answers.extraNamespaces ?? [])],
+  });
+  const duplicate = duplicateBindingProblem(namespaces);
+  if (duplicate) throw new UsageError(duplicate);
 
+  const cacheTtl = namespaces.find((namespace) => namespace.feature === "cache")?.ttl;
+  const cacheProblem = cacheTtl === undefined ? undefined : cacheTtlProblem(cacheTtl, cachePattern);
+  if (cacheProblem) throw new UsageError(`--ttl cache=${cacheTtl} with --cache-pattern ${cachePattern}: ${cacheProblem}`);
+
+  const givenVars = { ...flags.vars, ...answers.vars };
   return {
     targetDir,
     directory,
@@ -164,9 +151,9 @@ export function resolveOptions(
     cachePattern,
     envs: pick("envs") ?? [],
     template: flags.template,
-    vars: { ...flags.vars, ...answers.vars },
+    vars: context.template ? resolveVariables(context.template, givenVars) : givenVars,
     offline: flags.offline,
-    packageManager: flags.packageManager ?? packageManagerFromUserAgent(context.userAgent),
+    packageManager: context.packageManager ?? flags.packageManager ?? "npm",
     install: pick("install") ?? true,
     git: pick("git") ?? true,
     createNamespaces: pick("createNamespaces") ?? false,
@@ -176,30 +163,13 @@ export function resolveOptions(
 }
 
 /** --ttl and --binding may only name chosen features: anything else is a typo or a leftover. */
-function checkOnlyChosenFeatures(flags: Flags, features: FeatureId[]): void {
-  for (const [flag, values] of [
-    ["--ttl", flags.ttls],
-    ["--binding", flags.bindings],
-  ] as const) {
+function checkOnlyChosenFeatures(given: Record<string, Partial<Record<FeatureId, string | number>>>, features: FeatureId[]): void {
+  for (const [flag, values] of Object.entries(given)) {
     const unchosen = Object.keys(values).find((feature) => !features.includes(feature as FeatureId));
     if (unchosen) {
       throw new UsageError(
         `${flag} ${unchosen}=${values[unchosen as FeatureId]}: the ${unchosen} feature is not chosen (features: ${features.join(", ")}); drop the flag or add the feature`,
       );
     }
-  }
-}
-
-function checkUniqueBindings(namespaces: Namespace[]): void {
-  const seen = new Map<string, string>();
-  for (const namespace of namespaces) {
-    const owner = namespace.feature ? `the ${namespace.feature} namespace` : "--namespace";
-    const earlier = seen.get(namespace.binding);
-    if (earlier) {
-      throw new UsageError(
-        `binding ${namespace.binding} is used by both ${earlier} and ${owner}; binding names must be unique (rename one with --binding <feature>=NAME)`,
-      );
-    }
-    seen.set(namespace.binding, owner);
   }
 }

@@ -3,7 +3,8 @@
  * (parse.ts), the help text and the README's flag list all come from here;
  * the prompts ask the same questions with the same rules (validate.ts).
  */
-import { CACHE_PATTERNS, FEATURE_IDS, FEATURES, PACKAGE_MANAGERS } from "../features.js";
+import { CACHE_PATTERNS, FEATURE_IDS, FEATURES } from "../features/index.js";
+import { PACKAGE_MANAGERS } from "../package-managers.js";
 
 export interface OptionSpec {
   /** The long flag without "--". */
@@ -33,7 +34,7 @@ export const OPTIONS: readonly OptionSpec[] = [
     name: "features",
     type: "string",
     value: "<list>",
-    help: `comma list of: ${FEATURE_IDS.join(", ")} (default: all six)`,
+    help: `comma list of: ${FEATURE_IDS.join(", ")} (default: all)`,
   },
   {
     name: "ttl",

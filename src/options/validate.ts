@@ -3,10 +3,11 @@
  * Each check returns an error message (without the flag name: callers add it) or
  * undefined when the value is fine.
  */
-import { CACHE_PATTERNS, FEATURE_IDS, PACKAGE_MANAGERS } from "../features.js";
+import { CACHE_PATTERNS, FEATURE_IDS } from "../features/index.js";
+import { PACKAGE_MANAGERS } from "../package-managers.js";
+import { MIN_TTL } from "../ttl.js";
 
-/** KV rejects an expirationTtl under 60 seconds. 0 is ours: "never expires". */
-export const MIN_TTL = 60;
+export { MIN_TTL };
 
 const WHOLE_NUMBER = /^\d+$/;
 const BINDING_NAME = /^[A-Z][A-Z0-9]*(_[A-Z0-9]+)*$/;
@@ -62,6 +63,14 @@ export const checkFeature = (value: string) => checkOneOf(value, FEATURE_IDS, "f
 export const checkCachePattern = (value: string) => checkOneOf(value, CACHE_PATTERNS, "cache pattern");
 export const checkPackageManager = (value: string) =>
   checkOneOf(value, PACKAGE_MANAGERS, "package manager");
+
+/** --namespace NAME[=seconds] -> an extra namespace (no TTL given: never expires). */
+export function parseExtraNamespace(item: string): { binding: string; ttl: number } | string {
+  const pair = splitPair(item);
+  const [binding, ttl] = pair ?? [item.trim(), "0"];
+  const problem = checkBindingName(binding) ?? checkTtl(ttl);
+  return problem ?? { binding, ttl: Number(ttl) };
+}
 
 /** A comma list, trimmed, without empty items. */
 export function splitList(value: string): string[] {

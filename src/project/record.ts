@@ -8,7 +8,8 @@
  * It never holds a secret: no token, no account id, no namespace id.
  */
 import { UserError } from "../errors.js";
-import { CACHE_PATTERNS, FEATURE_IDS, PACKAGE_MANAGERS, type CachePattern, type FeatureId, type PackageManager } from "../features.js";
+import { CACHE_PATTERNS, FEATURE_IDS, type CachePattern, type FeatureId } from "../features/index.js";
+import { PACKAGE_MANAGERS, type PackageManager } from "../package-managers.js";
 
 export const RECORD_FILE = ".kv-edge.json";
 /** Bumped only when an older create-kv-edge could no longer read the file. */

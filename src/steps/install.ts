@@ -1,4 +1,4 @@
-import type { PackageManager } from "../features.js";
+import type { PackageManager } from "../package-managers.js";
 import { run, type RunResult } from "./run.js";
 
 export interface InstallOptions {

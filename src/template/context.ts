@@ -1,8 +1,7 @@
-import type { CachePattern, FeatureId, PackageManager } from "../features.js";
-
 /**
- * Everything a template can use. Templates see exactly this object (plain data,
- * no methods) through Handlebars; forks can rely on every field.
+ * The render context: everything a template can use, built from plain project
+ * settings (never the CLI's Options). Templates see exactly this object (plain
+ * data, no methods) through Handlebars; forks can rely on every field.
  *
  * Helpers registered on the Handlebars instance (src/template/render.ts), and no others:
  *   {{json value}}        the value as JSON: a valid JSON value and a valid TS/JS
@@ -12,6 +11,32 @@ import type { CachePattern, FeatureId, PackageManager } from "../features.js";
  * The instance runs with noEscape (no HTML escaping) and strict (an unknown variable
  * is an error naming the file and line).
  */
+import { FEATURES, type CachePattern, type FeatureId, type FeatureUnit } from "../features/index.js";
+import { commandsOf, type PackageManager } from "../package-managers.js";
+import { compatibilityDate, versions } from "../versions.js";
+import { render } from "./render.js";
+
+export interface Namespace {
+  binding: string;
+  /** null for an extra --namespace. */
+  feature: FeatureId | null;
+  /** Default TTL in seconds; 0 means no expiry. */
+  ttl: number;
+}
+
+/** What a project is made of: the input of buildRenderContext (the CLI's Options fit it). */
+export interface ProjectSettings {
+  projectName: string;
+  features: readonly FeatureId[];
+  namespaces: readonly Namespace[];
+  session: { ttl: number; refreshThreshold: number };
+  rateLimit: { limit: number; window: number };
+  cachePattern: CachePattern;
+  envs: readonly string[];
+  packageManager: PackageManager;
+  vars: Record<string, string | boolean>;
+}
+
 export interface RenderContext {
   /** A valid npm package name; also the Worker name. */
   projectName: string;
@@ -19,12 +44,23 @@ export interface RenderContext {
   features: Record<FeatureId, boolean>;
   /**
    * Every KV namespace of the project, in this order: one per chosen feature (in the
-   * order of src/features.ts), then the extra --namespace ones (feature: null).
+   * order of src/features/index.ts), then the extra --namespace ones (feature: null).
    * ttl is the namespace's default TTL in seconds; 0 means no expiry.
    */
-  namespaces: { binding: string; feature: FeatureId | null; ttl: number }[];
+  namespaces: Namespace[];
   /** The binding of each chosen feature, e.g. bindings.cache === "CACHE". */
   bindings: Partial<Record<FeatureId, string>>;
+  /**
+   * The chosen features, in order, with their fragments already rendered: templates
+   * stitch these together instead of branching on feature names (see src/features/unit.ts).
+   */
+  units: RenderedUnit[];
+  /** The chosen features' library files under src/lib/, e.g. ["sessions.ts"], each once. */
+  libFiles: string[];
+  /** Seed files and the binding each one is loaded into (`wrangler kv bulk put`). */
+  seeds: { file: string; binding: string }[];
+  /** The function (and its route module) that tells who the request's user is, if a feature provides one. */
+  currentUser: { module: string; name: string } | null;
   /** Seconds. refreshThreshold < ttl. */
   session: { ttl: number; refreshThreshold: number };
   /** `limit` requests per `window` seconds. */
@@ -41,4 +77,83 @@ export interface RenderContext {
   versions: { wrangler: string; vitestPlugin: string; vitest: string; typescript: string };
   /** Answers to the template's own variables (template.json "variables"). */
   vars: Record<string, string | boolean>;
+}
+
+/** One chosen feature as templates see it. */
+export interface RenderedUnit {
+  id: FeatureId;
+  label: string;
+  binding: string;
+  ttl: number;
+  /** `import { <imports> } from "./<module>"` in src/routes/index.ts; `routes` is the list to spread. */
+  router: { module: string; routes: string; imports: string };
+  /** Durable Object classes the entry module must export. */
+  classes: { name: string; module: string }[];
+  /** Its src/config.ts block. */
+  config: string;
+  /** Its wrangler.jsonc lines after the KV bindings, or "". */
+  wrangler: string;
+  docs: { keys: string; routes: string; tryIt: string; ttl: string; module: string; agentsRule: string };
+}
+
+export function buildRenderContext(settings: ProjectSettings): RenderContext {
+  const chosen = FEATURES.filter((feature) => settings.features.includes(feature.id)) as FeatureUnit<FeatureId>[];
+  const bindingOf = (id: FeatureId) => settings.namespaces.find((namespace) => namespace.feature === id);
+  const base: Omit<RenderContext, "units"> = {
+    projectName: settings.projectName,
+    features: Object.fromEntries(FEATURES.map((feature) => [feature.id, settings.features.includes(feature.id)])) as Record<
+      FeatureId,
+      boolean
+    >,
+    namespaces: settings.namespaces.map((namespace) => ({ ...namespace })),
+    bindings: Object.fromEntries(
+      settings.namespaces.flatMap((namespace) => (namespace.feature ? [[namespace.feature, namespace.binding]] : [])),
+    ),
+    libFiles: [...new Set(chosen.flatMap((feature) => feature.files.lib.map((file) => file.slice("src/lib/".length))))],
+    seeds: chosen.flatMap((feature) =>
+      feature.files.seed.map((file) => ({ file, binding: bindingOf(feature.id)?.binding ?? feature.binding })),
+    ),
+    currentUser:
+      chosen
+        .filter((feature) => feature.router.currentUser !== undefined)
+        .map((feature) => ({ module: feature.router.module, name: feature.router.currentUser ?? "" }))[0] ?? null,
+    session: { ...settings.session },
+    rateLimit: { ...settings.rateLimit },
+    cachePattern: settings.cachePattern,
+    envs: [...settings.envs],
+    compatibilityDate,
+    packageManager: settings.packageManager,
+    commands: commandsOf(settings.packageManager),
+    versions: { ...versions },
+    vars: { ...settings.vars },
+  };
+  const fragment = (feature: FeatureUnit<FeatureId>, part: string, source: string | undefined) =>
+    source === undefined ? "" : render(source, base, `feature ${feature.id} (${part})`);
+  const units = chosen.map((feature): RenderedUnit => {
+    const namespace = bindingOf(feature.id);
+    const { router, docs } = feature;
+    return {
+      id: feature.id,
+      label: feature.label,
+      binding: namespace?.binding ?? feature.binding,
+      ttl: namespace?.ttl ?? feature.ttl,
+      router: {
+        module: router.module,
+        routes: router.routes,
+        imports: [router.routes, router.currentUser].filter(Boolean).join(", "),
+      },
+      classes: (feature.classes ?? []).map((entry) => ({ ...entry })),
+      config: fragment(feature, "config", feature.config),
+      wrangler: fragment(feature, "wrangler", feature.wrangler),
+      docs: {
+        keys: fragment(feature, "docs.keys", docs.keys),
+        routes: fragment(feature, "docs.routes", docs.routes),
+        tryIt: fragment(feature, "docs.tryIt", docs.tryIt),
+        ttl: fragment(feature, "docs.ttl", docs.ttl),
+        module: fragment(feature, "docs.module", docs.module),
+        agentsRule: fragment(feature, "docs.agentsRule", docs.agentsRule),
+      },
+    };
+  });
+  return { ...base, units };
 }

@@ -1,5 +1,5 @@
 import { UsageError, UserError } from "../errors.js";
-import { FEATURE_IDS, type FeatureId } from "../features.js";
+import { FEATURE_IDS, type FeatureId } from "../features/index.js";
 import type { TemplateManifest, TemplateVariable } from "./types.js";
 
 /**

@@ -1,12 +1,10 @@
 /**
- * Options + a loaded template -> the exact list of files to write, in memory.
+ * A render context + a loaded template -> the exact list of files to write, in memory.
  * Every path check lives here: a template (perhaps a fork someone else controls)
  * can only ever produce plain relative paths inside the project folder.
  */
-import { FEATURES, type FeatureId } from "../features.js";
 import { UserError } from "../errors.js";
-import { compatibilityDate, versions } from "../versions.js";
-import type { Options } from "../options/resolve.js";
+import { FEATURE_IDS, type FeatureId } from "../features/index.js";
 import type { RenderContext } from "./context.js";
 import { render } from "./render.js";
 import type { LoadedTemplate, TemplateManifest } from "./types.js";
@@ -20,41 +18,11 @@ export interface PlannedFile {
 /** Dotfiles ship under another name, since npm pack drops .gitignore and .npmrc. */
 const RENAMED_FILES: Record<string, string> = { _gitignore: ".gitignore", _npmrc: ".npmrc" };
 
-export function buildContext(options: Options): RenderContext {
-  const pm = options.packageManager;
-  return {
-    projectName: options.projectName,
-    features: Object.fromEntries(
-      FEATURES.map((feature) => [feature.id, options.features.includes(feature.id)]),
-    ) as Record<FeatureId, boolean>,
-    namespaces: options.namespaces.map((namespace) => ({ ...namespace })),
-    bindings: Object.fromEntries(
-      options.namespaces.flatMap((namespace) =>
-        namespace.feature ? [[namespace.feature, namespace.binding]] : [],
-      ),
-    ),
-    session: { ...options.session },
-    rateLimit: { ...options.rateLimit },
-    cachePattern: options.cachePattern,
-    envs: [...options.envs],
-    compatibilityDate,
-    packageManager: pm,
-    commands: {
-      install: `${pm} install`,
-      // Always "<pm> run": `pnpm deploy` is a pnpm command of its own, not our script.
-      run: `${pm} run`,
-      exec: { npm: "npx", pnpm: "pnpm exec", yarn: "yarn", bun: "bunx" }[pm],
-    },
-    versions: { ...versions },
-    vars: { ...options.vars },
-  };
-}
-
-export function buildPlan(template: LoadedTemplate, options: Options): PlannedFile[] {
-  const context = buildContext(options);
+export function buildPlan(template: LoadedTemplate, context: RenderContext): PlannedFile[] {
+  const chosen = FEATURE_IDS.filter((id) => context.features[id]);
   const planned = new Map<string, PlannedFile>();
   for (const file of template.files) {
-    if (!isWanted(file.path, template.manifest, options.features)) continue;
+    if (!isWanted(file.path, template.manifest, chosen)) continue;
     const rendered = file.path.endsWith(".hbs");
     const target = outputPath(rendered ? file.path.slice(0, -".hbs".length) : file.path);
     const where = `${template.source === "built-in" ? "" : `${template.source} `}${file.path}`.trim();

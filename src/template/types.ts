@@ -1,4 +1,4 @@
-import type { FeatureId } from "../features.js";
+import type { FeatureId } from "../features/index.js";
 
 /** template.json at the root of every template, the built-in one included. */
 export interface TemplateManifest {

@@ -118,13 +118,26 @@ describe("create-kv-edge (built CLI)", () => {
     await cli.type("\r");
     await cli.waitFor("Rate limit (requests/seconds)");
     await cli.type("20/10\r");
-    await cli.waitFor("Change the default TTL of any namespace?");
+    await cli.waitFor("Customise the namespaces");
     await cli.type("y"); // y and n answer a confirm at once
-    // Only prefs is asked: flags and config never expire, rate-limit counters follow their window.
-    await cli.waitFor("Default TTL of PREFS");
+    // Every binding name is offered, defaults first.
+    await cli.waitFor("Binding name of the Feature flags namespace");
+    await cli.type("\r");
+    await cli.waitFor("Binding name of the Configuration namespace");
+    await cli.type("FLAGS\r"); // taken by flags: refused, asked again
+    await cli.waitFor("FLAGS is already taken");
+    await cli.type("\x7f\x7f\x7f\x7f\x7f\r");
+    await cli.waitFor("Binding name of the Rate limiting namespace");
+    await cli.type("\r");
+    await cli.waitFor("Binding name of the User preferences namespace");
+    await cli.type("USER_PREFS\r");
+    // Only prefs is asked for a TTL: flags and config never expire, rate-limit counters follow their window.
+    await cli.waitFor("Default TTL of USER_PREFS");
     await cli.type("30\r"); // below the KV minimum: refused, asked again
     await cli.waitFor("at least 60 seconds");
     await cli.type("\x7f\x7f90\r");
+    await cli.waitFor("Extra namespaces");
+    await cli.type("AUDIT=600\r");
     await cli.waitFor("Extra wrangler environments");
     await cli.type("staging\r");
     await cli.waitFor("Install dependencies with npm?");
@@ -142,10 +155,24 @@ describe("create-kv-edge (built CLI)", () => {
     expect(wrangler).toContain('"staging"');
     expect(wrangler).not.toContain('"SESSIONS"');
     const config = await readFile(path.join(project, "src", "config.ts"), "utf8");
-    expect(config).toContain('"PREFS": { feature: "prefs", ttl: 90 }');
+    expect(config).toContain('"USER_PREFS": { feature: "prefs", ttl: 90 }');
+    expect(config).toContain('"CONFIG": { feature: "config", ttl: 0 }');
+    expect(config).toContain('"AUDIT": { feature: null, ttl: 600 }');
+    expect(wrangler).toContain('"binding": "USER_PREFS"');
     expect(result.stdout).not.toContain("Default TTL of FLAGS");
     expect(result.stdout).toContain("20 requests per 10 s");
     await expect(readdir(path.join(project, "node_modules"))).rejects.toThrow();
+  });
+
+  it("takes add and update as commands only in first place; a folder of that name is ./add", async () => {
+    const cwd = await freshDir();
+    const stray = await runCli(["--yes", "add", "--no-install", "--no-git"], { cwd });
+    expect(stray.code).toBe(2);
+    expect(stray.stderr).toContain('"add" is a command and goes first');
+    expect(stray.stderr).toContain("./add");
+    const folder = await runCli(["./add", "--yes", "--features", "cache", "--no-install", "--no-git"], { cwd });
+    expect(folder.code, folder.stderr).toBe(0);
+    expect(await readdir(path.join(cwd, "add"))).toContain("wrangler.jsonc");
   });
 
   it("Ctrl+C at a prompt exits 130 and leaves nothing on disk", async () => {

@@ -7,6 +7,7 @@ import { mkdtemp, readFile, rm, stat } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { FEATURES } from "../../src/features/index.js";
 import { compatibilityDate } from "../../src/versions.js";
 import { cliEnv, runCli, type CliResult } from "../support/cli.js";
 import { gitIdentity, runIn, startWranglerDev, workerdBinaries } from "../support/project.js";
@@ -47,7 +48,7 @@ describe("a project with every feature and two environments", () => {
     expect(text).toContain('"$schema": "node_modules/wrangler/config-schema.json"');
     expect(text).toContain(`"compatibility_date": "${compatibilityDate}"`);
     expect(text).not.toMatch(/"nodejs_compat"/);
-    for (const binding of ["CACHE", "SESSIONS", "FLAGS", "CONFIG", "RATE_LIMITS", "PREFS"]) {
+    for (const { binding } of FEATURES) {
       // Top level, staging and production: kv_namespaces are not inherited by environments.
       expect(text.match(new RegExp(`"binding": "${binding}"`, "g"))).toHaveLength(3);
     }

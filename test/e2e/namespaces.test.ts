@@ -8,12 +8,13 @@ import { mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { homedir, tmpdir } from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { FEATURES } from "../../src/features/index.js";
 import { cliEnv, runCli, type CliResult } from "../support/cli.js";
 import { startFakeCloudflare, type FakeCloudflare } from "../support/fake-cloudflare.js";
 import { filesContaining } from "../support/kv-project.js";
 import { runIn } from "../support/project.js";
 
-const BINDINGS = ["CACHE", "SESSIONS", "FLAGS", "CONFIG", "RATE_LIMITS", "PREFS"];
+const BINDINGS = FEATURES.map((feature) => feature.binding);
 const SCOPES = ["", "-staging", "-production"];
 
 let root: string;

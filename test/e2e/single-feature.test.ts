@@ -6,7 +6,7 @@ import { mkdtemp, readdir, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { FEATURES } from "../../src/features.js";
+import { FEATURES } from "../../src/features/index.js";
 import { cliEnv, runCli } from "../support/cli.js";
 import { runIn } from "../support/project.js";
 
@@ -18,16 +18,7 @@ afterAll(async () => {
   await rm(root, { recursive: true, force: true });
 });
 
-const libFiles = {
-  cache: ["cache.ts"],
-  sessions: ["sessions.ts"],
-  flags: ["flags.ts"],
-  config: ["config-store.ts", "settings.ts"],
-  ratelimit: ["rate-limiter.ts"],
-  prefs: ["preferences.ts", "settings.ts"],
-};
-
-describe.each(FEATURES.map((feature) => feature.id))("a project with only %s", (feature) => {
+describe.each(FEATURES.map((unit) => ({ feature: unit.id, unit })))("a project with only $feature", ({ feature, unit }) => {
   const project = () => path.join(root, `only-${feature}`);
 
   it("is scaffolded and installed", async () => {
@@ -38,7 +29,8 @@ describe.each(FEATURES.map((feature) => feature.id))("a project with only %s", (
     });
     expect(result.code, result.stderr + result.stdout).toBe(0);
     const lib = await readdir(path.join(project(), "src", "lib"));
-    expect(lib.sort()).toEqual(["keys.ts", "kv-store.ts", ...libFiles[feature]].sort());
+    const libFiles = unit.files.lib.map((file) => path.posix.basename(file));
+    expect(lib.sort()).toEqual(["keys.ts", "kv-store.ts", ...libFiles].sort());
   });
 
   it("passes npm test, the type check and wrangler deploy --dry-run", async () => {

@@ -5,9 +5,10 @@
  */
 import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
-import { FEATURES } from "../../src/features.js";
+import { FEATURES } from "../../src/features/index.js";
 import { parseFlags } from "../../src/options/parse.js";
 import { resolveOptions } from "../../src/options/resolve.js";
+import { buildRenderContext } from "../../src/template/context.js";
 import { buildPlan } from "../../src/template/plan.js";
 import { loadTemplate } from "../../src/template/source.js";
 
@@ -22,7 +23,7 @@ function parseJsonc(text: string): unknown {
 
 function render(argv: string[]) {
   const options = resolveOptions(parseFlags(argv), {}, { cwd: "/tmp" });
-  const files = new Map(buildPlan(template, options).map((file) => [file.path, new TextDecoder().decode(file.bytes)]));
+  const files = new Map(buildPlan(template, buildRenderContext(options)).map((file) => [file.path, new TextDecoder().decode(file.bytes)]));
   return { options, files };
 }
 

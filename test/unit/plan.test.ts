@@ -1,7 +1,8 @@
 import { describe, expect, it } from "vitest";
 import { parseFlags } from "../../src/options/parse.js";
 import { resolveOptions } from "../../src/options/resolve.js";
-import { buildContext, buildPlan, outputPath } from "../../src/template/plan.js";
+import { buildRenderContext } from "../../src/template/context.js";
+import { buildPlan, outputPath } from "../../src/template/plan.js";
 import type { LoadedTemplate } from "../../src/template/types.js";
 
 const encode = (text: string) => new TextEncoder().encode(text);
@@ -29,10 +30,11 @@ const template: LoadedTemplate = {
 };
 
 const optionsFor = (argv: string[]) => resolveOptions(parseFlags(argv), {}, { cwd: "/tmp" });
+const contextFor = (argv: string[]) => buildRenderContext(optionsFor(argv));
 
 describe("buildPlan", () => {
   it("renders .hbs files, copies the rest byte for byte, and renames dotfiles", () => {
-    const plan = buildPlan(template, optionsFor(["my-app", "--yes"]));
+    const plan = buildPlan(template, contextFor(["my-app", "--yes"]));
     // In byte order: the same on every machine.
     expect(plan.map((file) => file.path)).toEqual([
       ".gitignore",
@@ -50,36 +52,36 @@ describe("buildPlan", () => {
   });
 
   it("leaves out the files of features that were not chosen, by file and by folder", () => {
-    const paths = buildPlan(template, optionsFor(["my-app", "--features", "cache"])).map((file) => file.path);
+    const paths = buildPlan(template, contextFor(["my-app", "--features", "cache"])).map((file) => file.path);
     expect(paths).toContain("src/cache.ts");
     expect(paths).not.toContain("src/sessions/store.ts");
-    const sessionsOnly = buildPlan(template, optionsFor(["my-app", "--features", "sessions"])).map((file) => file.path);
+    const sessionsOnly = buildPlan(template, contextFor(["my-app", "--features", "sessions"])).map((file) => file.path);
     expect(sessionsOnly).not.toContain("src/cache.ts");
     expect(sessionsOnly).toContain("src/sessions/store.ts");
   });
 
   it("writes a file listed under several features when any of them is chosen", () => {
     for (const feature of ["cache", "sessions"]) {
-      const paths = buildPlan(template, optionsFor(["my-app", "--features", feature])).map((file) => file.path);
+      const paths = buildPlan(template, contextFor(["my-app", "--features", feature])).map((file) => file.path);
       expect(paths).toContain("src/shared.ts");
     }
   });
 
   it("refuses two template files that would write the same path", () => {
     const clash = { ...template, files: [...template.files, { path: "README.md", bytes: encode("x") }] };
-    expect(() => buildPlan(clash, optionsFor(["a", "--yes"]))).toThrow(/writes README.md a second time/);
+    expect(() => buildPlan(clash, contextFor(["a", "--yes"]))).toThrow(/writes README.md a second time/);
   });
 });
 
-describe("buildContext", () => {
+describe("buildRenderContext", () => {
   it("gives docs commands that run our scripts with every package manager", () => {
     // `pnpm deploy` is pnpm's own command, so scripts always go through `run`.
-    expect(buildContext(optionsFor(["a", "--yes", "--pm", "pnpm"])).commands).toEqual({
+    expect(buildRenderContext(optionsFor(["a", "--yes", "--pm", "pnpm"])).commands).toEqual({
       install: "pnpm install",
       run: "pnpm run",
       exec: "pnpm exec",
     });
-    expect(buildContext(optionsFor(["a", "--yes"])).commands).toEqual({ install: "npm install", run: "npm run", exec: "npx" });
+    expect(buildRenderContext(optionsFor(["a", "--yes"])).commands).toEqual({ install: "npm install", run: "npm run", exec: "npx" });
   });
 });
 

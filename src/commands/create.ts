@@ -1,41 +1,35 @@
 /**
- * The flow: flags + prompts -> options -> plan -> files on disk -> post-steps ->
- * summary. Each arrow is a module of its own; this file only wires them and owns
- * cancellation while writing.
+ * `create-kv-edge [directory]`: flags + prompts -> options -> render context ->
+ * plan -> files on disk -> post-steps -> summary. Each arrow is a module of its
+ * own; this file only wires them (signals.ts owns cancellation).
  */
 import * as clack from "@clack/prompts";
 import path from "node:path";
-import { fileURLToPath } from "node:url";
-import { EXIT, UsageError } from "./errors.js";
-import type { Flags } from "./options/parse.js";
-import {
-  isInteractive,
-  missingAnswers,
-  packageManagerFromUserAgent,
-  resolveOptions,
-  type Options,
-} from "./options/resolve.js";
-import { ask, confirm } from "./prompts.js";
-import { fileLines, formatPlan, namespaceLines, nextCommands, section, sessionAndLimitLines } from "./report.js";
-import { consentQuestion, lifecycleScripts, notRunLine, type LifecycleScript } from "./steps/consent.js";
-import { initRepository } from "./steps/git.js";
-import { installDependencies } from "./steps/install.js";
-import { createNamespaces, isAuthenticated } from "./steps/namespaces.js";
-import { generateTypes } from "./steps/types.js";
-import { pickAnswers, RECORD_FILE, RECORD_FORMAT, serializeRecord, type ProjectRecord } from "./project/record.js";
-import { describeTemplate } from "./project/template-version.js";
-import { parseVariableValue } from "./template/manifest.js";
-import { buildContext, buildPlan, type PlannedFile } from "./template/plan.js";
-import { loadTemplate } from "./template/source.js";
-import type { LoadedTemplate } from "./template/types.js";
-import { inspectTarget, notEmptyError, recoverInterruptedRuns, writeProject } from "./template/write.js";
-import { projectWritten, signalReceived, whileWriting } from "./signals.js";
-import { color, print, printError, printWarning } from "./ui.js";
-import { compatibilityDate, versions } from "./versions.js";
+import { builtinTemplateDir } from "../builtin-template.js";
+import { EXIT, UsageError } from "../errors.js";
+import type { Flags } from "../options/parse.js";
+import { choosePackageManager, isInteractive, missingAnswers, resolveOptions, type Options } from "../options/resolve.js";
+import { checkFlagsFitTemplate } from "../options/template.js";
+import { commandsOf } from "../package-managers.js";
+import { ask, confirm } from "../prompts.js";
+import { fileLines, formatPlan, namespaceLines, nextCommands, section, sessionAndLimitLines } from "../report.js";
+import { consentQuestion, lifecycleScripts, notRunLine, type LifecycleScript } from "../steps/consent.js";
+import { initRepository } from "../steps/git.js";
+import { installDependencies } from "../steps/install.js";
+import { createNamespaces, isAuthenticated } from "../steps/namespaces.js";
+import { generateTypes } from "../steps/types.js";
+import { pickAnswers, RECORD_FILE, RECORD_FORMAT, serializeRecord, type ProjectRecord } from "../project/record.js";
+import { describeTemplate } from "../project/template-version.js";
+import { buildRenderContext } from "../template/context.js";
+import { buildPlan, type PlannedFile } from "../template/plan.js";
+import { loadTemplate } from "../template/source.js";
+import type { LoadedTemplate } from "../template/types.js";
+import { inspectTarget, notEmptyError, recoverInterruptedRuns, writeProject } from "../template/write.js";
+import { projectWritten, signalReceived, whileWriting } from "../signals.js";
+import { color, print, printError, printWarning } from "../ui.js";
+import { compatibilityDate, versions } from "../versions.js";
 
-const builtinDir = fileURLToPath(new URL("../templates/default", import.meta.url));
-
-export async function scaffold(flags: Flags, version: string): Promise<number> {
+export async function create(flags: Flags, version: string): Promise<number> {
   const interactive = isInteractive(flags, process.env, Boolean(process.stdin.isTTY), Boolean(process.stdout.isTTY));
   if (!interactive) {
     const missing = missingAnswers(flags);
@@ -50,7 +44,7 @@ export async function scaffold(flags: Flags, version: string): Promise<number> {
 
   const template = await loadTemplate(flags.template, {
     cwd: process.cwd(),
-    builtinDir,
+    builtinDir: builtinTemplateDir,
     version,
     offline: flags.offline,
   });
@@ -65,20 +59,10 @@ export async function scaffold(flags: Flags, version: string): Promise<number> {
     if (state === "not-empty" && !askQuestions) throw notEmptyError(flags.directory);
   }
 
-  const context = {
-    cwd: process.cwd(),
-    userAgent: process.env.npm_config_user_agent,
-    features: template.manifest.features,
-  };
-  const answers = askQuestions
-    ? await ask(flags, {
-        manifest: template.manifest,
-        packageManager: flags.packageManager ?? packageManagerFromUserAgent(context.userAgent),
-        cwd: context.cwd,
-      })
-    : {};
-  const options = resolveOptions(flags, answers, context);
-  options.vars = resolveVariables(template, options.vars);
+  const cwd = process.cwd();
+  const packageManager = choosePackageManager(flags, process.env);
+  const answers = askQuestions ? await ask(flags, { manifest: template.manifest, packageManager, cwd }) : {};
+  const options = resolveOptions(flags, answers, { cwd, packageManager, template });
   const folderName = path.basename(options.targetDir);
   if (options.projectName !== folderName) {
     print(`${color.dim("-")} "${folderName}" is not a valid package name; the project is named ${options.projectName}`);
@@ -96,7 +80,7 @@ export async function scaffold(flags: Flags, version: string): Promise<number> {
     answers: pickAnswers(options),
     toolchain: { compatibilityDate, versions: { ...versions } },
   };
-  const files = withRecord(buildPlan(template, options), record);
+  const files = withRecord(buildPlan(template, buildRenderContext(options)), record);
   if (options.dryRun) {
     print(formatPlan(options, files));
     return EXIT.ok;
@@ -146,41 +130,6 @@ function withRecord(files: PlannedFile[], record: ProjectRecord): PlannedFile[] 
   );
 }
 
-/** The template decides which features and variables exist. */
-function checkFlagsFitTemplate(flags: Flags, template: LoadedTemplate): void {
-  const { manifest } = template;
-  const unsupported = (flags.features ?? []).filter((feature) => !manifest.features.includes(feature));
-  if (unsupported.length > 0) {
-    throw new UsageError(
-      `--features ${unsupported.join(",")}: the template ${template.source} supports only ${manifest.features.join(", ")}`,
-    );
-  }
-  const known = new Set(manifest.variables.map((variable) => variable.name));
-  const unknown = Object.keys(flags.vars).filter((name) => !known.has(name));
-  if (unknown.length > 0) {
-    throw new UsageError(
-      `--var ${unknown[0]}: the template ${template.source} has no such variable${known.size > 0 ? ` (it has ${[...known].join(", ")})` : ""}`,
-    );
-  }
-}
-
-/** Every template variable gets a checked value: the answer, the flag or the default. */
-function resolveVariables(template: LoadedTemplate, given: Record<string, string | boolean>): Record<string, string | boolean> {
-  const vars: Record<string, string | boolean> = {};
-  const missing: string[] = [];
-  for (const variable of template.manifest.variables) {
-    const value = given[variable.name];
-    if (typeof value === "string") vars[variable.name] = parseVariableValue(variable, value);
-    else if (typeof value === "boolean") vars[variable.name] = value;
-    else if (variable.default !== undefined) vars[variable.name] = variable.default;
-    else missing.push(`--var ${variable.name}=<value>`);
-  }
-  if (missing.length > 0) {
-    throw new UsageError(`the template ${template.source} needs: ${missing.join(", ")}`);
-  }
-  return vars;
-}
-
 async function runSteps(
   options: Options,
   files: PlannedFile[],
@@ -205,13 +154,17 @@ async function runSteps(
     }
   }
 
-  if (offerNamespaces && installed && templateCode.trusted && (await isAuthenticated(options.targetDir))) {
-    options.createNamespaces = await confirm({
-      message: "You are logged in to Cloudflare. Create the KV namespaces on your account now?",
-      initialValue: false,
-    });
-  }
-  if (options.createNamespaces) {
+  const createNow =
+    options.createNamespaces ||
+    (offerNamespaces &&
+      installed &&
+      templateCode.trusted &&
+      (await isAuthenticated(options.targetDir)) &&
+      (await confirm({
+        message: "You are logged in to Cloudflare. Create the KV namespaces on your account now?",
+        initialValue: false,
+      })));
+  if (createNow) {
     if (!installed) {
       printWarning(`Namespaces were not created: dependencies are not installed. Later: ${runCommand(options, "kv:namespaces")}`);
     } else if (!templateCode.trusted) {
@@ -234,7 +187,7 @@ async function runSteps(
   }
 
   if (!templateCode.trusted && (options.install || options.createNamespaces)) {
-    printWarning(notRunLine(templateCode.scripts, buildContext(options).commands));
+    printWarning(notRunLine(templateCode.scripts, commandsOf(options.packageManager)));
   }
   print(
     [
@@ -242,7 +195,7 @@ async function runSteps(
       section("Settings", sessionAndLimitLines(options)),
       section("Files", fileLines(files)),
       section("Next", nextCommands(options, installed).map((line) => `  ${color.cyan(line)}`)),
-      options.createNamespaces
+      createNow
         ? ""
         : `\nThe first deploy creates the KV namespaces. To create them now and pin their IDs in wrangler.jsonc: ${runCommand(options, "kv:namespaces")} (after \`wrangler login\` or with CLOUDFLARE_API_TOKEN set).\n`,
     ].join(""),
@@ -252,7 +205,7 @@ async function runSteps(
 }
 
 function runCommand(options: Options, script: string): string {
-  return `${buildContext(options).commands.run} ${script}`;
+  return `${commandsOf(options.packageManager).run} ${script}`;
 }
 
 /** A spinner on a terminal; plain lines anywhere else (CI logs hate spinners). */

@@ -1,0 +1,40 @@
+import { defineFeature } from "./unit.js";
+
+export const flags = defineFeature({
+  id: "flags",
+  label: "Feature flags",
+  hint: "kill switch, allow/block lists, deterministic percentage rollout",
+  binding: "FLAGS",
+  ttl: 0,
+  ttlFrom: { reason: "it holds one document of every flag, which must never expire", ttl: () => 0 },
+  keyPattern: "flags (one document of every flag)",
+  files: {
+    lib: ["src/lib/flags.ts"],
+    libTests: ["test/lib/flags.test.ts"],
+    routes: ["src/routes/flags.ts"],
+    routeTests: ["test/routes/flags.test.ts"],
+    seed: ["seed/flags.json"],
+  },
+  router: { module: "flags", routes: "flagRoutes" },
+  config: `/** Feature flags, all in one KV document so evaluating every flag costs one read. */
+export const flags = {
+  namespace: (env: Env): KVNamespace => env[{{json bindings.flags}}],
+  /** Seconds an isolate keeps the flag document in memory before reading KV again. */
+  cacheTtl: 60,
+};`,
+  docs: {
+    keys: "`flags` (one document holding every flag)",
+    routes: "`GET /flags` | the flags on for the session's user, or `?user=`",
+    ttl: "**flags**: never expire. Each isolate keeps the flag document in memory for `flags.cacheTtl` seconds.",
+    module: `\`src/lib/flags.ts\` — feature flags in one document (\`flags\`), so checking every flag costs at most one KV read.
+
+\`\`\`ts
+const featureFlags = new FeatureFlags(flags.namespace(env), { cacheTtl: 60 }); // keep one per isolate
+await featureFlags.set("new-checkout", { enabled: true, percentage: 25, blocklist: ["bob"] });
+if (await featureFlags.isEnabled("new-checkout", { userId })) { /* ... */ }
+\`\`\`
+
+\`enabled: false\` is a kill switch; then blocklist beats allowlist beats percentage. Rollout is deterministic per user, and raising the percentage never turns a user off. Because every flag is one document, two admins saving at the same moment can overwrite each other (last write wins): change flags from one place. \`seed/flags.json\` shows the format.`,
+    agentsRule: "Flags: one document under key `flags`; one writer at a time (last write wins).",
+  },
+});

@@ -1,0 +1,75 @@
+/**
+ * What a feature is: one self-contained unit (the Svelte CLI's add-ons are the
+ * model). Everything the tool knows about a feature lives in its unit file,
+ * src/features/<id>.ts, and nowhere else: `create` and `add` both read it.
+ *
+ * The feature's code itself is plain TypeScript in the template (templates/default/src/),
+ * listed in `files`. The text fragments (`config`, `docs`, `wrangler`) are Handlebars,
+ * rendered with the project's render context (src/template/context.ts) before they
+ * are handed to the templates, which only stitch them together.
+ */
+export interface FeatureUnit<Id extends string = string> {
+  /** Used by --features, --ttl, --binding and in template.json. */
+  id: Id;
+  label: string;
+  /** One line for the feature picker. */
+  hint: string;
+  /** Default binding name of the feature's KV namespace. */
+  binding: string;
+  /** Default TTL of the namespace in seconds; 0 means no expiry. */
+  ttl: number;
+  /**
+   * Set when the namespace's TTL is not a free choice: `reason` is why (--ttl for the
+   * feature is refused with it) and `ttl` computes it from the project's settings.
+   */
+  ttlFrom?: { reason: string; ttl: (settings: FeatureSettings) => number };
+  /** The keys the feature writes, for the summary. */
+  keyPattern: string;
+  /**
+   * Template paths of the feature's files, by role. `add` puts `lib` files (and the
+   * `libTests` that test them) into a project that this tool did not make.
+   */
+  files: { lib: string[]; libTests: string[]; routes: string[]; routeTests: string[]; seed: string[] };
+  /** How src/routes/index.ts wires the feature in: `import { <routes> } from "./<module>"`. */
+  router: { module: string; routes: string; currentUser?: string };
+  /**
+   * Durable Object classes the feature defines: the Worker's entry module must export
+   * each one (`export { <name> } from "<module>"`, module relative to src/).
+   */
+  classes?: { name: string; module: string }[];
+  /** The feature's block of src/config.ts (Handlebars). */
+  config: string;
+  /** Extra lines for wrangler.jsonc after the KV bindings (Handlebars, JSONC, may be comments). */
+  wrangler?: string;
+  /** Its parts of README.md and AGENTS.md (Handlebars, Markdown). */
+  docs: FeatureDocs;
+  /** Lines for the summary's "Settings" section. */
+  summary?: (settings: FeatureSettings) => string[];
+}
+
+export interface FeatureDocs {
+  /** The README's "keys" cell of the namespace table. */
+  keys: string;
+  /** The README's row(s) of the routes table, without the leading "| " and trailing " |". */
+  routes: string;
+  /** Lines for the README's "try it" shell block, if any. */
+  tryIt?: string;
+  /** The README's TTL policy bullet. */
+  ttl: string;
+  /** The README's section about the feature's module(s). */
+  module: string;
+  /** A rule for AGENTS.md's "KV rules you must respect", if the feature has one. */
+  agentsRule?: string;
+}
+
+/** The settings a feature's TTL rule and summary can read. */
+export interface FeatureSettings {
+  session: { ttl: number; refreshThreshold: number };
+  rateLimit: { limit: number; window: number };
+  cachePattern: string;
+}
+
+/** Keeps the literal id, so FeatureId is a union of the ids. */
+export function defineFeature<const Id extends string>(unit: FeatureUnit<Id>): FeatureUnit<Id> {
+  return unit;
+}
