@@ -8,7 +8,7 @@
  * A folder literally named "add" or "update" is given as ./add.
  */
 import packageJson from "../package.json" with { type: "json" };
-import { CancelledError, EXIT, UsageError, UserError } from "./errors.js";
+import { CancelledError, EXIT, systemUserError, UsageError, UserError } from "./errors.js";
 import { parseFlags } from "./options/parse.js";
 import { helpText } from "./options/table.js";
 import { cancelExitCode, installSignalHandlers, showCursor } from "./signals.js";
@@ -49,9 +49,10 @@ export async function main(argv: string[]): Promise<number> {
       printError("Cancelled; nothing was written.");
       return cancelExitCode();
     }
-    if (error instanceof UserError) {
-      printError(error.message);
-      return error.exitCode;
+    const userError = error instanceof UserError ? error : systemUserError(error);
+    if (userError) {
+      printError(userError.message);
+      return userError.exitCode;
     }
     printError(`Unexpected error: ${error instanceof Error ? error.message : String(error)}`);
     if (process.env.DEBUG && error instanceof Error) process.stderr.write(`${error.stack}\n`);

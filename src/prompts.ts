@@ -22,6 +22,7 @@ import {
   splitList,
 } from "./options/validate.js";
 import type { PackageManager } from "./package-managers.js";
+import { matchesWhole } from "./template/manifest.js";
 import type { TemplateManifest, TemplateVariable } from "./template/types.js";
 import { inspectTarget } from "./template/write.js";
 
@@ -237,8 +238,16 @@ async function askVariable(variable: TemplateVariable, io: IO): Promise<string |
       io.input,
     );
   }
-  const pattern = variable.pattern ? new RegExp(`^(?:${variable.pattern})$`) : undefined;
+  const { pattern } = variable;
   return askText(io, variable.message, typeof variable.default === "string" ? variable.default : "", (value) =>
-    pattern && !pattern.test(value) ? `must match ${variable.pattern}` : undefined,
+    patternProblem(pattern, value),
   );
+}
+
+function patternProblem(pattern: string | undefined, value: string): string | undefined {
+  try {
+    return pattern !== undefined && !matchesWhole(pattern, value) ? `must match ${pattern}` : undefined;
+  } catch (error) {
+    return (error as Error).message; // the pattern ran out of time: say so at the prompt
+  }
 }

@@ -18,7 +18,7 @@
 import { createHash, randomBytes } from "node:crypto";
 import { lstat, mkdir, readdir, readFile, rename, rm, rmdir, writeFile } from "node:fs/promises";
 import path from "node:path";
-import { CancelledError, UserError } from "../errors.js";
+import { CancelledError, systemUserError, UserError } from "../errors.js";
 import { isProcessGone } from "../signals.js";
 import { forEachLimited } from "./concurrency.js";
 import type { PlannedFile } from "./plan.js";
@@ -79,14 +79,19 @@ export async function writeProject(
   if (files.length === 0) {
     throw new UserError(`the template yields no files for the chosen features; nothing was written to ${targetDir}. Check its template.json "files"`);
   }
-  const recovered = await recoverInterruptedRuns(targetDir);
-  const state = await inspectTarget(targetDir);
-  if (state === "not-empty" && !options.overwrite) throw notEmptyError(targetDir);
-  if (state === "missing") {
-    await writeNewFolder(files, targetDir, options);
-    return { replaced: [], recovered };
+  try {
+    const recovered = await recoverInterruptedRuns(targetDir);
+    const state = await inspectTarget(targetDir);
+    if (state === "not-empty" && !options.overwrite) throw notEmptyError(targetDir);
+    if (state === "missing") {
+      await writeNewFolder(files, targetDir, options);
+      return { replaced: [], recovered };
+    }
+    return { replaced: await writeIntoFolder(files, targetDir, options), recovered };
+  } catch (error) {
+    // Rolled back by now; an OS error is told about the target, not our working folder.
+    throw systemUserError(error, targetDir) ?? error;
   }
-  return { replaced: await writeIntoFolder(files, targetDir, options), recovered };
 }
 
 /** A run's working folder name: fixed length, so it fits wherever the target's name fits. */
@@ -101,7 +106,10 @@ function tagOf(targetDir: string): string {
 
 async function writeNewFolder(files: PlannedFile[], targetDir: string, options: WriteOptions): Promise<void> {
   const parent = path.dirname(targetDir);
-  const createdParent = await mkdir(parent, { recursive: true });
+  const createdParent = await mkdir(parent, { recursive: true }).catch((error: NodeJS.ErrnoException) => {
+    // mkdir -p says EEXIST when a part of the path is a file.
+    throw error.code === "EEXIST" ? systemUserError({ code: "ENOTDIR" }, targetDir) : error;
+  });
   const work = path.join(parent, workFolderName(targetDir));
   try {
     await mkdir(work);
