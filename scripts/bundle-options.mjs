@@ -12,6 +12,8 @@ export const cliBundleOptions = {
   legalComments: "none",
   metafile: true,
   plugins: [withoutSourceMap()],
+  // jsonc-parser's "main" is a UMD build that require()s its parts at run time; bundle its ES modules.
+  alias: { "jsonc-parser": "./node_modules/jsonc-parser/lib/esm/main.js" },
   // Some bundled CommonJS code calls require() for Node built-ins.
   banner: { js: "import { createRequire as __createRequire } from 'node:module'; const require = __createRequire(import.meta.url);" },
 };

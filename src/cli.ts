@@ -24,13 +24,15 @@ export async function main(argv: string[]): Promise<number> {
     if (command === "update") {
       throw new UsageError("create-kv-edge update is not available yet in this version");
     }
-    if (command === "add") {
-      throw new UsageError("create-kv-edge add is not available yet in this version");
-    }
-    const flags = parseFlags(args);
+    const flags = command === "add" ? parseFlags(args.slice(1), "add") : parseFlags(args);
     if (flags.help) {
-      print(helpText(packageJson.version));
+      print(helpText(packageJson.version, command ?? "create"));
       return EXIT.ok;
+    }
+    installSignalHandlers();
+    if (command === "add") {
+      const { add } = await import("./commands/add.js");
+      return await add(flags, packageJson.version);
     }
     if (flags.version) {
       print(packageJson.version);
@@ -40,7 +42,6 @@ export async function main(argv: string[]): Promise<number> {
     if (stray) {
       throw new UsageError(`"${stray}" is a command and goes first (create-kv-edge ${stray} ...); for a folder named ${stray}, write ./${stray}`);
     }
-    installSignalHandlers();
     const { create } = await import("./commands/create.js");
     return await create(flags, packageJson.version);
   } catch (error) {

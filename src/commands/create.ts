@@ -88,9 +88,7 @@ export async function create(flags: Flags, version: string): Promise<number> {
 
   const templateCode = await templateCodeConsent(template, files, flags, askQuestions, options);
 
-  const { replaced, recovered } = await whileWriting(() =>
-    writeProject(files, options.targetDir, { overwrite: options.overwrite, isCancelled: () => signalReceived() !== undefined }),
-  );
+  const { replaced, recovered } = await writeWithCancellation(files, options.targetDir, options.overwrite);
   projectWritten(`Stopped. The project in ${options.targetDir} is written, but set-up did not finish; run ${options.packageManager} install there.`);
   for (const line of recovered) printWarning(line);
   print(`${color.green("✔")} Wrote ${files.length} files to ${options.targetDir}`);
@@ -128,6 +126,11 @@ function withRecord(files: PlannedFile[], record: ProjectRecord): PlannedFile[] 
   return [...files.filter((file) => file.path !== RECORD_FILE), recordFile].sort((a, b) =>
     a.path < b.path ? -1 : a.path > b.path ? 1 : 0,
   );
+}
+
+/** Writes all or nothing: SIGINT, SIGTERM or SIGHUP meanwhile rolls the write back (signals.ts). */
+export function writeWithCancellation(files: PlannedFile[], targetDir: string, overwrite: boolean) {
+  return whileWriting(() => writeProject(files, targetDir, { overwrite, isCancelled: () => signalReceived() !== undefined }));
 }
 
 async function runSteps(

@@ -36,6 +36,13 @@ export const cache = {
   /** The pattern GET /cached/:id uses. */
   pattern: {{json cachePattern}} as CachePattern,
 };`,
+  flags: ["cache-pattern"],
+  paste: `import { cacheAside } from "{{importPath}}/cache";
+import { keys } from "{{importPath}}/keys";
+import { KVStore } from "{{importPath}}/kv-store";
+// in fetch(request, env, ctx):
+const cache = new KVStore(env.{{binding}}, { defaultTtl: {{ttl}} });
+const item = await cacheAside(cache, keys.cache("item", id), () => loadItem(id), { ttl: {{ttl}} });`,
   docs: {
     keys: "`cache:{resource}:{id}`",
     routes: "`GET /cached/:id`, `PUT /cached/:id`, `GET /__kv/stats` | an item from a fake slow origin through {{cachePattern}}; the cache's hit rate in this isolate",

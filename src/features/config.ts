@@ -20,6 +20,10 @@ export const config = defineFeature({
 export const config = {
   namespace: (env: Env): KVNamespace => env[{{json bindings.config}}],
 };`,
+  paste: `import { ConfigStore } from "{{importPath}}/config-store";
+// in fetch(request, env, ctx):
+const appConfig = new ConfigStore(env.{{binding}}, { defaults: { siteName: "My app", maintenance: false } });
+if (await appConfig.value("maintenance")) return new Response("Back soon", { status: 503 });`,
   docs: {
     keys: "`config:{name}` (`config:app`: one document)",
     routes: "`GET /config` | the application configuration",

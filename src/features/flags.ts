@@ -22,6 +22,11 @@ export const flags = {
   /** Seconds an isolate keeps the flag document in memory before reading KV again. */
   cacheTtl: 60,
 };`,
+  paste: `import { FeatureFlags } from "{{importPath}}/flags";
+// at module level (one per isolate), then in fetch(request, env, ctx):
+let featureFlags: FeatureFlags | undefined;
+featureFlags ??= new FeatureFlags(env.{{binding}}, { cacheTtl: 60 });
+const on = await featureFlags.isEnabled("new-checkout", { userId });`,
   docs: {
     keys: "`flags` (one document holding every flag)",
     routes: "`GET /flags` | the flags on for the session's user, or `?user=`",

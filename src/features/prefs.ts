@@ -21,6 +21,10 @@ export const prefs = {
   /** A user's preferences expire this long after their last change; 0 means never. */
   ttl: namespaces[{{json bindings.prefs}}].ttl,
 };`,
+  paste: `import { PreferencesStore } from "{{importPath}}/preferences";
+// in fetch(request, env, ctx):
+const prefs = new PreferencesStore(env.{{binding}}, { defaults: { theme: "system", pageSize: 20 } });
+const { theme } = await prefs.get(userId);`,
   docs: {
     keys: "`prefs:{userId}`",
     routes: "`GET /prefs`, `PUT /prefs` | the current user's preferences",

@@ -34,6 +34,12 @@ export const rateLimit = {
 	// "ratelimits": [
 	// 	{ "name": "RATE_LIMITER", "namespace_id": "1001", "simple": { "limit": {{json rateLimit.limit}}, "period": {{#if (eq rateLimit.window 10)}}10{{else}}60{{/if}} } }
 	// ]`,
+  flags: ["rate-limit"],
+  paste: `import { RateLimiter } from "{{importPath}}/rate-limiter";
+// in fetch(request, env, ctx):
+const limiter = new RateLimiter(env.{{binding}}, { limit: {{rateLimit.limit}}, window: {{rateLimit.window}} });
+const result = await limiter.check(request.headers.get("CF-Connecting-IP") ?? "unknown");
+if (!result.allowed) return new Response("Slow down", { status: 429, headers: limiter.headers(result) });`,
   docs: {
     keys: "`ratelimit:{client}:{window}`",
     routes: "`GET /limited` | {{rateLimit.limit}} requests per {{rateLimit.window}} s per client, `X-RateLimit-*` headers, 429 with `Retry-After`",

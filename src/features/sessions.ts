@@ -25,6 +25,11 @@ export const sessions = {
   /** A read rewrites the session (sliding expiry) only when less than this is left: reads stay free of writes. */
   refreshThreshold: {{json session.refreshThreshold}},
 };`,
+  flags: ["session-ttl", "session-refresh"],
+  paste: `import { SessionStore } from "{{importPath}}/sessions";
+// in fetch(request, env, ctx):
+const sessions = new SessionStore(env.{{binding}}, { ttl: {{session.ttl}}, refreshThreshold: {{session.refreshThreshold}} });
+const session = await sessions.get(sessions.tokenFrom(request) ?? ""); // null when logged out`,
   docs: {
     keys: "`session:{sha256(token)}`, `user-session:{userId}:{sha256(token)}` markers",
     routes: "`POST /login` with `{\"userId\": \"...\"}`, `POST /logout`, `GET /me` | sessions (the login trusts the userId: put your real check in front of it)",

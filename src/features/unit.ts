@@ -43,6 +43,14 @@ export interface FeatureUnit<Id extends string = string> {
   wrangler?: string;
   /** Its parts of README.md and AGENTS.md (Handlebars, Markdown). */
   docs: FeatureDocs;
+  /** The options (without "--") that set the feature's settings; `add` refuses them for a feature it is not adding. */
+  flags?: string[];
+  /**
+   * For a Worker this tool did not make: the lines to paste to use the feature
+   * (Handlebars, TypeScript). Context: importPath (the library folder as seen from the
+   * entry module, e.g. "./kv"), binding, ttl, session, rateLimit, cachePattern.
+   */
+  paste: string;
   /** Lines for the summary's "Settings" section. */
   summary?: (settings: FeatureSettings) => string[];
 }

@@ -8,7 +8,7 @@ import { UsageError } from "../errors.js";
 import type { CachePattern, FeatureId } from "../features/index.js";
 import type { PackageManager } from "../package-managers.js";
 import { fixedTtlReason } from "./rules.js";
-import { OPTIONS } from "./table.js";
+import { optionsOf, type Command } from "./table.js";
 import {
   checkBindingName,
   checkCachePattern,
@@ -25,6 +25,12 @@ import {
 
 export interface Flags {
   directory?: string;
+  /** add: the project folder (--cwd). */
+  cwd?: string;
+  /** add: where library files go in a foreign project (--dir). */
+  dir?: string;
+  /** add: print the plan as JSON. */
+  json: boolean;
   yes: boolean;
   interactive?: boolean;
   help: boolean;
@@ -54,22 +60,30 @@ export interface Flags {
 
 type RawValues = Record<string, string | boolean | (string | boolean)[] | undefined>;
 
-export function parseFlags(argv: readonly string[]): Flags {
+/**
+ * `create` takes one optional directory; `add` (its argv without the word "add")
+ * takes the features to add, which land in `features` as --features would.
+ */
+export function parseFlags(argv: readonly string[], command: Command = "create"): Flags {
   // pnpm and bun pass a literal "--" through to us; it means nothing here.
   const args = argv.filter((arg) => arg !== "--");
-  const { values, positionals } = readArgs(args);
+  const { values, positionals } = readArgs(args, command);
 
-  if (positionals.length > 1) {
+  if (command === "create" && positionals.length > 1) {
     fail(`expected at most one directory, got ${positionals.map((p) => `"${p}"`).join(" ")}`);
   }
+  const addFeatures = command === "add" && positionals.length > 0 ? parseFeatures(positionals.join(","), "add") : undefined;
 
   return {
-    directory: positionals[0],
+    directory: command === "create" ? positionals[0] : undefined,
+    cwd: optionalString(values.cwd, (value) => nonEmpty(value, "--cwd needs a folder")),
+    dir: optionalString(values.dir, (value) => nonEmpty(value, "--dir needs a folder, e.g. src/kv")),
+    json: values.json === true,
     yes: values.yes === true,
     interactive: optionalBoolean(values.interactive),
     help: values.help === true,
     version: values.version === true,
-    features: optionalString(values.features, (value) => parseFeatures(value)),
+    features: addFeatures ?? optionalString(values.features, (value) => parseFeatures(value)),
     ttls: parseFeaturePairs(values.ttl, "--ttl", "feature=seconds", parseTtlValue, (feature, item) => {
       const reason = fixedTtlReason(feature as FeatureId);
       if (reason) fail(`--ttl ${item}: the ${feature} namespace has no TTL of its own: ${reason}`);
@@ -114,9 +128,9 @@ export function parseFlags(argv: readonly string[]): Flags {
   };
 }
 
-function readArgs(args: string[]): { values: RawValues; positionals: string[] } {
+function readArgs(args: string[], command: Command): { values: RawValues; positionals: string[] } {
   const options: ParseArgsConfig["options"] = {};
-  for (const option of OPTIONS) {
+  for (const option of optionsOf(command)) {
     options[option.name] = {
       type: option.type,
       ...(option.multiple ? { multiple: true } : {}),
@@ -128,20 +142,26 @@ function readArgs(args: string[]): { values: RawValues; positionals: string[] } 
   } catch (error) {
     const code = (error as { code?: string }).code ?? "";
     if (!code.startsWith("ERR_PARSE_ARGS")) throw error;
-    throw new UsageError(describeParseError(error));
+    throw new UsageError(describeParseError(error, command));
   }
 }
 
 /** Node's parseArgs messages, shortened to the part a user needs. */
-function describeParseError(error: unknown): string {
+function describeParseError(error: unknown, command: Command): string {
+  const help = command === "add" ? "create-kv-edge add --help" : "create-kv-edge --help";
   const message = error instanceof Error ? error.message : String(error);
   const unknown = /Unknown option '([^']+)'/.exec(message);
-  if (unknown) return `unknown option ${unknown[1]}; run create-kv-edge --help for the list`;
+  if (unknown) return `unknown option ${unknown[1]}; run ${help} for the list`;
   const missing = /Option '(-\S+)[^']*' argument missing/.exec(message);
-  if (missing) return `${missing[1]} needs a value; run create-kv-edge --help for its format`;
+  if (missing) return `${missing[1]} needs a value; run ${help} for its format`;
   const noValue = /Option '([^']+)' does not take an argument/.exec(message);
   if (noValue?.[1]) return `${noValue[1]} takes no value (use ${noValue[1]} or --no-${noValue[1].slice(2)})`;
   return message.split(". ")[0] ?? message;
+}
+
+function nonEmpty(value: string, problem: string): string {
+  if (value.trim() === "") fail(problem);
+  return value;
 }
 
 function fail(message: string): never {
@@ -174,10 +194,10 @@ function parseTtlValue(value: string, subject: string): number {
   return Number(value);
 }
 
-function parseFeatures(value: string): FeatureId[] {
+function parseFeatures(value: string, subject = "--features"): FeatureId[] {
   const features = splitList(value);
-  if (features.length === 0) fail(`--features "${value}": name at least one feature`);
-  for (const feature of features) orFail(checkFeature(feature), `--features ${feature}`);
+  if (features.length === 0) fail(`${subject} "${value}": name at least one feature`);
+  for (const feature of features) orFail(checkFeature(feature), `${subject} ${feature}`);
   return [...new Set(features)] as FeatureId[];
 }
 

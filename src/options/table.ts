@@ -18,17 +18,32 @@ export interface OptionSpec {
   /** Shown after the flag in --help, e.g. "<list>". */
   value?: string;
   help: string;
+  /** The commands that take it; default: create only. */
+  commands?: readonly Command[];
+  /** Its help under `add`, when it differs. */
+  addHelp?: string;
 }
+
+export type Command = "create" | "add";
+const BOTH: readonly Command[] = ["create", "add"];
 
 const defaultBindings = FEATURES.map((feature) => feature.binding).join(", ");
 
 export const OPTIONS: readonly OptionSpec[] = [
-  { name: "yes", short: "y", type: "boolean", help: "default answer for every question no flag answered" },
+  {
+    name: "yes",
+    short: "y",
+    type: "boolean",
+    help: "default answer for every question no flag answered",
+    commands: BOTH,
+    addHelp: "apply the plan without asking",
+  },
   {
     name: "interactive",
     type: "boolean",
     negatable: true,
     help: "default: interactive only when stdin and stdout are TTYs and CI is not set",
+    commands: BOTH,
   },
   {
     name: "features",
@@ -42,6 +57,7 @@ export const OPTIONS: readonly OptionSpec[] = [
     multiple: true,
     value: "<feature=seconds>",
     help: "default TTL of the cache or prefs namespace, repeatable (e.g. --ttl cache=300); sessions and rate-limit counters take theirs from --session-ttl and --rate-limit, flags and config never expire",
+    commands: BOTH,
   },
   {
     name: "binding",
@@ -49,6 +65,7 @@ export const OPTIONS: readonly OptionSpec[] = [
     multiple: true,
     value: "<feature=NAME>",
     help: `binding name of that feature's namespace, repeatable (defaults: ${defaultBindings})`,
+    commands: BOTH,
   },
   {
     name: "namespace",
@@ -57,19 +74,21 @@ export const OPTIONS: readonly OptionSpec[] = [
     value: "<NAME[=seconds]>",
     help: "an extra general-purpose namespace with its default TTL, repeatable",
   },
-  { name: "session-ttl", type: "string", value: "<seconds>", help: "default 86400" },
+  { name: "session-ttl", type: "string", value: "<seconds>", help: "default 86400", commands: BOTH },
   {
     name: "session-refresh",
     type: "string",
     value: "<seconds>",
     help: "refresh a session when less than this is left; default 3600",
+    commands: BOTH,
   },
-  { name: "rate-limit", type: "string", value: "<requests/seconds>", help: "default 100/60" },
+  { name: "rate-limit", type: "string", value: "<requests/seconds>", help: "default 100/60", commands: BOTH },
   {
     name: "cache-pattern",
     type: "string",
     value: `<${CACHE_PATTERNS.join("|")}>`,
     help: "the pattern the demo route uses; default stale-while-revalidate",
+    commands: BOTH,
   },
   {
     name: "envs",
@@ -114,29 +133,73 @@ export const OPTIONS: readonly OptionSpec[] = [
     type: "boolean",
     negatable: true,
     help: "create the KV namespaces on your Cloudflare account and write their IDs; default off",
+    commands: BOTH,
+    addHelp: "create the new KV namespaces on your account (a project made by create-kv-edge); default off",
   },
-  { name: "overwrite", type: "boolean", help: "allow a non-empty target directory" },
-  { name: "dry-run", type: "boolean", help: "print the plan (every file, every namespace), write nothing" },
-  { name: "help", short: "h", type: "boolean", help: "show this help" },
+  {
+    name: "overwrite",
+    type: "boolean",
+    help: "allow a non-empty target directory",
+    commands: BOTH,
+    addHelp: "replace files that differ from what add would write (each one listed)",
+  },
+  {
+    name: "dry-run",
+    type: "boolean",
+    help: "print the plan (every file, every namespace), write nothing",
+    commands: BOTH,
+  },
+  {
+    name: "cwd",
+    type: "string",
+    value: "<dir>",
+    help: "the Worker project to add to; default: the current folder",
+    commands: ["add"],
+  },
+  {
+    name: "dir",
+    type: "string",
+    value: "<dir>",
+    help: "where the library files go in a project not made by create-kv-edge; default src/kv",
+    commands: ["add"],
+  },
+  { name: "json", type: "boolean", help: "print the plan as JSON", commands: ["add"] },
+  { name: "help", short: "h", type: "boolean", help: "show this help", commands: BOTH },
   { name: "version", short: "v", type: "boolean", help: "show the version" },
 ];
 
 /** The --help text. */
-export function helpText(version: string): string {
-  const rows = OPTIONS.map((option) => {
+export function optionsOf(command: Command): OptionSpec[] {
+  return OPTIONS.filter((option) => (option.commands ?? ["create"]).includes(command));
+}
+
+export function helpText(version: string, command: Command = "create"): string {
+  const rows = optionsOf(command).map((option) => {
     const names = [
       option.short ? `-${option.short}, ` : "    ",
       `--${option.name}`,
       option.negatable ? ` / --no-${option.name}` : "",
       option.value ? ` ${option.value}` : "",
     ].join("");
-    return `  ${names}\n        ${option.help}`;
+    return `  ${names}\n        ${(command === "add" && option.addHelp) || option.help}`;
   });
   return [
     `create-kv-edge ${version}: a Cloudflare Worker with its state in Workers KV`,
     "",
-    "Usage: create-kv-edge [directory] [options]",
-    "       npm create kv-edge@latest [directory] -- [options]",
+    ...(command === "add"
+      ? [
+          "Usage: create-kv-edge add <feature...> [options]",
+          "       npm create kv-edge@latest -- add <feature...> [options]",
+          "",
+          `Adds features (${FEATURE_IDS.join(", ")}) to an existing Worker: a project made by`,
+          "create-kv-edge, or any Worker with a wrangler.jsonc, wrangler.json or wrangler.toml.",
+          "Shows the plan first; never replaces a file that differs without --overwrite.",
+        ]
+      : [
+          "Usage: create-kv-edge [directory] [options]",
+          "       npm create kv-edge@latest [directory] -- [options]",
+          "       create-kv-edge add <feature...> [options]   (see create-kv-edge add --help)",
+        ]),
     "",
     "Options:",
     ...rows,

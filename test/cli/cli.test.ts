@@ -3,7 +3,7 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import packageJson from "../../package.json" with { type: "json" };
-import { OPTIONS } from "../../src/options/table.js";
+import { optionsOf } from "../../src/options/table.js";
 import { cliEnv, interactiveCli, runCli } from "../support/cli.js";
 
 let root: string;
@@ -26,7 +26,7 @@ describe("create-kv-edge (built CLI)", () => {
   it("--help lists every option and the exit codes", async () => {
     const result = await runCli(["--help"], { cwd: root });
     expect(result.code).toBe(0);
-    for (const option of OPTIONS) expect(result.stdout).toContain(`--${option.name}`);
+    for (const option of optionsOf("create")) expect(result.stdout).toContain(`--${option.name}`);
     expect(result.stdout).toContain("Exit codes: 0 done, 1 failed, 2 usage error, 130 cancelled (143 SIGTERM, 129 SIGHUP).");
   });
 

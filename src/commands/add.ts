@@ -1,0 +1,305 @@
+/**
+ * `create-kv-edge add <feature...>`: put features into a Worker that already exists.
+ * Reads the project (wrangler config, .kv-edge.json, the files it would touch), plans
+ * in memory (project/add-plan.ts), shows the plan, and writes it all or nothing.
+ * Never loses work: a file that differs from what add would write is a conflict
+ * unless --overwrite, and a binding name already in the config is refused.
+ */
+import { existsSync } from "node:fs";
+import { readFile } from "node:fs/promises";
+import path from "node:path";
+import { builtinTemplateDir } from "../builtin-template.js";
+import { EXIT, UsageError, UserError } from "../errors.js";
+import { FEATURES, type FeatureId, type FeatureUnit } from "../features/index.js";
+import type { Flags } from "../options/parse.js";
+import { choosePackageManager, DEFAULTS, isInteractive } from "../options/resolve.js";
+import { cacheTtlProblem, duplicateBindingProblem, namespacesFor, sessionRefreshProblem } from "../options/rules.js";
+import { toProjectName } from "../options/validate.js";
+import { commandsOf } from "../package-managers.js";
+import {
+  classify,
+  configEdit,
+  filesForForeignProject,
+  filesForKvEdgeProject,
+  importPathFrom,
+  packageJsonEdit,
+  pasteLines,
+  settingsAfterAdd,
+  type FileChange,
+} from "../project/add-plan.js";
+import { parseRecord, pickAnswers, RECORD_FILE, serializeRecord, type ProjectRecord } from "../project/record.js";
+import { CONFIG_FILES, readWranglerConfig, type WranglerConfig } from "../project/wrangler-config.js";
+import { confirm } from "../prompts.js";
+import { createNamespaces } from "../steps/namespaces.js";
+import { generateTypes } from "../steps/types.js";
+import type { Namespace, ProjectSettings } from "../template/context.js";
+import { loadTemplate } from "../template/source.js";
+import { color, print, printWarning } from "../ui.js";
+import { writeWithCancellation } from "./create.js";
+
+const DEFAULT_LIB_DIR = "src/kv";
+
+/** Everything add will do, as shown before it does it (and as --json prints it). */
+export interface AddPlan {
+  project: string;
+  kind: "create-kv-edge" | "worker";
+  config: string;
+  features: FeatureId[];
+  namespaces: { binding: string; feature: FeatureId; ttl: number; where: string[] }[];
+  files: { path: string; action: FileChange["action"]; reason?: string }[];
+  dependencies: string[];
+  /** Worker projects: what to paste into the entry module, per feature. */
+  paste: { feature: FeatureId; lines: string }[];
+  entry?: string;
+}
+
+export async function add(flags: Flags, version: string): Promise<number> {
+  const features = flags.features ?? [];
+  if (features.length === 0) {
+    throw new UsageError(`add needs the features to add: create-kv-edge add <feature...> (${FEATURES.map((unit) => unit.id).join(", ")})`);
+  }
+  const units = FEATURES.filter((unit) => features.includes(unit.id)) as FeatureUnit<FeatureId>[];
+  checkFlagsFitFeatures(flags, units);
+
+  const projectDir = path.resolve(process.cwd(), flags.cwd ?? ".");
+  const config = await readConfig(projectDir, flags.cwd);
+  const recordText = await readText(path.join(projectDir, RECORD_FILE));
+  const record = recordText === undefined ? undefined : parseRecord(recordText);
+
+  const before: ProjectSettings = record?.answers ?? {
+    projectName: toProjectName(path.basename(projectDir)),
+    features: [],
+    namespaces: [],
+    session: { ttl: DEFAULTS.sessionTtl, refreshThreshold: DEFAULTS.sessionRefresh },
+    rateLimit: DEFAULTS.rateLimit,
+    cachePattern: DEFAULTS.cachePattern,
+    envs: config.envs,
+    packageManager: choosePackageManager(flags, process.env),
+    vars: {},
+  };
+  const already = features.filter((feature) => before.features.includes(feature));
+  if (already.length > 0) throw new UserError(`this project already has ${already.join(", ")} (see ${RECORD_FILE}); nothing was written`);
+  const settings = newSettings(before, flags, features);
+  const namespaces = namespacesFor(features, { settings, ttls: flags.ttls, bindings: flags.bindings, extraNamespaces: [] });
+  checkBindings(namespaces, config);
+
+  let changes: FileChange[];
+  let paste: AddPlan["paste"] = [];
+  if (record) {
+    changes = await changesForKvEdgeProject(projectDir, record, before, settings, namespaces, features, version, flags);
+  } else {
+    const dir = libraryDir(projectDir, flags.dir);
+    const template = await loadTemplate(undefined, { cwd: projectDir, builtinDir: builtinTemplateDir, version, offline: true });
+    changes = await classifyAll(projectDir, filesForForeignProject(template, units, dir));
+    paste = pasteLines(units, namespaces, settings, importPathFrom(config.main, dir));
+  }
+  changes.push(configEdit(config, namespaces.map((namespace) => namespace.binding)));
+
+  const plan: AddPlan = {
+    project: projectDir,
+    kind: record ? "create-kv-edge" : "worker",
+    config: config.file,
+    features,
+    namespaces: namespaces.map((namespace) => ({
+      binding: namespace.binding,
+      feature: namespace.feature as FeatureId,
+      ttl: namespace.ttl,
+      where: ["top level", ...config.envs.map((env) => `env.${env}`)],
+    })),
+    files: changes.map(({ path: file, action, reason }) => ({ path: file, action, ...(reason ? { reason } : {}) })),
+    dependencies: [],
+    paste,
+    ...(record ? {} : { entry: config.main }),
+  };
+  print(flags.json ? JSON.stringify(plan, null, 2) : formatPlan(plan));
+
+  const conflicts = changes.filter((change) => change.action === "conflict");
+  if (conflicts.length > 0 && !flags.overwrite) {
+    throw new UserError(
+      `nothing was written: ${conflicts.map((change) => `${change.path} (${change.reason})`).join(", ")}; move ${conflicts.length > 1 ? "them" : "it"} aside, or pass --overwrite to replace ${conflicts.length > 1 ? "them" : "it"}`,
+    );
+  }
+  // --json alone is a plan for a program to read: it applies only with --yes.
+  if (flags.dryRun || (flags.json && !flags.yes)) {
+    if (!flags.json) print("\nDry run: nothing was written.");
+    return EXIT.ok;
+  }
+  const interactive = isInteractive(flags, process.env, Boolean(process.stdin.isTTY), Boolean(process.stdout.isTTY));
+  if (!flags.yes) {
+    if (!interactive) throw new UsageError("no terminal to confirm the plan in; pass --yes to apply it, or --dry-run to only see it");
+    if (!(await confirm({ message: "Apply these changes?", initialValue: true }))) {
+      print("Nothing was written.");
+      return EXIT.ok;
+    }
+  }
+
+  const toWrite = changes.filter((change) => change.action !== "unchanged");
+  await writeWithCancellation(toWrite, projectDir, true);
+  print(`${color.green("✔")} Added ${features.join(", ")}: ${toWrite.length} files written in ${projectDir}`);
+  for (const change of conflicts) printWarning(`Replaced ${change.path} (${change.reason})`);
+  return afterWrite(projectDir, plan, flags, record !== undefined, before.packageManager);
+}
+
+/** A feature's settings flags (--session-ttl for sessions, ...) only make sense when that feature is added. */
+function checkFlagsFitFeatures(flags: Flags, units: readonly FeatureUnit<FeatureId>[]): void {
+  const given: Record<string, unknown> = {
+    "session-ttl": flags.sessionTtl,
+    "session-refresh": flags.sessionRefresh,
+    "rate-limit": flags.rateLimit,
+    "cache-pattern": flags.cachePattern,
+  };
+  for (const unit of FEATURES) {
+    if (units.some((chosen) => chosen.id === unit.id)) continue;
+    const flag = (unit.flags ?? []).find((name) => given[name] !== undefined);
+    if (flag) throw new UsageError(`--${flag} sets ${unit.id}, which is not being added; drop it or add ${unit.id}`);
+  }
+  for (const [flag, values] of [["--ttl", flags.ttls], ["--binding", flags.bindings]] as const) {
+    const other = Object.keys(values).find((feature) => !units.some((unit) => unit.id === feature));
+    if (other) throw new UsageError(`${flag} ${other}=...: ${other} is not being added`);
+  }
+}
+
+/** The project's settings with the add flags applied; the cross-answer rules hold. */
+function newSettings(before: ProjectSettings, flags: Flags, features: FeatureId[]): ProjectSettings {
+  const session = {
+    ttl: flags.sessionTtl ?? before.session.ttl,
+    refreshThreshold: flags.sessionRefresh ?? before.session.refreshThreshold,
+  };
+  const refresh = sessionRefreshProblem(session.refreshThreshold, session.ttl);
+  if (features.includes("sessions") && refresh) throw new UsageError(`--session-refresh ${session.refreshThreshold}: ${refresh}`);
+  const settings = {
+    ...before,
+    session,
+    rateLimit: flags.rateLimit ?? before.rateLimit,
+    cachePattern: flags.cachePattern ?? before.cachePattern,
+  };
+  const cacheTtl = flags.ttls.cache;
+  const cacheProblem = features.includes("cache") && cacheTtl !== undefined ? cacheTtlProblem(cacheTtl, settings.cachePattern) : undefined;
+  if (cacheProblem) throw new UsageError(`--ttl cache=${cacheTtl} with --cache-pattern ${settings.cachePattern}: ${cacheProblem}`);
+  return settings;
+}
+
+/** New binding names must be free in the config (any kind of binding, any environment) and among themselves. */
+function checkBindings(namespaces: readonly Namespace[], config: WranglerConfig): void {
+  for (const namespace of namespaces) {
+    if (config.bindings.has(namespace.binding)) {
+      throw new UserError(
+        `${config.file} already has a binding named ${namespace.binding}; pick another name with --binding ${namespace.feature}=NAME (nothing was written)`,
+      );
+    }
+  }
+  const duplicate = duplicateBindingProblem(namespaces);
+  if (duplicate) throw new UsageError(duplicate);
+}
+
+async function changesForKvEdgeProject(
+  projectDir: string,
+  record: ProjectRecord,
+  before: ProjectSettings,
+  settings: ProjectSettings,
+  namespaces: Namespace[],
+  features: FeatureId[],
+  version: string,
+  flags: Flags,
+): Promise<FileChange[]> {
+  // The record keeps a folder or git: source relative to the project folder.
+  const source = record.template.source === "built-in" ? undefined : record.template.source;
+  const template = await loadTemplate(source, { cwd: projectDir, builtinDir: builtinTemplateDir, version, offline: flags.offline });
+  const missing = features.filter((feature) => !template.manifest.features.includes(feature));
+  if (missing.length > 0) {
+    throw new UsageError(`the project's template (${template.source}) has no ${missing.join(", ")}; it offers ${template.manifest.features.join(", ")}`);
+  }
+  const after = settingsAfterAdd(settings, features, namespaces);
+  const skip = [...CONFIG_FILES, "package.json", RECORD_FILE];
+  const changes = await classifyAll(projectDir, filesForKvEdgeProject(template, before, after, skip));
+  const packageJson = packageJsonEdit(template, before, after, await readText(path.join(projectDir, "package.json")));
+  if (packageJson) changes.push(packageJson);
+  const updated: ProjectRecord = { ...record, toolVersion: version, answers: pickAnswers({ ...after, features: [...after.features], namespaces: [...after.namespaces], envs: [...after.envs] }) };
+  changes.push({ path: RECORD_FILE, bytes: new TextEncoder().encode(serializeRecord(updated)), action: "update" });
+  return changes;
+}
+
+async function classifyAll(projectDir: string, wanted: Parameters<typeof classify>[0][]): Promise<FileChange[]> {
+  return Promise.all(wanted.map(async (file) => classify(file, await readBytes(path.join(projectDir, file.path)))));
+}
+
+/** wrangler types when wrangler is installed; the namespaces only when asked; then the next steps. */
+async function afterWrite(projectDir: string, plan: AddPlan, flags: Flags, ours: boolean, packageManager: ProjectSettings["packageManager"]): Promise<number> {
+  const commands = commandsOf(packageManager);
+  if (existsSync(path.join(projectDir, "node_modules", ".bin", "wrangler"))) {
+    const types = await generateTypes(projectDir);
+    if (types.ok) print(`${color.green("✔")} Ran wrangler types: Env has the new bindings`);
+    else printWarning(`wrangler types failed (${types.reason}); run it yourself: ${commands.exec} wrangler types`);
+  } else {
+    print(`${color.dim("-")} wrangler is not installed here; after installing, run: ${commands.exec} wrangler types`);
+  }
+  if (flags.createNamespaces) {
+    if (ours) {
+      const result = await createNamespaces(projectDir);
+      for (const line of result.lines) print(`  ${line}`);
+      if (!result.ok) printWarning(`Some namespaces were not created; retry with: ${commands.run} kv:namespaces`);
+    } else {
+      printWarning(`--create-namespaces needs a project made by create-kv-edge; here, create each with: ${commands.exec} wrangler kv namespace create <BINDING>`);
+    }
+  }
+  if (plan.paste.length > 0) {
+    print(`\n${color.bold(`Paste into ${plan.entry ?? "your entry module"} to use them`)} (add never edits it):`);
+    for (const { feature, lines } of plan.paste) print(`\n  // ${feature}\n${indent(lines)}`);
+    print(`\nThe first deploy creates the new KV namespaces (bindings without an id).`);
+  } else {
+    print(`\n${color.bold("Next")}\n  ${color.cyan(`${commands.run} test`)}\n  ${color.cyan(`${commands.run} deploy`)}`);
+  }
+  return EXIT.ok;
+}
+
+function formatPlan(plan: AddPlan): string {
+  const lines = [
+    `Adding ${plan.features.join(", ")} to ${plan.project} (${plan.kind === "create-kv-edge" ? "a project made by create-kv-edge" : `a Worker with ${plan.config}`})`,
+    "",
+    color.bold("Files"),
+    ...plan.files.map((file) => `  ${file.action.padEnd(9)} ${file.path}${file.reason ? `  ${color.yellow(file.reason)}` : ""}`),
+    "",
+    color.bold(`KV bindings added to ${plan.config}`),
+    ...plan.namespaces.map((namespace) => `  ${namespace.binding} (${namespace.feature}) in ${namespace.where.join(", ")}`),
+    "",
+    `npm dependencies: ${plan.dependencies.length > 0 ? plan.dependencies.join(", ") : "none"}`,
+  ];
+  return lines.join("\n");
+}
+
+async function readConfig(projectDir: string, given: string | undefined): Promise<WranglerConfig> {
+  for (const file of CONFIG_FILES) {
+    const text = await readText(path.join(projectDir, file));
+    if (text !== undefined) return readWranglerConfig(file, text);
+  }
+  const where = given === undefined ? "the current folder" : projectDir;
+  throw new UserError(`${where} has no ${CONFIG_FILES.join(", ")}; run add inside a Worker project, or pass --cwd <dir>`);
+}
+
+/** --dir: a folder inside the project. */
+function libraryDir(projectDir: string, given: string | undefined): string {
+  const dir = path.posix.normalize((given ?? DEFAULT_LIB_DIR).replaceAll("\\", "/")).replace(/\/$/, "");
+  const resolved = path.resolve(projectDir, dir);
+  if (path.isAbsolute(dir) || dir === "." || dir.startsWith("../") || !resolved.startsWith(projectDir + path.sep)) {
+    throw new UsageError(`--dir ${given}: must be a folder inside the project, e.g. src/kv`);
+  }
+  return dir;
+}
+
+function indent(text: string): string {
+  return text.split("\n").map((line) => `  ${line}`).join("\n");
+}
+
+async function readBytes(file: string): Promise<Uint8Array | undefined> {
+  try {
+    return new Uint8Array(await readFile(file));
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === "ENOENT") return undefined;
+    throw error;
+  }
+}
+
+async function readText(file: string): Promise<string | undefined> {
+  const bytes = await readBytes(file);
+  return bytes === undefined ? undefined : new TextDecoder().decode(bytes);
+}

@@ -1,0 +1,207 @@
+/**
+ * `create-kv-edge add` with the built CLI, without installs: what it writes, what it
+ * refuses, and that a refusal or a dry run leaves the project byte for byte as it was.
+ * (test/e2e/add.test.ts installs the results and runs their tests and dry deploys.)
+ */
+import { cp, mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { parse as parseToml } from "smol-toml";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { optionsOf } from "../../src/options/table.js";
+import { readWranglerConfig } from "../../src/project/wrangler-config.js";
+import { runCli } from "../support/cli.js";
+import { hashTree } from "../support/tree.js";
+
+const fixtures = path.join(import.meta.dirname, "..", "fixtures");
+let root: string;
+let index = 0;
+
+beforeAll(async () => {
+  root = await mkdtemp(path.join(tmpdir(), "kv-edge-add-"));
+});
+afterAll(async () => {
+  await rm(root, { recursive: true, force: true });
+});
+
+/** A fresh copy of a checked-in fixture project. */
+async function fixture(name: string): Promise<string> {
+  const dir = path.join(root, `${name}-${++index}`);
+  await cp(path.join(fixtures, name), dir, { recursive: true });
+  return dir;
+}
+
+/** A fresh project made by create-kv-edge itself (no install, no git). */
+async function ownProject(...args: string[]): Promise<string> {
+  const cwd = path.join(root, `own-${++index}`);
+  await mkdir(cwd);
+  const result = await runCli(["app", "--yes", "--no-install", "--no-git", ...args], { cwd });
+  expect(result.code, result.stderr).toBe(0);
+  return path.join(cwd, "app");
+}
+
+const read = (dir: string, file: string) => readFile(path.join(dir, file), "utf8");
+const add = (dir: string, ...args: string[]) => runCli(["add", ...args], { cwd: dir });
+
+describe("create-kv-edge add", () => {
+  it("--help lists its own options", async () => {
+    const result = await runCli(["add", "--help"], { cwd: root });
+    expect(result.code).toBe(0);
+    expect(result.stdout).toContain("Usage: create-kv-edge add <feature...>");
+    for (const option of optionsOf("add")) expect(result.stdout).toContain(`--${option.name}`);
+    expect(result.stdout).not.toContain("--template");
+  });
+
+  it("a project made by create-kv-edge: new files, the routes and config regenerated, the user's edits kept", async () => {
+    const project = await ownProject("--features", "cache", "--envs", "staging");
+    const wrangler = (await read(project, "wrangler.jsonc")).replace(
+      '"observability": { "enabled": true },',
+      '"observability": { "enabled": true },\n\t// my comment\n\t"vars": { "GREETING": "hi" },',
+    );
+    await writeFile(path.join(project, "wrangler.jsonc"), wrangler);
+    const index = `${await read(project, "src/index.ts")}// my edit\n`;
+    await writeFile(path.join(project, "src/index.ts"), index);
+
+    const result = await add(project, "sessions", "flags", "--yes");
+    expect(result.code, result.stderr).toBe(0);
+    expect(await read(project, "src/index.ts")).toBe(index);
+    const after = await read(project, "wrangler.jsonc");
+    expect(after).toContain('\t// my comment\n\t"vars": { "GREETING": "hi" },');
+    const config = readWranglerConfig("wrangler.jsonc", after);
+    expect([...config.bindings].sort()).toEqual(["CACHE", "FLAGS", "GREETING", "SESSIONS"]);
+    expect(after.match(/"binding": "SESSIONS"/g)).toHaveLength(2); // top level and staging
+    const routes = await read(project, "src/routes/index.ts");
+    expect(routes).toContain('import { sessionRoutes, sessionUserId } from "./sessions";');
+    expect(routes).toContain("...flagRoutes,");
+    expect(await read(project, "src/config.ts")).toContain('"SESSIONS": { feature: "sessions", ttl: 86400 }');
+    expect(await read(project, "src/lib/sessions.ts")).toContain("export class SessionStore");
+    expect(JSON.parse(await read(project, "package.json")).scripts["kv:seed"]).toContain("--binding FLAGS");
+    const record = JSON.parse(await read(project, ".kv-edge.json"));
+    expect(record.answers.features).toEqual(["cache", "sessions", "flags"]);
+    // Adding again is refused: the record knows.
+    const again = await add(project, "flags", "--yes");
+    expect(again.code).toBe(1);
+    expect(again.stderr).toContain("already has flags");
+  });
+
+  it("a generated file the user changed is a conflict: exit 1, the path listed, nothing written; --overwrite replaces it and says so", async () => {
+    const project = await ownProject("--features", "cache");
+    await writeFile(path.join(project, "src/config.ts"), `${await read(project, "src/config.ts")}export const mine = 1;\n`);
+    const before = await hashTree(project);
+    const refused = await add(project, "prefs", "--yes");
+    expect(refused.code).toBe(1);
+    expect(refused.stderr).toContain("src/config.ts (changed since it was generated)");
+    expect(await hashTree(project)).toBe(before);
+
+    const replaced = await add(project, "prefs", "--yes", "--overwrite");
+    expect(replaced.code, replaced.stderr).toBe(0);
+    expect(replaced.stderr).toContain("Replaced src/config.ts (changed since it was generated)");
+    expect(await read(project, "src/config.ts")).not.toContain("export const mine");
+  });
+
+  it("a Worker it did not make: library files under src/kv, the entry module untouched, the lines to paste printed", async () => {
+    const project = await fixture("c3-hello-world");
+    const entry = await read(project, "src/index.ts");
+    const config = await read(project, "wrangler.jsonc");
+    const result = await add(project, "cache", "sessions", "--yes");
+    expect(result.code, result.stderr).toBe(0);
+    expect(await read(project, "src/index.ts")).toBe(entry);
+    for (const file of ["kv-store.ts", "keys.ts", "cache.ts", "sessions.ts"]) {
+      expect(await read(project, `src/kv/${file}`)).toBe(await readFile(path.join(import.meta.dirname, "../../templates/default/src/lib", file), "utf8"));
+    }
+    const after = await read(project, "wrangler.jsonc");
+    expect(after.startsWith(config.slice(0, config.indexOf('"upload_source_maps": true')))).toBe(true);
+    expect(after).toContain('// "services": [ {  "binding": "MY_SERVICE",  "service": "my-service" }]');
+    expect([...readWranglerConfig("wrangler.jsonc", after).bindings].sort()).toEqual(["CACHE", "SESSIONS"]);
+    expect(result.stdout).toContain("Paste into src/index.ts");
+    expect(result.stdout).toContain('import { SessionStore } from "./kv/sessions";');
+    expect(result.stdout).toContain("new SessionStore(env.SESSIONS, { ttl: 86400, refreshThreshold: 3600 })");
+  });
+
+  it("--dir puts the library elsewhere and the paste lines follow it", async () => {
+    const project = await fixture("c3-hello-world");
+    const result = await add(project, "flags", "--dir", "src/lib/edge", "--yes");
+    expect(result.code, result.stderr).toBe(0);
+    expect(await read(project, "src/lib/edge/flags.ts")).toContain("export class FeatureFlags");
+    expect(result.stdout).toContain('import { FeatureFlags } from "./lib/edge/flags";');
+    const outside = await add(project, "cache", "--dir", "../elsewhere", "--yes");
+    expect(outside.code).toBe(2);
+    expect(outside.stderr).toContain("--dir ../elsewhere: must be a folder inside the project");
+  });
+
+  it("a file in the way is a conflict: exit 1 with the path, and the tree is byte for byte as before", async () => {
+    const project = await fixture("c3-hello-world");
+    await mkdir(path.join(project, "src/kv"));
+    await writeFile(path.join(project, "src/kv/sessions.ts"), "// mine\n");
+    const before = await hashTree(project);
+    const result = await add(project, "sessions", "--yes");
+    expect(result.code).toBe(1);
+    expect(result.stderr).toContain("src/kv/sessions.ts (exists with other content)");
+    expect(result.stderr).toContain("nothing was written");
+    expect(await hashTree(project)).toBe(before);
+  });
+
+  it("--dry-run prints the plan and writes nothing; --json prints it as JSON", async () => {
+    const project = await fixture("c3-hello-world");
+    const before = await hashTree(project);
+    const dry = await add(project, "ratelimit", "--dry-run");
+    expect(dry.code, dry.stderr).toBe(0);
+    expect(dry.stdout).toContain("create    src/kv/rate-limiter.ts");
+    expect(dry.stdout).toContain("RATE_LIMITS (ratelimit) in top level");
+    expect(dry.stdout).toContain("Dry run: nothing was written.");
+    const json = await add(project, "ratelimit", "prefs", "--json", "--dry-run");
+    expect(json.code, json.stderr).toBe(0);
+    const plan = JSON.parse(json.stdout);
+    expect(plan).toMatchObject({ kind: "worker", config: "wrangler.jsonc", features: ["ratelimit", "prefs"], dependencies: [], entry: "src/index.ts" });
+    expect(plan.files).toContainEqual({ path: "src/kv/preferences.ts", action: "create" });
+    expect(plan.namespaces.map((namespace: { binding: string }) => namespace.binding)).toEqual(["RATE_LIMITS", "PREFS"]);
+    expect(await hashTree(project)).toBe(before);
+  });
+
+  it("refuses a binding name the config already has, naming it; --binding picks another", async () => {
+    const project = await fixture("c3-hello-world");
+    const config = (await read(project, "wrangler.jsonc")).replace('"upload_source_maps": true', '"upload_source_maps": true,\n\t"vars": { "CACHE": "x" }');
+    await writeFile(path.join(project, "wrangler.jsonc"), config);
+    const refused = await add(project, "cache", "--yes");
+    expect(refused.code).toBe(1);
+    expect(refused.stderr).toContain("wrangler.jsonc already has a binding named CACHE; pick another name with --binding cache=NAME");
+    const renamed = await add(project, "cache", "--binding", "cache=EDGE_CACHE", "--yes");
+    expect(renamed.code, renamed.stderr).toBe(0);
+    expect(renamed.stdout).toContain("new KVStore(env.EDGE_CACHE");
+  });
+
+  it("wrangler.toml: appends tables at the top level and per environment; the rest stays as it was", async () => {
+    const project = await fixture("toml-worker");
+    const before = await read(project, "wrangler.toml");
+    const result = await add(project, "flags", "--yes");
+    expect(result.code, result.stderr).toBe(0);
+    const after = await read(project, "wrangler.toml");
+    expect(after.startsWith(before)).toBe(true);
+    const data = parseToml(after) as { kv_namespaces: unknown; env: { staging: { kv_namespaces: unknown } }; vars: unknown };
+    expect(data.kv_namespaces).toEqual([{ binding: "FLAGS" }]);
+    expect(data.env.staging.kv_namespaces).toEqual([{ binding: "FLAGS" }]);
+    expect(data.vars).toEqual({ GREETING: "hello" });
+  });
+
+  it("asks for --yes without a terminal, and says where no Worker is", async () => {
+    const project = await fixture("c3-hello-world");
+    const unconfirmed = await add(project, "cache");
+    expect(unconfirmed.code).toBe(2);
+    expect(unconfirmed.stderr).toContain("pass --yes to apply it, or --dry-run");
+    const empty = path.join(root, `empty-${++index}`);
+    await mkdir(empty);
+    const nothing = await add(empty, "cache", "--yes");
+    expect(nothing.code).toBe(1);
+    expect(nothing.stderr).toContain("has no wrangler.jsonc, wrangler.json, wrangler.toml");
+    const elsewhere = await runCli(["add", "cache", "--cwd", project, "--dry-run"], { cwd: empty });
+    expect(elsewhere.code, elsewhere.stderr).toBe(0);
+    expect(elsewhere.stdout).toContain(`Adding cache to ${project}`);
+  });
+
+  it("refuses a setting of a feature that is not being added", async () => {
+    const project = await fixture("c3-hello-world");
+    const result = await add(project, "cache", "--session-ttl", "600", "--yes");
+    expect(result.code).toBe(2);
+    expect(result.stderr).toContain("--session-ttl sets sessions, which is not being added");
+  });
+});
