@@ -46,7 +46,8 @@ export async function whileWriting<T>(write: () => Promise<T>): Promise<T> {
   try {
     const result = await write();
     writing = false;
-    // A signal that came after the last file moved: the project is complete, stop now.
+    stopMessage = "Stopped. The files are written; the steps after them did not finish.";
+    // A signal that came after the last file moved: the files are complete, stop now.
     if (received) stopNow(received);
     return result;
   } finally {
@@ -93,5 +94,5 @@ export function isProcessGone(pid: number): boolean {
 
 /** Prompts hide the cursor; whatever ends the run shows it again. */
 export function showCursor(): void {
-  if (promptShown) process.stdout.write("\u001B[?25h");
+  if (promptShown || process.stdout.isTTY) process.stdout.write("\u001B[?25h");
 }

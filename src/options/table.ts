@@ -56,7 +56,7 @@ export const OPTIONS: readonly OptionSpec[] = [
     type: "string",
     multiple: true,
     value: "<feature=seconds>",
-    help: "default TTL of the cache or prefs namespace, repeatable (e.g. --ttl cache=300); sessions and rate-limit counters take theirs from --session-ttl and --rate-limit, flags and config never expire",
+    help: "default TTL of the cache or prefs namespace, 60 to 34560000 (400 days) or 0 for none, repeatable (e.g. --ttl cache=300); sessions and rate-limit counters take theirs from --session-ttl and --rate-limit, flags and config never expire",
     commands: BOTH,
   },
   {
@@ -74,7 +74,7 @@ export const OPTIONS: readonly OptionSpec[] = [
     value: "<NAME[=seconds]>",
     help: "an extra general-purpose namespace with its default TTL, repeatable",
   },
-  { name: "session-ttl", type: "string", value: "<seconds>", help: "default 86400", commands: BOTH },
+  { name: "session-ttl", type: "string", value: "<seconds>", help: "60 to 34560000 (400 days); default 86400", commands: BOTH },
   {
     name: "session-refresh",
     type: "string",
@@ -82,7 +82,7 @@ export const OPTIONS: readonly OptionSpec[] = [
     help: "refresh a session when less than this is left; default 3600",
     commands: BOTH,
   },
-  { name: "rate-limit", type: "string", value: "<requests/seconds>", help: "default 100/60", commands: BOTH },
+  { name: "rate-limit", type: "string", value: "<requests/seconds>", help: "1 to 1000 requests per 1 to 86400 seconds; default 100/60", commands: BOTH },
   {
     name: "cache-pattern",
     type: "string",

@@ -27,6 +27,12 @@ const DEFAULT_TIMEOUT_MS = 60_000;
 /** Children still running, so that a signal can stop them (signals.ts). */
 const running = new Set<{ kill: (signal?: NodeJS.Signals) => boolean }>();
 
+/** For a child started without run(): stopped with the others on a signal until the returned release is called. */
+export function trackChild(child: { kill: (signal?: NodeJS.Signals) => boolean }): () => void {
+  running.add(child);
+  return () => running.delete(child);
+}
+
 /** Stops every child we started and that is still running. */
 export function stopChildren(signal: NodeJS.Signals = "SIGTERM"): void {
   for (const child of running) child.kill(signal);

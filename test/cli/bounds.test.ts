@@ -159,3 +159,16 @@ describe("a fork's size", () => {
     expect((await readdir(join(scratch, "app/src/generated"))).length).toBe(300);
   });
 });
+
+describe("values past what the generated project can do", () => {
+  it.each([
+    [["--session-ttl", "2147483648"], "--session-ttl 2147483648: must be whole seconds, at least 60 and at most 34560000 (400 days)"],
+    [["--ttl", "cache=99999999999"], "--ttl cache=99999999999: a TTL is at most 34560000 seconds (400 days), or 0 for no expiry"],
+    [["--rate-limit", "100000/60"], "--rate-limit 100000/60: the number of requests must be at least 1 and at most 1000"],
+  ])("%j is a usage error (exit 2) before anything is written", async (flags, message) => {
+    const result = await runCli(["app", ...baseArgs, ...flags], { cwd: scratch, env: cliEnv({ CI: "1" }) });
+    expect(result.code).toBe(2);
+    expect(result.stderr).toBe(`✖ ${message}\n`);
+    expect(existsSync(join(scratch, "app"))).toBe(false);
+  });
+});
