@@ -12,11 +12,21 @@ import { CancelledError, EXIT, systemUserError, UsageError, UserError } from "./
 import { parseFlags } from "./options/parse.js";
 import { helpText } from "./options/table.js";
 import { cancelExitCode, installSignalHandlers, showCursor } from "./signals.js";
-import { print, printError } from "./ui.js";
+import { print, printError, sendHumanTextToStderr } from "./ui.js";
 
 const COMMANDS = ["add", "update"] as const;
 
 export async function main(argv: string[]): Promise<number> {
+  // Known before parsing, so that even a usage error answers in JSON.
+  const json = argv.includes("--json");
+  if (json) sendHumanTextToStderr();
+  const exit = (exitCode: number, message: string) => {
+    if (json) {
+      const outcome = exitCode === EXIT.cancelled ? "cancelled" : "failed";
+      process.stdout.write(`${JSON.stringify({ outcome, exitCode, error: message }, null, 2)}\n`);
+    }
+    return exitCode;
+  };
   try {
     // pnpm and bun pass a literal "--" through to us; it means nothing here.
     const args = argv.filter((arg) => arg !== "--");
@@ -48,16 +58,17 @@ export async function main(argv: string[]): Promise<number> {
     if (error instanceof CancelledError) {
       showCursor();
       printError("Cancelled; nothing was written.");
-      return cancelExitCode();
+      return exit(cancelExitCode(), "cancelled; nothing was written");
     }
     const userError = error instanceof UserError ? error : systemUserError(error);
     if (userError) {
       printError(userError.message);
-      return userError.exitCode;
+      return exit(userError.exitCode, userError.message);
     }
-    printError(`Unexpected error: ${error instanceof Error ? error.message : String(error)}`);
+    const message = `Unexpected error: ${error instanceof Error ? error.message : String(error)}`;
+    printError(message);
     if (process.env.DEBUG && error instanceof Error) process.stderr.write(`${error.stack}\n`);
     else process.stderr.write("Run again with DEBUG=1 for details, and please report it.\n");
-    return EXIT.failed;
+    return exit(EXIT.failed, message);
   }
 }

@@ -7,7 +7,7 @@ import * as clack from "@clack/prompts";
 import type { Readable, Writable } from "node:stream";
 import path from "node:path";
 import { CancelledError } from "./errors.js";
-import { notePromptShown } from "./signals.js";
+import { notePromptShown, stopRequested } from "./signals.js";
 import { CACHE_PATTERNS, FEATURES, type CachePattern, type FeatureId } from "./features/index.js";
 import type { Flags } from "./options/parse.js";
 import { DEFAULTS, type Answers } from "./options/resolve.js";
@@ -176,9 +176,9 @@ async function askNamespaces(
 }
 
 /**
- * Unwraps a prompt's answer; Ctrl+C (or Escape) cancels the whole run, and so does
+ * Unwraps a prompt's answer; Ctrl+C (or Escape) cancels the whole run, and so do
  * the end of input (Ctrl+D, a closed pipe), which would otherwise leave the prompt
- * waiting forever.
+ * waiting forever, and a stop signal that the caller handles (signals.ts).
  */
 async function answer<T>(prompt: Promise<T>, input: Readable = process.stdin): Promise<Exclude<T, symbol>> {
   notePromptShown();
@@ -190,7 +190,8 @@ async function answer<T>(prompt: Promise<T>, input: Readable = process.stdin): P
     input.once("close", onEnd);
   });
   try {
-    const value = await Promise.race([prompt, ended]);
+    const stopped = stopRequested().then(() => Symbol("stop signal"));
+    const value = await Promise.race([prompt, ended, stopped]);
     if (typeof value === "symbol" || clack.isCancel(value)) throw new CancelledError();
     return value as Exclude<T, symbol>;
   } finally {

@@ -7,6 +7,7 @@ import path from "node:path";
 import { FEATURES } from "./features/index.js";
 import type { Options } from "./options/resolve.js";
 import { commandsOf } from "./package-managers.js";
+import { shellQuote } from "./shell.js";
 import type { PlannedFile } from "./template/plan.js";
 import { formatTtl } from "./ttl.js";
 import { color } from "./ui.js";
@@ -44,11 +45,9 @@ export function fileLines(files: PlannedFile[]): string[] {
 
 export function nextCommands(options: Options, installed: boolean): string[] {
   const commands = commandsOf(options.packageManager);
-  // A folder outside the current one reads better as its absolute path than as ../../x.
-  const relative = path.relative(process.cwd(), options.targetDir);
-  const where = relative.startsWith("..") ? options.targetDir : relative;
+  const where = whereFromHere(options);
   return [
-    where === "" ? undefined : `cd ${where.includes(" ") ? JSON.stringify(where) : where}`,
+    where === "" ? undefined : `cd ${shellQuote(where)}`,
     installed ? undefined : commands.install,
     installed ? undefined : `${commands.run} types`,
     `${commands.run} test`,
@@ -56,6 +55,13 @@ export function nextCommands(options: Options, installed: boolean): string[] {
     chosenUnits(options).some((feature) => feature.files.seed.length > 0) ? `${commands.run} kv:seed` : undefined,
     `${commands.run} deploy`,
   ].filter((line): line is string => line !== undefined);
+}
+
+/** The project folder as the user would `cd` to it from here. */
+export function whereFromHere(options: Pick<Options, "targetDir">): string {
+  // A folder outside the current one reads better as its absolute path than as ../../x.
+  const relative = path.relative(process.cwd(), options.targetDir);
+  return relative.startsWith("..") ? options.targetDir : relative;
 }
 
 export function sessionAndLimitLines(options: Options): string[] {

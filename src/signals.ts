@@ -4,6 +4,7 @@
  *
  * - While the project is being written, the writer polls `signalReceived()` and rolls
  *   itself back (see write.ts); the exit happens after that, through CancelledError.
+ *   The steps after the write handle a stop the same way (handleStopsHere).
  * - At any other moment we clean up at once: temporary folders registered with
  *   `removeOnSignal`, children stopped, the cursor shown again, one line, exit.
  */
@@ -14,10 +15,12 @@ export const SIGNAL_EXIT_CODES = { SIGINT: 130, SIGTERM: 143, SIGHUP: 129 } as c
 type StopSignal = keyof typeof SIGNAL_EXIT_CODES;
 
 let received: StopSignal | undefined;
-let writing = false;
-/** What to say when a signal stops the run now; changes once the project is on disk. */
+/** Set while a caller handles a stop itself (the write, the steps after it). */
+let handler: AbortController | undefined;
+/** What to say when a signal stops the run at once. */
 let stopMessage = "Cancelled; nothing was written.";
 const temporaryFolders = new Set<string>();
+const waitingForStop: (() => void)[] = [];
 
 export function installSignalHandlers(): void {
   for (const signal of Object.keys(SIGNAL_EXIT_CODES) as StopSignal[]) {
@@ -27,6 +30,11 @@ export function installSignalHandlers(): void {
 
 export function signalReceived(): StopSignal | undefined {
   return received;
+}
+
+/** Resolves when a stop signal arrives (a prompt waiting for an answer gives up then). */
+export function stopRequested(): Promise<void> {
+  return received ? Promise.resolve() : new Promise((resolve) => waitingForStop.push(resolve));
 }
 
 /** The exit code for the signal that stopped us (130 when it was a prompt's Ctrl+C). */
@@ -40,31 +48,44 @@ export function removeOnSignal(folder: string): () => void {
   return () => temporaryFolders.delete(folder);
 }
 
+/**
+ * From here on the caller handles a stop: a signal aborts the returned AbortSignal
+ * (and stops our children) instead of exiting, until `release` is called.
+ */
+export function handleStopsHere(): { signal: AbortSignal; release: () => void } {
+  const controller = new AbortController();
+  if (received) controller.abort();
+  handler = controller;
+  return {
+    signal: controller.signal,
+    release: () => {
+      if (handler === controller) handler = undefined;
+    },
+  };
+}
+
 /** Runs the write with signals deferred to it: it rolls back by itself and throws CancelledError. */
 export async function whileWriting<T>(write: () => Promise<T>): Promise<T> {
-  writing = true;
+  const stops = handleStopsHere();
   try {
     const result = await write();
-    writing = false;
+    stops.release();
     stopMessage = "Stopped. The files are written; the steps after them did not finish.";
     // A signal that came after the last file moved: the files are complete, stop now.
     if (received) stopNow(received);
     return result;
   } finally {
-    writing = false;
+    stops.release();
   }
-}
-
-/** From here on a signal leaves the written project in place and says how to finish. */
-export function projectWritten(message: string): void {
-  stopMessage = message;
 }
 
 function onSignal(signal: StopSignal): void {
   if (received) return; // a second Ctrl+C while rolling back must not cut the roll-back short
   received = signal;
   stopChildren();
-  if (!writing) stopNow(signal);
+  for (const resolve of waitingForStop.splice(0)) resolve();
+  if (handler) handler.abort();
+  else stopNow(signal);
 }
 
 function stopNow(signal: StopSignal): never {

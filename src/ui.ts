@@ -8,8 +8,15 @@ import { redact } from "./secrets.js";
 export const useColor = Boolean(process.stdout.isTTY) && !process.env.NO_COLOR;
 export const color = picocolors.createColors(useColor);
 
+let humanOutput: NodeJS.WritableStream = process.stdout;
+
+/** --json: stdout carries only the JSON document, so the human text moves to stderr. */
+export function sendHumanTextToStderr(): void {
+  humanOutput = process.stderr;
+}
+
 export function print(text = ""): void {
-  process.stdout.write(`${redact(text)}\n`);
+  humanOutput.write(`${redact(text)}\n`);
 }
 
 export function printError(text: string): void {

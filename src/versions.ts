@@ -11,7 +11,11 @@ export const versions = {
   wrangler: "4.156.2",
   vitestPlugin: "1.5.0",
   vitest: "5.1.1",
+  /** vitest's required peer: npm, pnpm and bun add it by themselves, yarn does not. */
+  vite: "8.3.8",
   typescript: "7.0.2",
+  /** Node 22 is the oldest Node wrangler runs on; `wrangler types` asks for these types. */
+  typesNode: "22.20.7",
 } as const;
 
 export const compatibilityDate = "2026-11-02";

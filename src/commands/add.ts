@@ -111,7 +111,9 @@ export async function add(flags: Flags, version: string): Promise<number> {
     paste,
     ...(record ? {} : { entry: config.main }),
   };
-  print(flags.json ? JSON.stringify(plan, null, 2) : formatPlan(plan));
+  // Under --json, print() goes to stderr (cli.ts): stdout carries the plan alone.
+  if (flags.json) process.stdout.write(`${JSON.stringify(plan, null, 2)}\n`);
+  else print(formatPlan(plan));
 
   const conflicts = changes.filter((change) => change.action === "conflict");
   if (conflicts.length > 0 && !flags.overwrite) {

@@ -4,18 +4,21 @@
  * own; this file only wires them (signals.ts owns cancellation).
  */
 import * as clack from "@clack/prompts";
+import { readFile } from "node:fs/promises";
 import path from "node:path";
 import { builtinTemplateDir } from "../builtin-template.js";
-import { EXIT, UsageError } from "../errors.js";
+import { CancelledError, EXIT, UsageError } from "../errors.js";
 import type { Flags } from "../options/parse.js";
 import { choosePackageManager, isInteractive, missingAnswers, resolveOptions, type Options } from "../options/resolve.js";
 import { checkFlagsFitTemplate } from "../options/template.js";
 import { commandsOf } from "../package-managers.js";
 import { ask, confirm } from "../prompts.js";
-import { fileLines, formatPlan, namespaceLines, nextCommands, section, sessionAndLimitLines } from "../report.js";
+import { buildJsonReport, type JsonReport, type StepName, type StepOutcome } from "../json-report.js";
+import { fileLines, formatPlan, namespaceLines, nextCommands, section, sessionAndLimitLines, whereFromHere } from "../report.js";
+import { inFolder } from "../shell.js";
 import { consentQuestion, lifecycleScripts, notRunLine, type LifecycleScript } from "../steps/consent.js";
 import { initRepository } from "../steps/git.js";
-import { installDependencies } from "../steps/install.js";
+import { installCommand, installDependencies, lastLines } from "../steps/install.js";
 import { createNamespaces, isAuthenticated } from "../steps/namespaces.js";
 import { generateTypes } from "../steps/types.js";
 import { pickAnswers, RECORD_FILE, RECORD_FORMAT, serializeRecord, type ProjectRecord } from "../project/record.js";
@@ -25,7 +28,7 @@ import { buildPlan, type PlannedFile } from "../template/plan.js";
 import { loadTemplate } from "../template/source.js";
 import type { LoadedTemplate } from "../template/types.js";
 import { inspectTarget, notEmptyError, recoverInterruptedRuns, writeProject } from "../template/write.js";
-import { projectWritten, signalReceived, whileWriting } from "../signals.js";
+import { cancelExitCode, handleStopsHere, signalReceived, whileWriting } from "../signals.js";
 import { color, print, printError, printWarning } from "../ui.js";
 import { compatibilityDate, versions } from "../versions.js";
 
@@ -83,20 +86,42 @@ export async function create(flags: Flags, version: string): Promise<number> {
   const files = withRecord(buildPlan(template, buildRenderContext(options)), record);
   if (options.dryRun) {
     print(formatPlan(options, files));
+    if (options.json) {
+      const steps = plannedSteps(options).map((step): StepOutcome => ({ step, status: "planned" }));
+      const config = files.find((file) => file.path === "wrangler.jsonc");
+      printJson(
+        buildJsonReport({
+          outcome: "dry-run",
+          exitCode: EXIT.ok,
+          options,
+          files,
+          wranglerConfig: config && new TextDecoder().decode(config.bytes),
+          steps,
+          next: [],
+        }),
+      );
+    }
     return EXIT.ok;
   }
 
   const templateCode = await templateCodeConsent(template, files, flags, askQuestions, options);
 
   const { replaced, recovered } = await writeWithCancellation(files, options.targetDir, options.overwrite);
-  projectWritten(`Stopped. The project in ${options.targetDir} is written, but set-up did not finish; run ${options.packageManager} install there.`);
   for (const line of recovered) printWarning(line);
   print(`${color.green("✔")} Wrote ${files.length} files to ${options.targetDir}`);
   if (replaced.length > 0) printWarning(`Replaced existing files: ${replaced.join(", ")}`);
 
   // Whether the user is logged in to Cloudflare is only known once wrangler is installed.
   const offerNamespaces = askQuestions && flags.createNamespaces === undefined;
-  return runSteps(options, files, { interactive, offerNamespaces, templateCode });
+  return runSteps(options, { files, replaced }, { interactive, offerNamespaces, templateCode });
+}
+
+function plannedSteps(options: Options): StepName[] {
+  return [
+    ...(options.install ? (["install", "types"] as const) : []),
+    ...(options.createNamespaces ? (["namespaces"] as const) : []),
+    ...(options.git ? (["git"] as const) : []),
+  ];
 }
 
 interface TemplateCode {
@@ -133,30 +158,89 @@ export function writeWithCancellation(files: PlannedFile[], targetDir: string, o
   return whileWriting(() => writeProject(files, targetDir, { overwrite, isCancelled: () => signalReceived() !== undefined }));
 }
 
+interface StepsContext {
+  interactive: boolean;
+  offerNamespaces: boolean;
+  templateCode: TemplateCode;
+}
+
 async function runSteps(
   options: Options,
-  files: PlannedFile[],
-  { interactive, offerNamespaces, templateCode }: { interactive: boolean; offerNamespaces: boolean; templateCode: TemplateCode },
+  written: { files: PlannedFile[]; replaced: string[] },
+  context: StepsContext,
 ): Promise<number> {
+  // Ctrl+C, SIGTERM or SIGHUP from here on aborts the running child instead of killing us mid-step.
+  const interrupt = handleStopsHere();
+  const outcomes: StepOutcome[] = [];
+  let current: StepName = "install";
+  const finish = async (exitCode: number, next: string[]) => {
+    if (options.json) {
+      const outcome = interrupt.signal.aborted || exitCode === EXIT.cancelled ? "cancelled" : exitCode === EXIT.ok ? "done" : "failed";
+      if (outcome === "cancelled") outcomes.push({ step: current, status: "cancelled" });
+      const wranglerConfig = await readFile(path.join(options.targetDir, "wrangler.jsonc"), "utf8").catch(() => undefined);
+      printJson(buildJsonReport({ outcome, exitCode, options, ...written, wranglerConfig, steps: outcomes, next }));
+    }
+    return exitCode;
+  };
+  try {
+    const run = { ...context, signal: interrupt.signal, outcomes, enter: (step: StepName) => (current = step) };
+    const { exitCode, installed, namespacesCreated } = await runEachStep(options, run);
+    if (interrupt.signal.aborted) return finish(cancelledAfterWrite(options, current), [finishingCommand(options, current)]);
+    if (!context.templateCode.trusted && (options.install || options.createNamespaces)) {
+      printWarning(notRunLine(context.templateCode.scripts, commandsOf(options.packageManager)));
+    }
+    printSummary(options, written.files, { installed, namespacesCreated });
+    if (context.interactive) clack.outro(`Done. The README in ${options.directory} explains the namespace layout, key naming and TTL policy.`);
+    return finish(exitCode, nextCommands(options, installed));
+  } catch (error) {
+    // Ctrl+C at the namespaces question, after the files are written.
+    if (error instanceof CancelledError) return finish(cancelledAfterWrite(options, current), [finishingCommand(options, current)]);
+    throw error;
+  } finally {
+    interrupt.release();
+  }
+}
+
+async function runEachStep(
+  options: Options,
+  context: StepsContext & { signal: AbortSignal; outcomes: StepOutcome[]; enter: (step: StepName) => void },
+): Promise<{ exitCode: number; installed: boolean; namespacesCreated: boolean }> {
+  const { interactive, offerNamespaces, templateCode, signal, outcomes } = context;
   let exitCode: number = EXIT.ok;
   let installed = false;
+  const cancelled = { exitCode: EXIT.cancelled, installed, namespacesCreated: false };
 
   if (options.install) {
+    context.enter("install");
     const installing = progress(`Installing dependencies with ${options.packageManager}`, interactive);
     const result = await installDependencies(options.targetDir, options.packageManager, {
       ignoreScripts: !templateCode.trusted,
+      signal,
     });
+    if (signal.aborted) return cancelled;
     installing.stop(result.ok ? "Installed dependencies" : undefined);
     if (result.ok) {
       installed = true;
+      outcomes.push({ step: "install", status: "done", ...(templateCode.trusted ? {} : { detail: "scripts not run" }) });
+      context.enter("types");
       const types = templateCode.trusted ? await generateTypes(options.targetDir) : undefined;
+      if (signal.aborted) return cancelled;
+      if (!types) outcomes.push({ step: "types", status: "skipped", detail: "the template's code was not allowed to run" });
+      else outcomes.push(types.ok ? { step: "types", status: "done" } : { step: "types", status: "failed", detail: types.reason });
       if (types && !types.ok) printWarning(`wrangler types failed (${types.reason}); run it later with: ${runCommand(options, "types")}`);
     } else {
-      printError(`Install failed (${result.reason}). The project is complete; retry with: cd ${options.directory} && ${options.packageManager} install`);
+      outcomes.push({ step: "install", status: "failed", detail: result.reason });
+      printError(
+        `Install failed (${result.reason}). The project is complete; retry with: ${inFolder(whereFromHere(options), installCommand(options.packageManager))}`,
+      );
+      for (const line of lastLines(result)) process.stderr.write(`  ${color.dim(line)}\n`);
       exitCode = EXIT.failed;
     }
+  } else {
+    outcomes.push({ step: "install", status: "skipped", detail: "--no-install" });
   }
 
+  context.enter("namespaces");
   const createNow =
     options.createNamespaces ||
     (offerNamespaces &&
@@ -169,43 +253,85 @@ async function runSteps(
       })));
   if (createNow) {
     if (!installed) {
+      outcomes.push({ step: "namespaces", status: "skipped", detail: "dependencies are not installed" });
       printWarning(`Namespaces were not created: dependencies are not installed. Later: ${runCommand(options, "kv:namespaces")}`);
     } else if (!templateCode.trusted) {
+      outcomes.push({ step: "namespaces", status: "skipped", detail: "the template's code was not allowed to run" });
       printWarning(`Namespaces were not created: the template's namespaces script was not allowed to run. Later: ${runCommand(options, "kv:namespaces")}`);
     } else {
       const creating = progress("Creating KV namespaces", interactive);
-      const result = await createNamespaces(options.targetDir, { onLine: (line) => creating.message(line) });
+      const result = await createNamespaces(options.targetDir, { onLine: (line) => creating.message(line), signal });
+      if (signal.aborted) return cancelled;
       creating.stop(result.ok ? "Created KV namespaces" : undefined);
+      outcomes.push({ step: "namespaces", status: result.ok ? "done" : "failed" });
       for (const line of result.lines) print(`  ${line}`);
       if (!result.ok) {
         printWarning(`Some namespaces were not created; wrangler will create id-less ones on first deploy. Retry later with: ${runCommand(options, "kv:namespaces")}`);
       }
     }
+  } else {
+    outcomes.push({ step: "namespaces", status: "skipped" });
   }
 
   if (options.git) {
+    context.enter("git");
     const git = await initRepository(options.targetDir);
+    if (signal.aborted) return cancelled;
+    outcomes.push(git.done ? { step: "git", status: "done" } : { step: "git", status: "skipped", detail: git.reason });
     if (git.done) print(`${color.green("✔")} Initialized a git repository with a first commit`);
     else print(`${color.dim("-")} Skipped git: ${git.reason}`);
+  } else {
+    outcomes.push({ step: "git", status: "skipped", detail: "--no-git" });
   }
+  return { exitCode, installed, namespacesCreated: Boolean(createNow) };
+}
 
-  if (!templateCode.trusted && (options.install || options.createNamespaces)) {
-    printWarning(notRunLine(templateCode.scripts, commandsOf(options.packageManager)));
-  }
+function printSummary(options: Options, files: PlannedFile[], done: { installed: boolean; namespacesCreated: boolean }): void {
   print(
     [
       section("KV namespaces", namespaceLines(options)),
       section("Settings", sessionAndLimitLines(options)),
       section("Files", fileLines(files)),
-      section("Next", nextCommands(options, installed).map((line) => `  ${color.cyan(line)}`)),
-      createNow
+      section("Next", nextCommands(options, done.installed).map((line) => `  ${color.cyan(line)}`)),
+      done.namespacesCreated
         ? ""
         : `\nThe first deploy creates the KV namespaces. To create them now and pin their IDs in wrangler.jsonc: ${runCommand(options, "kv:namespaces")} (after \`wrangler login\` or with CLOUDFLARE_API_TOKEN set).\n`,
     ].join(""),
   );
-  if (interactive) clack.outro(`Done. The README in ${options.directory} explains the namespace layout, key naming and TTL policy.`);
-  return exitCode;
 }
+
+/** stdout carries nothing but this document under --json. */
+function printJson(report: JsonReport): void {
+  process.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
+}
+
+/**
+ * Ctrl+C (or SIGTERM, SIGHUP) after the files are written: the project stays (it is the user's now), so
+ * say what state it is in and the one command that finishes it, and exit 130 (143, 129).
+ */
+function cancelledAfterWrite(options: Options, step: StepName): number {
+  const states: Record<StepName, [doing: string, state: string]> = {
+    install: ["installing dependencies", "every project file is written, but its dependencies are not (or only partly) installed"],
+    types: ["generating types", "the project is written and installed; worker-configuration.d.ts may be missing"],
+    namespaces: ["creating KV namespaces", "the project is written and installed; the namespaces created so far have their IDs in wrangler.jsonc"],
+    git: ["initialising git", "the project is written and installed, without a finished git repository"],
+  };
+  const [doing, state] = states[step];
+  printError(`Cancelled while ${doing}: ${state}. Finish with: ${finishingCommand(options, step)}`);
+  return cancelExitCode();
+}
+
+/** The one command that finishes a project whose `step` was interrupted. */
+function finishingCommand(options: Options, step: StepName): string {
+  const commands: Record<StepName, string> = {
+    install: installCommand(options.packageManager),
+    types: runCommand(options, "types"),
+    namespaces: runCommand(options, "kv:namespaces"),
+    git: 'git init && git add -A && git commit -m "Initial commit from create-kv-edge"',
+  };
+  return inFolder(whereFromHere(options), commands[step]);
+}
+
 
 function runCommand(options: Options, script: string): string {
   return `${commandsOf(options.packageManager).run} ${script}`;

@@ -29,7 +29,7 @@ export interface Flags {
   cwd?: string;
   /** add: where library files go in a foreign project (--dir). */
   dir?: string;
-  /** add: print the plan as JSON. */
+  /** create: one JSON document at the end; add: the plan as JSON. Human text goes to stderr. */
   json: boolean;
   yes: boolean;
   interactive?: boolean;

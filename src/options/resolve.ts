@@ -58,6 +58,8 @@ export interface Options extends ProjectSettings {
   createNamespaces: boolean;
   overwrite: boolean;
   dryRun: boolean;
+  /** One JSON document on stdout at the end; human text on stderr. */
+  json: boolean;
 }
 
 export const DEFAULTS = {
@@ -68,14 +70,15 @@ export const DEFAULTS = {
   cachePattern: "stale-while-revalidate" as CachePattern,
 };
 
-/** Interactive only with a terminal on both ends and outside CI, unless a flag says. */
+/** Interactive only with a terminal on both ends, outside CI and without --json, unless a flag says. */
 export function isInteractive(
-  flags: Pick<Flags, "interactive">,
+  flags: Partial<Pick<Flags, "interactive" | "json">>,
   env: NodeJS.ProcessEnv,
   stdinIsTTY: boolean,
   stdoutIsTTY: boolean,
 ): boolean {
   if (flags.interactive !== undefined) return flags.interactive;
+  if (flags.json) return false;
   return stdinIsTTY && stdoutIsTTY && !env.CI;
 }
 
@@ -159,6 +162,7 @@ export function resolveOptions(flags: Flags, answers: Answers, context: ResolveC
     createNamespaces: pick("createNamespaces") ?? false,
     overwrite: pick("overwrite") ?? false,
     dryRun: flags.dryRun,
+    json: flags.json,
   };
 }
 

@@ -163,7 +163,13 @@ export const OPTIONS: readonly OptionSpec[] = [
     help: "where the library files go in a project not made by create-kv-edge; default src/kv",
     commands: ["add"],
   },
-  { name: "json", type: "boolean", help: "print the plan as JSON", commands: ["add"] },
+  {
+    name: "json",
+    type: "boolean",
+    help: "for scripts and coding agents: one JSON document on stdout at the end (files, namespaces, settings, each step's outcome, next commands), human text on stderr; asks no questions",
+    commands: BOTH,
+    addHelp: "print the plan as JSON on stdout (human text on stderr)",
+  },
   { name: "help", short: "h", type: "boolean", help: "show this help", commands: BOTH },
   { name: "version", short: "v", type: "boolean", help: "show the version" },
 ];

@@ -29,6 +29,8 @@ export async function createNamespaces(
     onLine?: (line: string) => void;
     /** The environment wrangler runs with (credentials, CLOUDFLARE_API_BASE_URL); default process.env. */
     env?: NodeJS.ProcessEnv;
+    /** Aborting it stops the script (Ctrl+C); the IDs it wrote so far stay. */
+    signal?: AbortSignal;
   } = {},
 ): Promise<NamespacesResult> {
   if (!existsSync(join(projectDir, SCRIPT))) {
@@ -47,6 +49,7 @@ export async function createNamespaces(
     extendEnv: false,
     stdin: "ignore",
     all: true,
+    cancelSignal: options.signal,
     reject: false,
     timeout: SCRIPT_TIMEOUT_MS,
   });

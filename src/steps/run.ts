@@ -20,6 +20,8 @@ export interface RunOptions {
   preferLocal?: boolean;
   /** Added to the scrubbed environment (never credentials: see secrets.ts). */
   env?: NodeJS.ProcessEnv;
+  /** Aborting it stops the child (Ctrl+C while it runs). */
+  signal?: AbortSignal;
 }
 
 const DEFAULT_TIMEOUT_MS = 60_000;
@@ -50,6 +52,7 @@ export async function run(command: string, args: string[], options: RunOptions):
     env: { ...childEnv(), ...options.env },
     extendEnv: false,
     stdin: "ignore",
+    cancelSignal: options.signal,
     reject: true,
   });
   running.add(subprocess);
@@ -57,8 +60,10 @@ export async function run(command: string, args: string[], options: RunOptions):
     const result = await subprocess;
     return { ok: true, stdout: redact(result.stdout), stderr: redact(result.stderr) };
   } catch (error) {
-    const failure = error as { timedOut?: boolean; code?: string; exitCode?: number; stdout?: string; stderr?: string };
-    const reason = failure.timedOut
+    const failure = error as { timedOut?: boolean; isCanceled?: boolean; code?: string; exitCode?: number; stdout?: string; stderr?: string };
+    const reason = failure.isCanceled
+      ? "cancelled"
+      : failure.timedOut
       ? `timed out after ${Math.round(timeoutMs / 1000)} s`
       : failure.code === "ENOENT"
         ? `${command} was not found on PATH`

@@ -74,7 +74,7 @@ export interface RenderContext {
   /** Ready-made commands for docs: e.g. run "npm run", install "npm install", exec "npx". */
   commands: { install: string; run: string; exec: string };
   /** Exact versions for the generated package.json (src/versions.ts). */
-  versions: { wrangler: string; vitestPlugin: string; vitest: string; typescript: string };
+  versions: { wrangler: string; vitestPlugin: string; vitest: string; vite: string; typescript: string; typesNode: string };
   /** Answers to the template's own variables (template.json "variables"). */
   vars: Record<string, string | boolean>;
 }

@@ -29,10 +29,15 @@ export function buildPlan(template: LoadedTemplate, context: RenderContext): Pla
     if (planned.has(target)) {
       throw new UserError(`template ${where}: writes ${target} a second time; remove one of the two files`);
     }
-    const bytes = rendered
-      ? new TextEncoder().encode(render(new TextDecoder().decode(file.bytes), context, where))
-      : file.bytes;
-    planned.set(target, { path: target, bytes });
+    if (!rendered) {
+      planned.set(target, { path: target, bytes: file.bytes });
+      continue;
+    }
+    const text = render(new TextDecoder().decode(file.bytes), context, where);
+    // A file for one package manager only ({{#if (eq packageManager "pnpm")}}) renders
+    // to nothing for the others: such a file is not written at all.
+    if (text.trim() === "") continue;
+    planned.set(target, { path: target, bytes: new TextEncoder().encode(text) });
   }
   // Byte order, not localeCompare: the same on every machine, and no ICU start-up cost.
   return [...planned.values()].sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));

@@ -176,7 +176,7 @@ describe("a signal after the project is written", () => {
     child.stderr.on("data", (chunk) => (output += chunk));
     const code = await new Promise<number | null>((resolve) => child.on("close", resolve));
     expect(code, output).toBe(143);
-    expect(output).toMatch(/Stopped\. The project in .*slow-app is written, but set-up did not finish; run npm install there\./);
+    expect(output).toMatch(/Cancelled while installing dependencies: every project file is written, .* Finish with: cd slow-app && npm install/);
     expect(await readFile(join(scratch, "slow-app/src/index.ts"), "utf8")).toBe("export default {};\n");
     expect(leftovers(join(scratch, "slow-app"))).toEqual([]);
     // The install (and its script) was stopped with us: the marker never appears.

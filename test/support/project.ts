@@ -9,14 +9,14 @@ import path from "node:path";
 import { execa } from "execa";
 
 /** Runs a command in a project; never throws, so tests can show the output on failure. */
-export async function runIn(dir: string, command: string, args: string[], timeoutMs = 300_000) {
+export async function runIn(dir: string, command: string, args: string[], timeoutMs = 300_000, env: NodeJS.ProcessEnv = {}) {
   const result = await execa(command, args, {
     cwd: dir,
     reject: false,
     timeout: timeoutMs,
     all: true,
     stdin: "ignore",
-    env: { WRANGLER_SEND_METRICS: "false", NO_COLOR: "1", CI: "true" },
+    env: { WRANGLER_SEND_METRICS: "false", NO_COLOR: "1", CI: "true", ...env },
   });
   return { code: result.exitCode, output: result.all ?? "" };
 }

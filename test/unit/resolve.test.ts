@@ -121,6 +121,7 @@ describe("isInteractive", () => {
     expect(isInteractive({}, { CI: "true" }, true, true)).toBe(false);
     expect(isInteractive({ interactive: true }, { CI: "true" }, false, false)).toBe(true);
     expect(isInteractive({ interactive: false }, {}, true, true)).toBe(false);
+    expect(isInteractive({ json: true }, {}, true, true)).toBe(false);
   });
 });
 

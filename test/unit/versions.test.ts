@@ -25,6 +25,15 @@ describe("pinned versions of the generated project", () => {
     expect(compatibilityDate).toBe(`${workerdBuild![1]}-${workerdBuild![2]}-${workerdBuild![3]}`);
   });
 
+  it("pins vite (vitest's peer) and @types/node to versions vitest accepts, the vite this repository tests with", async () => {
+    const vite = await manifestOf("vite");
+    expect(vite.version).toBe(versions.vite);
+    const vitest = await manifestOf("vitest");
+    const major = (version: string) => Number(version.split(".")[0]);
+    expect(vitest.peerDependencies.vite).toContain(`^${major(versions.vite)}.0.0`);
+    expect(vitest.peerDependencies["@types/node"]).toContain(`^${major(versions.typesNode)}.0.0`);
+  });
+
   it("tests the template in this repository with the same versions the project gets", () => {
     const dev = packageJson.devDependencies as Record<string, string>;
     expect(dev.wrangler).toBe(versions.wrangler);
