@@ -11,7 +11,7 @@ import packageJson from "../package.json" with { type: "json" };
 import { CancelledError, EXIT, systemUserError, UsageError, UserError } from "./errors.js";
 import { parseFlags } from "./options/parse.js";
 import { helpText } from "./options/table.js";
-import { cancelExitCode, installSignalHandlers, showCursor } from "./signals.js";
+import { cancelExitCode, installSignalHandlers, showCursor, signalReceived } from "./signals.js";
 import { print, printError, sendHumanTextToStderr } from "./ui.js";
 
 const COMMANDS = ["add", "update"] as const;
@@ -22,7 +22,7 @@ export async function main(argv: string[]): Promise<number> {
   if (json) sendHumanTextToStderr();
   const exit = (exitCode: number, message: string) => {
     if (json) {
-      const outcome = exitCode === EXIT.cancelled ? "cancelled" : "failed";
+      const outcome = exitCode === EXIT.cancelled || signalReceived() ? "cancelled" : "failed";
       process.stdout.write(`${JSON.stringify({ outcome, exitCode, error: message }, null, 2)}\n`);
     }
     return exitCode;

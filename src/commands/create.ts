@@ -7,7 +7,7 @@ import * as clack from "@clack/prompts";
 import { readFile } from "node:fs/promises";
 import path from "node:path";
 import { builtinTemplateDir } from "../builtin-template.js";
-import { CancelledError, EXIT, UsageError } from "../errors.js";
+import { CancelledError, EXIT, UsageError, UserError } from "../errors.js";
 import type { Flags } from "../options/parse.js";
 import { choosePackageManager, isInteractive, missingAnswers, resolveOptions, type Options } from "../options/resolve.js";
 import { checkFlagsFitTemplate } from "../options/template.js";
@@ -83,7 +83,13 @@ export async function create(flags: Flags, version: string): Promise<number> {
     answers: pickAnswers(options),
     toolchain: { compatibilityDate, versions: { ...versions } },
   };
-  const files = withRecord(buildPlan(template, buildRenderContext(options)), record);
+  const templateFiles = buildPlan(template, buildRenderContext(options));
+  if (templateFiles.length === 0) {
+    throw new UserError(
+      `the template ${template.source} yields no files for the features ${options.features.join(", ")}; nothing was written. Check the "files" of its template.json`,
+    );
+  }
+  const files = withRecord(templateFiles, record);
   if (options.dryRun) {
     print(formatPlan(options, files));
     if (options.json) {

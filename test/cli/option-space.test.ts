@@ -80,7 +80,7 @@ it(`random valid flag sets give projects that type-check (seed ${seed}, replay w
     const project = join(scratch, name);
 
     const errors: ParseError[] = [];
-    const wrangler = parse(await readFile(join(project, "wrangler.jsonc"), "utf8"), errors) as { kv_namespaces: { binding: string }[] };
+    const wrangler = parse(await readFile(join(project, "wrangler.jsonc"), "utf8"), errors, { allowTrailingComma: true }) as { kv_namespaces: { binding: string }[] };
     expect(errors, described).toEqual([]);
     for (const binding of bindings) expect(wrangler.kv_namespaces.map((entry) => entry.binding), described).toContain(binding);
     JSON.parse(await readFile(join(project, "package.json"), "utf8"));

@@ -184,3 +184,22 @@ describe("a signal after the project is written", () => {
     expect(existsSync(join(scratch, "too-late.txt"))).toBe(false);
   }, 90_000);
 });
+
+describe("a template that yields no files", () => {
+  it("is an error before anything is touched: an existing empty folder stays as it was", async () => {
+    const emptyFork = join(scratch, "empty-fork");
+    await mkdir(join(emptyFork, "src"), { recursive: true });
+    await writeFile(join(emptyFork, "template.json"), manifestJson({ features: ["cache", "sessions"], files: { sessions: ["src/"] }, variables: [] }));
+    await writeFile(join(emptyFork, "src/sessions.ts"), "export {};\n");
+    const empty = await mkdtemp(join(scratch, "empty-target-"));
+    const before = await stat(empty);
+    const result = await runCli([empty, "--yes", "--no-install", "--no-git", "--features", "cache", "--template", "./empty-fork"], {
+      cwd: scratch,
+      env: cliEnv({ CI: "1" }),
+    });
+    expect(result.code).toBe(1);
+    expect(result.stderr).toBe('✖ the template ./empty-fork yields no files for the features cache; nothing was written. Check the "files" of its template.json\n');
+    expect((await stat(empty)).ino).toBe(before.ino);
+    expect(await readdir(empty)).toEqual([]);
+  });
+});
