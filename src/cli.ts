@@ -32,7 +32,8 @@ export async function main(argv: string[]): Promise<number> {
     const args = argv.filter((arg) => arg !== "--");
     const command = COMMANDS.find((name) => name === args[0]);
     if (command === "update") {
-      throw new UsageError("create-kv-edge update is not available yet in this version");
+      const { update } = await import("./commands/update.js");
+      return await update(args.slice(1), packageJson.version);
     }
     const flags = command === "add" ? parseFlags(args.slice(1), "add") : parseFlags(args);
     if (flags.help) {

@@ -13,7 +13,7 @@ import { EXIT, UsageError, UserError } from "../errors.js";
 import { FEATURES, type FeatureId, type FeatureUnit } from "../features/index.js";
 import type { Flags } from "../options/parse.js";
 import { choosePackageManager, DEFAULTS, isInteractive } from "../options/resolve.js";
-import { cacheTtlProblem, duplicateBindingProblem, namespacesFor, sessionRefreshProblem } from "../options/rules.js";
+import { cacheTtlProblem, duplicateBindingProblem, namespacesFor, sessionMaxLifetimeProblem, sessionRefreshProblem } from "../options/rules.js";
 import { toProjectName } from "../options/validate.js";
 import { commandsOf } from "../package-managers.js";
 import {
@@ -25,6 +25,8 @@ import {
   packageJsonEdit,
   pasteLines,
   settingsAfterAdd,
+  testsForForeignProject,
+  usesVitestPlugin,
   type FileChange,
 } from "../project/add-plan.js";
 import { parseRecord, pickAnswers, RECORD_FILE, serializeRecord, type ProjectRecord } from "../project/record.js";
@@ -48,6 +50,8 @@ export interface AddPlan {
   namespaces: { binding: string; feature: FeatureId; ttl: number; where: string[] }[];
   files: { path: string; action: FileChange["action"]; reason?: string }[];
   dependencies: string[];
+  /** The features' tests: added, or skipped (a Worker without @cloudflare/vitest-plugin). */
+  tests: "added" | "skipped";
   /** Worker projects: what to paste into the entry module, per feature. */
   paste: { feature: FeatureId; lines: string }[];
   entry?: string;
@@ -70,7 +74,7 @@ export async function add(flags: Flags, version: string): Promise<number> {
     projectName: toProjectName(path.basename(projectDir)),
     features: [],
     namespaces: [],
-    session: { ttl: DEFAULTS.sessionTtl, refreshThreshold: DEFAULTS.sessionRefresh },
+    session: { ttl: DEFAULTS.sessionTtl, refreshThreshold: DEFAULTS.sessionRefresh, maxLifetime: DEFAULTS.sessionMaxLifetime },
     rateLimit: DEFAULTS.rateLimit,
     cachePattern: DEFAULTS.cachePattern,
     envs: config.envs,
@@ -83,16 +87,9 @@ export async function add(flags: Flags, version: string): Promise<number> {
   const namespaces = namespacesFor(features, { settings, ttls: flags.ttls, bindings: flags.bindings, extraNamespaces: [] });
   checkBindings(namespaces, config);
 
-  let changes: FileChange[];
-  let paste: AddPlan["paste"] = [];
-  if (record) {
-    changes = await changesForKvEdgeProject(projectDir, record, before, settings, namespaces, features, version, flags);
-  } else {
-    const dir = libraryDir(projectDir, flags.dir);
-    const template = await loadTemplate(undefined, { cwd: projectDir, builtinDir: builtinTemplateDir, version, offline: true });
-    changes = await classifyAll(projectDir, filesForForeignProject(template, units, dir));
-    paste = pasteLines(units, namespaces, settings, importPathFrom(config.main, dir));
-  }
+  const { changes, paste, tests } = record
+    ? { changes: await changesForKvEdgeProject(projectDir, record, before, settings, namespaces, features, version, flags), paste: [], tests: "added" as const }
+    : await changesForWorker(projectDir, config, units, settings, namespaces, flags, version);
   changes.push(configEdit(config, namespaces.map((namespace) => namespace.binding)));
 
   const plan: AddPlan = {
@@ -108,6 +105,7 @@ export async function add(flags: Flags, version: string): Promise<number> {
     })),
     files: changes.map(({ path: file, action, reason }) => ({ path: file, action, ...(reason ? { reason } : {}) })),
     dependencies: [],
+    tests,
     paste,
     ...(record ? {} : { entry: config.main }),
   };
@@ -147,6 +145,7 @@ function checkFlagsFitFeatures(flags: Flags, units: readonly FeatureUnit<Feature
   const given: Record<string, unknown> = {
     "session-ttl": flags.sessionTtl,
     "session-refresh": flags.sessionRefresh,
+    "session-max-lifetime": flags.sessionMaxLifetime,
     "rate-limit": flags.rateLimit,
     "cache-pattern": flags.cachePattern,
   };
@@ -166,9 +165,12 @@ function newSettings(before: ProjectSettings, flags: Flags, features: FeatureId[
   const session = {
     ttl: flags.sessionTtl ?? before.session.ttl,
     refreshThreshold: flags.sessionRefresh ?? before.session.refreshThreshold,
+    maxLifetime: flags.sessionMaxLifetime ?? before.session.maxLifetime,
   };
   const refresh = sessionRefreshProblem(session.refreshThreshold, session.ttl);
   if (features.includes("sessions") && refresh) throw new UsageError(`--session-refresh ${session.refreshThreshold}: ${refresh}`);
+  const lifetime = sessionMaxLifetimeProblem(session.maxLifetime, session.ttl);
+  if (features.includes("sessions") && lifetime) throw new UsageError(`--session-max-lifetime ${session.maxLifetime}: ${lifetime}`);
   const settings = {
     ...before,
     session,
@@ -221,6 +223,27 @@ async function changesForKvEdgeProject(
   return changes;
 }
 
+/** A Worker this tool did not make: the library (and its tests, if the project runs Workers tests) and the lines to paste. */
+async function changesForWorker(
+  projectDir: string,
+  config: WranglerConfig,
+  units: FeatureUnit<FeatureId>[],
+  settings: ProjectSettings,
+  namespaces: Namespace[],
+  flags: Flags,
+  version: string,
+): Promise<Pick<AddPlan, "paste" | "tests"> & { changes: FileChange[] }> {
+  const dir = libraryDir(projectDir, flags.dir);
+  const template = await loadTemplate(undefined, { cwd: projectDir, builtinDir: builtinTemplateDir, version, offline: true });
+  const withTests = usesVitestPlugin(await readText(path.join(projectDir, "package.json")));
+  const wanted = [...filesForForeignProject(template, units, dir), ...(withTests ? testsForForeignProject(template, units, namespaces, dir) : [])];
+  return {
+    changes: await classifyAll(projectDir, wanted),
+    tests: withTests ? "added" : "skipped",
+    paste: pasteLines(units, namespaces, settings, importPathFrom(config.main, dir)),
+  };
+}
+
 async function classifyAll(projectDir: string, wanted: Parameters<typeof classify>[0][]): Promise<FileChange[]> {
   return Promise.all(wanted.map(async (file) => classify(file, await readBytes(path.join(projectDir, file.path)))));
 }
@@ -247,6 +270,11 @@ async function afterWrite(projectDir: string, plan: AddPlan, flags: Flags, ours:
   if (plan.paste.length > 0) {
     print(`\n${color.bold(`Paste into ${plan.entry ?? "your entry module"} to use them`)} (add never edits it):`);
     for (const { feature, lines } of plan.paste) print(`\n  // ${feature}\n${indent(lines)}`);
+    if (plan.tests === "skipped") {
+      print(
+        `\nThe features' tests were not added: this Worker does not use @cloudflare/vitest-plugin. Set it up (https://developers.cloudflare.com/workers/testing/vitest-integration/), and add will add the tests of the features you add next.`,
+      );
+    }
     print(`\nThe first deploy creates the new KV namespaces (bindings without an id).`);
   } else {
     print(`\n${color.bold("Next")}\n  ${color.cyan(`${commands.run} test`)}\n  ${color.cyan(`${commands.run} deploy`)}`);
@@ -265,6 +293,7 @@ function formatPlan(plan: AddPlan): string {
     ...plan.namespaces.map((namespace) => `  ${namespace.binding} (${namespace.feature}) in ${namespace.where.join(", ")}`),
     "",
     `npm dependencies: ${plan.dependencies.length > 0 ? plan.dependencies.join(", ") : "none"}`,
+    ...(plan.tests === "skipped" ? ["tests: not added (the project does not use @cloudflare/vitest-plugin)"] : []),
   ];
   return lines.join("\n");
 }

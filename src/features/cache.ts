@@ -45,7 +45,7 @@ const cache = new KVStore(env.{{binding}}, { defaultTtl: {{ttl}} });
 const item = await cacheAside(cache, keys.cache("item", id), () => loadItem(id), { ttl: {{ttl}} });`,
   docs: {
     keys: "`cache:{resource}:{id}`",
-    routes: "`GET /cached/:id`, `PUT /cached/:id`, `GET /__kv/stats` | an item from a fake slow origin through {{cachePattern}}; the cache's hit rate in this isolate",
+    routes: "`GET /cached/:id`, `PUT /cached/:id`, `GET /__kv/stats` (demo, DEMO_ROUTES only) | an item from a fake slow origin through {{cachePattern}}; the cache's hit rate in this isolate",
     tryIt: "curl -s localhost:8787/cached/42 && curl -s localhost:8787/__kv/stats",
     ttl: "**cache**: an entry is fresh for `cache.ttl` seconds (`src/config.ts`). With stale-while-revalidate it is then served stale for `cache.staleTtl` more while one background load refreshes it; with refresh-ahead a hit in the last `cache.refreshBefore` seconds refreshes it early. Freshness is judged by a timestamp stored with the value, not by KV's expiry.",
     module: `\`src/lib/cache.ts\` — cache-aside, read-through, stale-while-revalidate, refresh-ahead, write-through, write-behind, invalidation and warming, over a \`KVStore\`.
@@ -54,8 +54,10 @@ const item = await cacheAside(cache, keys.cache("item", id), () => loadItem(id),
 const store = new KVStore(cache.namespace(env), { defaultTtl: cache.ttl });
 const user = await cacheAside(store, keys.cache("user", id), () => loadUser(id), { ttl: 300 });
 const page = await staleWhileRevalidate(store, keys.cache("page", slug), () => render(slug), { ttl: 60, staleTtl: 3600 }, ctx);
-await invalidatePrefix(store, "cache:user:");
+await invalidatePrefix(store, "cache:user:");        // at most 900 KV operations; resume with { cursor }
 \`\`\`
+
+A cache-aside miss whose load is slow can store a value older than a change made meanwhile (see \`cacheAside\`): cache under \`versionedKey\` and \`bumpVersion\` after a change where that matters. A bump is one write of a new random, time-ordered version, never a counter read back from KV.
 
 A hit costs one KV read. \`GET /__kv/stats\` answers this isolate's hits, misses and stale serves: watch the hit rate while you tune TTLs. \`GET /cached/:id\` uses a **fake** slow origin (\`slowOrigin\` in \`src/routes/cache.ts\`): replace it with your database or API. Change the demo's pattern in \`src/config.ts\`.`,
   },

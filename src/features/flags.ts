@@ -29,17 +29,17 @@ featureFlags ??= new FeatureFlags(env.{{binding}}, { cacheTtl: 60 });
 const on = await featureFlags.isEnabled("new-checkout", { userId });`,
   docs: {
     keys: "`flags` (one document holding every flag)",
-    routes: "`GET /flags` | the flags on for the session's user, or `?user=`",
+    routes: "`GET /flags` | the flags on for the session's user, or `?user=` (demo, DEMO_ROUTES only)",
     ttl: "**flags**: never expire. Each isolate keeps the flag document in memory for `flags.cacheTtl` seconds.",
     module: `\`src/lib/flags.ts\` — feature flags in one document (\`flags\`), so checking every flag costs at most one KV read.
 
 \`\`\`ts
 const featureFlags = new FeatureFlags(flags.namespace(env), { cacheTtl: 60 }); // keep one per isolate
-await featureFlags.set("new-checkout", { enabled: true, percentage: 25, blocklist: ["bob"] });
+await featureFlags.update({ "new-checkout": { enabled: true, percentage: 25, blocklist: ["bob"] }, "old-ui": null }); // one write
 if (await featureFlags.isEnabled("new-checkout", { userId })) { /* ... */ }
 \`\`\`
 
-\`enabled: false\` is a kill switch; then blocklist beats allowlist beats percentage. Rollout is deterministic per user, and raising the percentage never turns a user off. Because every flag is one document, two admins saving at the same moment can overwrite each other (last write wins): change flags from one place. \`seed/flags.json\` shows the format.`,
+\`enabled: false\` is a kill switch; then blocklist beats allowlist beats percentage. Rollout is deterministic per user, and raising the percentage never turns a user off. A flag that does not validate (a hand edit such as \`"enabled": "false"\`) is off and reported to \`onError\`; when KV fails, the last good copy in memory is served. Because every flag is one document and an \`update\` reads it, changes it and writes it back, two admins saving within about a minute of each other in different locations can overwrite each other (last write wins), and KV refuses a second save within a second (429, which the router turns into 503): change flags from one place, or through a single writer that applies the same \`applyFlagChanges\`. \`seed/flags.json\` shows the format.`,
     agentsRule: "Flags: one document under key `flags`; one writer at a time (last write wins).",
   },
 });

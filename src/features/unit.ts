@@ -72,7 +72,7 @@ export interface FeatureDocs {
 
 /** The settings a feature's TTL rule and summary can read. */
 export interface FeatureSettings {
-  session: { ttl: number; refreshThreshold: number };
+  session: { ttl: number; refreshThreshold: number; maxLifetime: number };
   rateLimit: { limit: number; window: number };
   cachePattern: string;
 }

@@ -41,6 +41,7 @@ export interface Flags {
   extraNamespaces: { binding: string; ttl: number }[];
   sessionTtl?: number;
   sessionRefresh?: number;
+  sessionMaxLifetime?: number;
   rateLimit?: { limit: number; window: number };
   cachePattern?: CachePattern;
   envs?: string[];
@@ -99,6 +100,9 @@ export function parseFlags(argv: readonly string[], command: Command = "create")
     sessionRefresh: optionalString(values["session-refresh"], (value) =>
       parseSeconds(value, `--session-refresh ${value}`, 1),
     ),
+    sessionMaxLifetime: optionalString(values["session-max-lifetime"], (value) =>
+      parseSeconds(value, `--session-max-lifetime ${value}`, 60),
+    ),
     rateLimit: optionalString(values["rate-limit"], (value) => {
       const parsed = parseRateLimit(value);
       if (typeof parsed === "string") fail(`--rate-limit ${value}: ${parsed}`);
@@ -147,8 +151,8 @@ function readArgs(args: string[], command: Command): { values: RawValues; positi
 }
 
 /** Node's parseArgs messages, shortened to the part a user needs. */
-function describeParseError(error: unknown, command: Command): string {
-  const help = command === "add" ? "create-kv-edge add --help" : "create-kv-edge --help";
+export function describeParseError(error: unknown, command: Command | "update"): string {
+  const help = command === "create" ? "create-kv-edge --help" : `create-kv-edge ${command} --help`;
   const message = error instanceof Error ? error.message : String(error);
   const unknown = /Unknown option '([^']+)'/.exec(message);
   if (unknown) return `unknown option ${unknown[1]}; run ${help} for the list`;

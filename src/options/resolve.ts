@@ -7,11 +7,12 @@
 import path from "node:path";
 import { UsageError } from "../errors.js";
 import { FEATURE_IDS, type CachePattern, type FeatureId } from "../features/index.js";
+import { DEFAULT_SESSION_MAX_LIFETIME } from "../features/sessions.js";
 import { packageManagerFromUserAgent, type PackageManager } from "../package-managers.js";
 import type { Namespace, ProjectSettings } from "../template/context.js";
 import type { LoadedTemplate } from "../template/types.js";
 import type { Flags } from "./parse.js";
-import { cacheTtlProblem, duplicateBindingProblem, namespacesFor, sessionRefreshProblem } from "./rules.js";
+import { cacheTtlProblem, duplicateBindingProblem, namespacesFor, sessionMaxLifetimeProblem, sessionRefreshProblem } from "./rules.js";
 import { resolveVariables } from "./template.js";
 import { toProjectName } from "./validate.js";
 
@@ -28,6 +29,7 @@ export type Answers = Partial<
     | "extraNamespaces"
     | "sessionTtl"
     | "sessionRefresh"
+    | "sessionMaxLifetime"
     | "rateLimit"
     | "cachePattern"
     | "envs"
@@ -66,6 +68,7 @@ export const DEFAULTS = {
   directory: "kv-edge-app",
   sessionTtl: 86400,
   sessionRefresh: 3600,
+  sessionMaxLifetime: DEFAULT_SESSION_MAX_LIFETIME,
   rateLimit: { limit: 100, window: 60 },
   cachePattern: "stale-while-revalidate" as CachePattern,
 };
@@ -118,10 +121,15 @@ export function resolveOptions(flags: Flags, answers: Answers, context: ResolveC
   const session = {
     ttl: pick("sessionTtl") ?? DEFAULTS.sessionTtl,
     refreshThreshold: pick("sessionRefresh") ?? DEFAULTS.sessionRefresh,
+    maxLifetime: pick("sessionMaxLifetime") ?? DEFAULTS.sessionMaxLifetime,
   };
   const refreshProblem = sessionRefreshProblem(session.refreshThreshold, session.ttl);
   if (features.includes("sessions") && refreshProblem) {
     throw new UsageError(`--session-refresh ${session.refreshThreshold}: ${refreshProblem}`);
+  }
+  const lifetimeProblem = sessionMaxLifetimeProblem(session.maxLifetime, session.ttl);
+  if (features.includes("sessions") && lifetimeProblem) {
+    throw new UsageError(`--session-max-lifetime ${session.maxLifetime}: ${lifetimeProblem}`);
   }
 
   const bindings = { ...flags.bindings, ...answers.bindings };

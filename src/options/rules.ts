@@ -23,6 +23,11 @@ export function sessionRefreshProblem(refreshThreshold: number, sessionTtl: numb
   return refreshThreshold >= sessionTtl ? `must be less than the session TTL (${sessionTtl} s)` : undefined;
 }
 
+/** A session's absolute lifetime cannot be shorter than one sliding period. */
+export function sessionMaxLifetimeProblem(maxLifetime: number, sessionTtl: number): string | undefined {
+  return maxLifetime < sessionTtl ? `must be at least the session TTL (${sessionTtl} s)` : undefined;
+}
+
 /** A cache that serves stale entries needs entries that go stale. */
 export function cacheTtlProblem(cacheTtl: number, pattern: CachePattern): string | undefined {
   if (cacheTtl !== 0 || !EXPIRING_CACHE_PATTERNS.includes(pattern)) return undefined;

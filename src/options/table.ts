@@ -82,6 +82,13 @@ export const OPTIONS: readonly OptionSpec[] = [
     help: "refresh a session when less than this is left; default 3600",
     commands: BOTH,
   },
+  {
+    name: "session-max-lifetime",
+    type: "string",
+    value: "<seconds>",
+    help: "no session lives longer than this after login, however often it is used; 60 to 34560000 (400 days); default 2592000 (30 days)",
+    commands: BOTH,
+  },
   { name: "rate-limit", type: "string", value: "<requests/seconds>", help: "1 to 1000 requests per 1 to 86400 seconds; default 100/60", commands: BOTH },
   {
     name: "cache-pattern",
@@ -180,15 +187,7 @@ export function optionsOf(command: Command): OptionSpec[] {
 }
 
 export function helpText(version: string, command: Command = "create"): string {
-  const rows = optionsOf(command).map((option) => {
-    const names = [
-      option.short ? `-${option.short}, ` : "    ",
-      `--${option.name}`,
-      option.negatable ? ` / --no-${option.name}` : "",
-      option.value ? ` ${option.value}` : "",
-    ].join("");
-    return `  ${names}\n        ${(command === "add" && option.addHelp) || option.help}`;
-  });
+  const rows = optionRows(optionsOf(command), (option) => (command === "add" && option.addHelp) || option.help);
   return [
     `create-kv-edge ${version}: a Cloudflare Worker with its state in Workers KV`,
     "",
@@ -205,6 +204,7 @@ export function helpText(version: string, command: Command = "create"): string {
           "Usage: create-kv-edge [directory] [options]",
           "       npm create kv-edge@latest [directory] -- [options]",
           "       create-kv-edge add <feature...> [options]   (see create-kv-edge add --help)",
+          "       create-kv-edge update [options]             (see create-kv-edge update --help)",
         ]),
     "",
     "Options:",
@@ -212,4 +212,17 @@ export function helpText(version: string, command: Command = "create"): string {
     "",
     "Exit codes: 0 done, 1 failed, 2 usage error, 130 cancelled (143 SIGTERM, 129 SIGHUP).",
   ].join("\n");
+}
+
+/** The --help lines of a list of options (create's, add's, update's). */
+export function optionRows(options: readonly OptionSpec[], helpOf = (option: OptionSpec) => option.help): string[] {
+  return options.map((option) => {
+    const names = [
+      option.short ? `-${option.short}, ` : "    ",
+      `--${option.name}`,
+      option.negatable ? ` / --no-${option.name}` : "",
+      option.value ? ` ${option.value}` : "",
+    ].join("");
+    return `  ${names}\n        ${helpOf(option)}`;
+  });
 }

@@ -121,6 +121,46 @@ export function filesForForeignProject(template: LoadedTemplate, units: readonly
   });
 }
 
+/**
+ * The features' library tests for a Worker this tool did not make, under test/kv/:
+ * they import the library from `dir` and run on the feature's own binding (a project
+ * made by create-kv-edge gives them a test-only TEST_KV namespace instead), with the
+ * template's test helpers beside them in test/kv/support/.
+ */
+export function testsForForeignProject(
+  template: LoadedTemplate,
+  units: readonly FeatureUnit<FeatureId>[],
+  namespaces: readonly Namespace[],
+  dir: string,
+): WantedFile[] {
+  const testDir = "test/kv";
+  const library = path.posix.relative(testDir, dir);
+  const text = (file: { bytes: Uint8Array }) => new TextDecoder().decode(file.bytes);
+  const helpers = template.files
+    .filter((file) => file.path.startsWith("test/support/"))
+    .map((file) => ({ path: `${testDir}/support/${file.path.slice("test/support/".length)}`, bytes: file.bytes }));
+  const tests = units.flatMap((unit) => {
+    const binding = namespaces.find((namespace) => namespace.feature === unit.id)?.binding ?? unit.binding;
+    return unit.files.libTests.map((testFile) => {
+      const source = template.files.find((file) => file.path === testFile);
+      if (!source) throw new Error(`the built-in template has no ${testFile}`);
+      const rewritten = text(source)
+        .replaceAll('from "../../src/lib/', `from "${library}/`)
+        .replaceAll('from "../support/', 'from "./support/')
+        .replaceAll("env.TEST_KV", `env.${binding}`);
+      return { path: `${testDir}/${path.posix.basename(testFile)}`, bytes: new TextEncoder().encode(rewritten) };
+    });
+  });
+  return [...tests, ...helpers];
+}
+
+/** Whether a package.json lists @cloudflare/vitest-plugin (the Workers test runner). */
+export function usesVitestPlugin(packageJson: string | undefined): boolean {
+  if (packageJson === undefined) return false;
+  const data = parseJsonc(packageJson) as { dependencies?: object; devDependencies?: object } | undefined;
+  return [data?.dependencies, data?.devDependencies].some((deps) => deps !== undefined && "@cloudflare/vitest-plugin" in deps);
+}
+
 /** The lines to paste into the entry module of a Worker this tool did not make. */
 export function pasteLines(
   units: readonly FeatureUnit<FeatureId>[],
@@ -131,7 +171,9 @@ export function pasteLines(
   return units.map((unit) => {
     const namespace = namespaces.find((entry) => entry.feature === unit.id);
     const context = { ...settings, importPath, binding: namespace?.binding ?? unit.binding, ttl: namespace?.ttl ?? unit.ttl };
-    const classes = (unit.classes ?? []).map((entry) => `export { ${entry.name} } from "${importPath}/${path.posix.basename(entry.module)}";`);
+    // The class's module is one of the unit's lib files, copied into the library folder.
+    const moduleName = (module: string) => path.posix.basename(module, path.posix.extname(module));
+    const classes = (unit.classes ?? []).map((entry) => `export { ${entry.name} } from "${importPath}/${moduleName(entry.module)}";`);
     return { feature: unit.id, lines: [...classes, render(unit.paste, context, `feature ${unit.id} (paste)`)].join("\n") };
   });
 }

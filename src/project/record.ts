@@ -9,6 +9,7 @@
  */
 import { UserError } from "../errors.js";
 import { CACHE_PATTERNS, FEATURE_IDS, type CachePattern, type FeatureId } from "../features/index.js";
+import { DEFAULT_SESSION_MAX_LIFETIME } from "../features/sessions.js";
 import { PACKAGE_MANAGERS, type PackageManager } from "../package-managers.js";
 
 export const RECORD_FILE = ".kv-edge.json";
@@ -45,7 +46,7 @@ export interface RecordedAnswers {
   features: FeatureId[];
   /** Every KV namespace: binding name, owning feature (null for an extra one), default TTL (0 = none). */
   namespaces: { binding: string; feature: FeatureId | null; ttl: number }[];
-  session: { ttl: number; refreshThreshold: number };
+  session: { ttl: number; refreshThreshold: number; maxLifetime: number };
   rateLimit: { limit: number; window: number };
   cachePattern: CachePattern;
   envs: string[];
@@ -60,7 +61,7 @@ export function pickAnswers(from: RecordedAnswers): RecordedAnswers {
     projectName: from.projectName,
     features: [...from.features],
     namespaces: from.namespaces.map(({ binding, feature, ttl }) => ({ binding, feature, ttl })),
-    session: { ttl: from.session.ttl, refreshThreshold: from.session.refreshThreshold },
+    session: { ttl: from.session.ttl, refreshThreshold: from.session.refreshThreshold, maxLifetime: from.session.maxLifetime },
     rateLimit: { limit: from.rateLimit.limit, window: from.rateLimit.window },
     cachePattern: from.cachePattern,
     envs: [...from.envs],
@@ -154,7 +155,7 @@ function readAnswers(value: unknown): RecordedAnswers {
   });
 
   const session = object(answers.session, "answers.session");
-  allowOnly(session, "answers.session", ["ttl", "refreshThreshold"]);
+  allowOnly(session, "answers.session", ["ttl", "refreshThreshold", "maxLifetime"]);
   const rateLimit = object(answers.rateLimit, "answers.rateLimit");
   allowOnly(rateLimit, "answers.rateLimit", ["limit", "window"]);
 
@@ -172,6 +173,11 @@ function readAnswers(value: unknown): RecordedAnswers {
     session: {
       ttl: wholeNumber(session.ttl, "answers.session.ttl", 60),
       refreshThreshold: wholeNumber(session.refreshThreshold, "answers.session.refreshThreshold", 1),
+      // Records written before --session-max-lifetime existed have none: they get its default.
+      maxLifetime:
+        session.maxLifetime === undefined
+          ? DEFAULT_SESSION_MAX_LIFETIME
+          : wholeNumber(session.maxLifetime, "answers.session.maxLifetime", 60),
     },
     rateLimit: {
       limit: wholeNumber(rateLimit.limit, "answers.rateLimit.limit", 1),

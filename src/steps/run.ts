@@ -9,6 +9,8 @@ export interface RunResult {
   ok: boolean;
   /** Why it failed, one line, when ok is false. */
   reason?: string;
+  /** The exit code, when the program ran and exited with one. */
+  exitCode?: number;
   stdout: string;
   stderr: string;
 }
@@ -58,7 +60,7 @@ export async function run(command: string, args: string[], options: RunOptions):
   running.add(subprocess);
   try {
     const result = await subprocess;
-    return { ok: true, stdout: redact(result.stdout), stderr: redact(result.stderr) };
+    return { ok: true, exitCode: 0, stdout: redact(result.stdout), stderr: redact(result.stderr) };
   } catch (error) {
     const failure = error as { timedOut?: boolean; isCanceled?: boolean; code?: string; exitCode?: number; stdout?: string; stderr?: string };
     const reason = failure.isCanceled
@@ -68,7 +70,13 @@ export async function run(command: string, args: string[], options: RunOptions):
       : failure.code === "ENOENT"
         ? `${command} was not found on PATH`
         : `${command} exited with code ${failure.exitCode ?? "?"}`;
-    return { ok: false, reason, stdout: redact(String(failure.stdout ?? "")), stderr: redact(String(failure.stderr ?? "")) };
+    return {
+      ok: false,
+      reason,
+      ...(typeof failure.exitCode === "number" ? { exitCode: failure.exitCode } : {}),
+      stdout: redact(String(failure.stdout ?? "")),
+      stderr: redact(String(failure.stderr ?? "")),
+    };
   } finally {
     running.delete(subprocess);
   }

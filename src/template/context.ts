@@ -29,7 +29,7 @@ export interface ProjectSettings {
   projectName: string;
   features: readonly FeatureId[];
   namespaces: readonly Namespace[];
-  session: { ttl: number; refreshThreshold: number };
+  session: { ttl: number; refreshThreshold: number; maxLifetime: number };
   rateLimit: { limit: number; window: number };
   cachePattern: CachePattern;
   envs: readonly string[];
@@ -61,8 +61,8 @@ export interface RenderContext {
   seeds: { file: string; binding: string }[];
   /** The function (and its route module) that tells who the request's user is, if a feature provides one. */
   currentUser: { module: string; name: string } | null;
-  /** Seconds. refreshThreshold < ttl. */
-  session: { ttl: number; refreshThreshold: number };
+  /** Seconds. refreshThreshold < ttl <= maxLifetime. */
+  session: { ttl: number; refreshThreshold: number; maxLifetime: number };
   /** `limit` requests per `window` seconds. */
   rateLimit: { limit: number; window: number };
   cachePattern: CachePattern;
@@ -96,7 +96,13 @@ export interface RenderedUnit {
   docs: { keys: string; routes: string; tryIt: string; ttl: string; module: string; agentsRule: string };
 }
 
-export function buildRenderContext(settings: ProjectSettings): RenderContext {
+/** What the tool itself puts into a render; `update` renders a project's old version with the recorded one. */
+export interface Toolchain {
+  compatibilityDate: string;
+  versions: RenderContext["versions"];
+}
+
+export function buildRenderContext(settings: ProjectSettings, toolchain: Toolchain = { compatibilityDate, versions }): RenderContext {
   const chosen = FEATURES.filter((feature) => settings.features.includes(feature.id)) as FeatureUnit<FeatureId>[];
   const bindingOf = (id: FeatureId) => settings.namespaces.find((namespace) => namespace.feature === id);
   const base: Omit<RenderContext, "units"> = {
@@ -121,10 +127,10 @@ export function buildRenderContext(settings: ProjectSettings): RenderContext {
     rateLimit: { ...settings.rateLimit },
     cachePattern: settings.cachePattern,
     envs: [...settings.envs],
-    compatibilityDate,
+    compatibilityDate: toolchain.compatibilityDate,
     packageManager: settings.packageManager,
     commands: commandsOf(settings.packageManager),
-    versions: { ...versions },
+    versions: { ...toolchain.versions },
     vars: { ...settings.vars },
   };
   const fragment = (feature: FeatureUnit<FeatureId>, part: string, source: string | undefined) =>

@@ -15,8 +15,8 @@ export interface PlannedFile {
   bytes: Uint8Array;
 }
 
-/** Dotfiles ship under another name, since npm pack drops .gitignore and .npmrc. */
-const RENAMED_FILES: Record<string, string> = { _gitignore: ".gitignore", _npmrc: ".npmrc" };
+/** Dotfiles ship under another name: npm pack drops .gitignore and .npmrc, and .dev.vars is ignored by git. */
+const RENAMED_FILES: Record<string, string> = { _gitignore: ".gitignore", _npmrc: ".npmrc", "_dev.vars": ".dev.vars" };
 
 export function buildPlan(template: LoadedTemplate, context: RenderContext): PlannedFile[] {
   const chosen = FEATURE_IDS.filter((id) => context.features[id]);

@@ -28,6 +28,8 @@ export interface WriteOptions {
   overwrite: boolean;
   /** Polled between files; true aborts the write and rolls it back. */
   isCancelled: () => boolean;
+  /** Files to delete from a folder that already has files, in the same all-or-nothing step (update). */
+  remove?: string[];
 }
 
 export interface WriteResult {
@@ -47,6 +49,8 @@ interface Journal {
   moves: string[];
   /** The planned paths that existed before (their originals go to backup/). */
   replaced: string[];
+  /** Files deleted from the target, after the moves (they go to backup/ too). */
+  removed: string[];
   /** Folders we create inside the target, parents first. */
   createdDirs: string[];
 }
@@ -144,7 +148,11 @@ async function writeIntoFolder(files: PlannedFile[], targetDir: string, options:
   for (const file of files) {
     if (await checkDestination(targetDir, file.path)) replaced.push(file.path);
   }
-  const journal: Journal = { moves: files.map((file) => file.path), replaced, createdDirs: await missingFolders(files, targetDir) };
+  const removed: string[] = [];
+  for (const relativePath of options.remove ?? []) {
+    if (await checkDestination(targetDir, relativePath)) removed.push(relativePath);
+  }
+  const journal: Journal = { moves: files.map((file) => file.path), replaced, removed, createdDirs: await missingFolders(files, targetDir) };
 
   const work = path.join(targetDir, workFolderName(targetDir));
   try {
@@ -154,16 +162,20 @@ async function writeIntoFolder(files: PlannedFile[], targetDir: string, options:
     await writeFile(path.join(work, `${JOURNAL}.partial`), JSON.stringify(journal));
     await rename(path.join(work, `${JOURNAL}.partial`), path.join(work, JOURNAL));
     for (const folder of journal.createdDirs) await mkdir(path.join(targetDir, folder));
+    const moveAside = async (relative: string) => {
+      const saved = path.join(work, "backup", relative);
+      await mkdir(path.dirname(saved), { recursive: true });
+      await rename(path.join(targetDir, relative), saved);
+    };
     const isReplaced = new Set(replaced);
     for (const relative of journal.moves) {
       if (options.isCancelled()) throw new CancelledError();
-      const destination = path.join(targetDir, relative);
-      if (isReplaced.has(relative)) {
-        const saved = path.join(work, "backup", relative);
-        await mkdir(path.dirname(saved), { recursive: true });
-        await rename(destination, saved);
-      }
-      await rename(path.join(work, "files", relative), destination);
+      if (isReplaced.has(relative)) await moveAside(relative);
+      await rename(path.join(work, "files", relative), path.join(targetDir, relative));
+    }
+    for (const relative of removed) {
+      if (options.isCancelled()) throw new CancelledError();
+      await moveAside(relative);
     }
   } catch (error) {
     await rollBack(work, targetDir).catch(() => {});
@@ -188,7 +200,7 @@ async function missingFolders(files: PlannedFile[], targetDir: string): Promise<
 
 /**
  * Undoes a write into an existing folder from its working folder: what was moved
- * in is removed, what was replaced is put back, folders we made go if empty.
+ * in is removed, what was replaced or deleted is put back, folders we made go if empty.
  * Without a journal nothing had moved yet. The working folder is removed last.
  */
 async function rollBack(work: string, targetDir: string): Promise<number> {
@@ -208,6 +220,13 @@ async function rollBack(work: string, targetDir: string): Promise<number> {
         }
       } else if (!stillStaged) {
         await rm(destination, { force: true });
+      }
+    }
+    for (const relative of journal.removed) {
+      const saved = path.join(work, "backup", relative);
+      if (await exists(saved)) {
+        await rename(saved, path.join(targetDir, relative));
+        restored++;
       }
     }
     for (const folder of [...journal.createdDirs].reverse()) await rmdir(path.join(targetDir, folder)).catch(() => {});

@@ -5,13 +5,15 @@ import { defineConfig } from "vitest/config";
 // TEST_KV is an extra namespace that exists only in tests: the toolkit tests use it
 // so they keep working when you rename your bindings. Storage is isolated per test file.
 export default defineConfig({
-  // A few tests write more than 1000 keys (to walk KV's list pages): give them time
-  // on a busy machine.
-  test: { testTimeout: 30_000 },
+  // A few tests write more than 1000 keys (to walk KV's list pages), and their
+  // beforeEach clears as many: give both time on a busy machine.
+  test: { testTimeout: 30_000, hookTimeout: 30_000 },
   plugins: [
     cloudflareTest({
       wrangler: { configPath: "./wrangler.jsonc" },
-      miniflare: { kvNamespaces: ["TEST_KV"] },
+      // DEMO_ROUTES turns on the demo routes (POST /login, ?user=, GET /__kv/stats) that
+      // a deployed Worker does not serve; .dev.vars does the same for `wrangler dev`.
+      miniflare: { kvNamespaces: ["TEST_KV"], bindings: { DEMO_ROUTES: "1" } },
     }),
   ],
 });

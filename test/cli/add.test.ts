@@ -10,7 +10,7 @@ import { parse as parseToml } from "smol-toml";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { optionsOf } from "../../src/options/table.js";
 import { readWranglerConfig } from "../../src/project/wrangler-config.js";
-import { runCli } from "../support/cli.js";
+import { interactiveCli, runCli } from "../support/cli.js";
 import { hashTree } from "../support/tree.js";
 
 const fixtures = path.join(import.meta.dirname, "..", "fixtures");
@@ -71,7 +71,7 @@ describe("create-kv-edge add", () => {
     expect([...config.bindings].sort()).toEqual(["CACHE", "FLAGS", "GREETING", "SESSIONS"]);
     expect(after.match(/"binding": "SESSIONS"/g)).toHaveLength(2); // top level and staging
     const routes = await read(project, "src/routes/index.ts");
-    expect(routes).toContain('import { sessionRoutes, sessionUserId } from "./sessions";');
+    expect(routes).toContain('import { sessionRoutes, sessionUser } from "./sessions";');
     expect(routes).toContain("...flagRoutes,");
     expect(await read(project, "src/config.ts")).toContain('"SESSIONS": { feature: "sessions", ttl: 86400 }');
     expect(await read(project, "src/lib/sessions.ts")).toContain("export class SessionStore");
@@ -115,7 +115,14 @@ describe("create-kv-edge add", () => {
     expect([...readWranglerConfig("wrangler.jsonc", after).bindings].sort()).toEqual(["CACHE", "SESSIONS"]);
     expect(result.stdout).toContain("Paste into src/index.ts");
     expect(result.stdout).toContain('import { SessionStore } from "./kv/sessions";');
-    expect(result.stdout).toContain("new SessionStore(env.SESSIONS, { ttl: 86400, refreshThreshold: 3600 })");
+    expect(result.stdout).toContain("new SessionStore(env.SESSIONS, { ttl: 86400, refreshThreshold: 3600, maxLifetime: 2592000 })");
+    // It uses @cloudflare/vitest-plugin: the features' tests come along, on the features' own bindings.
+    const test = await read(project, "test/kv/sessions.test.ts");
+    expect(test).toContain('from "../../src/kv/sessions"');
+    expect(test).toContain('from "./support/clear-kv"');
+    expect(test).toContain("env.SESSIONS");
+    expect(test).not.toContain("TEST_KV");
+    expect(await read(project, "test/kv/support/counting-kv.ts")).toContain("export function countingKV");
   });
 
   it("--dir puts the library elsewhere and the paste lines follow it", async () => {
@@ -181,6 +188,9 @@ describe("create-kv-edge add", () => {
     expect(data.kv_namespaces).toEqual([{ binding: "FLAGS" }]);
     expect(data.env.staging.kv_namespaces).toEqual([{ binding: "FLAGS" }]);
     expect(data.vars).toEqual({ GREETING: "hello" });
+    // No @cloudflare/vitest-plugin here: no tests, and the summary says why.
+    expect(result.stdout).toContain("tests: not added (the project does not use @cloudflare/vitest-plugin)");
+    await expect(read(project, "test/kv/flags.test.ts")).rejects.toThrow();
   });
 
   it("asks for --yes without a terminal, and says where no Worker is", async () => {
@@ -196,6 +206,26 @@ describe("create-kv-edge add", () => {
     const elsewhere = await runCli(["add", "cache", "--cwd", project, "--dry-run"], { cwd: empty });
     expect(elsewhere.code, elsewhere.stderr).toBe(0);
     expect(elsewhere.stdout).toContain(`Adding cache to ${project}`);
+  });
+
+  it("on a terminal, shows the plan and asks; no writes nothing, yes applies it", async () => {
+    const project = await fixture("c3-hello-world");
+    const before = await hashTree(project);
+    const declined = interactiveCli(["add", "prefs"], { cwd: project });
+    await declined.waitFor("create    src/kv/preferences.ts");
+    await declined.waitFor("Apply these changes?");
+    await declined.type("n");
+    const no = await declined.exit();
+    expect(no.code, no.stderr).toBe(0);
+    expect(no.stdout).toContain("Nothing was written.");
+    expect(await hashTree(project)).toBe(before);
+
+    const accepted = interactiveCli(["add", "prefs"], { cwd: project });
+    await accepted.waitFor("Apply these changes?");
+    await accepted.type("y");
+    const yes = await accepted.exit();
+    expect(yes.code, yes.stderr).toBe(0);
+    expect(await read(project, "src/kv/preferences.ts")).toContain("export class PreferencesStore");
   });
 
   it("refuses a setting of a feature that is not being added", async () => {

@@ -49,6 +49,7 @@ function randomFlags(random: ReturnType<typeof generator>): { flags: string[]; b
   if (features.includes("sessions")) {
     const sessionTtl = random.edgy(60, MAX_TTL);
     flags.push("--session-ttl", String(sessionTtl), "--session-refresh", String(random.edgy(1, sessionTtl - 1)));
+    flags.push("--session-max-lifetime", String(random.edgy(sessionTtl, MAX_TTL)));
   }
   if (features.includes("ratelimit")) flags.push("--rate-limit", `${random.edgy(1, MAX_RATE_LIMIT)}/${random.edgy(1, MAX_RATE_WINDOW)}`);
   const envs = ["staging", "production"].filter(() => random.next() < 0.5);

@@ -59,7 +59,7 @@ describe(".kv-edge.json", () => {
         { binding: "SESSIONS", feature: "sessions", ttl: 7200 },
         { binding: "AUDIT", feature: null, ttl: 3600 },
       ],
-      session: { ttl: 7200, refreshThreshold: 3600 },
+      session: { ttl: 7200, refreshThreshold: 3600, maxLifetime: 2592000 },
       rateLimit: { limit: 100, window: 60 },
       cachePattern: "cache-aside",
       envs: ["staging"],

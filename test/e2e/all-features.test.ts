@@ -3,7 +3,7 @@
  * two environments, installs with npm, generates types and commits; then the new
  * project's own tests, type check, deploy dry run and `wrangler dev` must all work.
  */
-import { mkdtemp, readFile, rm, stat } from "node:fs/promises";
+import { mkdtemp, readFile, rename, rm, stat } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -77,7 +77,8 @@ describe("a project with every feature and two environments", () => {
     }
   });
 
-  it("answers the demo routes under wrangler dev with real local KV", async () => {
+  it("answers the demo routes under wrangler dev with real local KV, DEMO_ROUTES coming from .dev.vars", async () => {
+    expect(await readFile(path.join(project, ".dev.vars"), "utf8")).toMatch(/^DEMO_ROUTES=1$/m);
     const dev = await startWranglerDev(project);
     try {
       const index = await fetch(dev.url);
@@ -117,6 +118,30 @@ describe("a project with every feature and two environments", () => {
       expect((await fetch(`${dev.url}/flags?user=ada`)).status).toBe(200);
     } finally {
       await dev.stop();
+    }
+  });
+
+  it("answers 404 on the demo routes, and ignores ?user=, when DEMO_ROUTES is not set (as a deployed Worker)", async () => {
+    const devVars = path.join(project, ".dev.vars");
+    await rename(devVars, `${devVars}.off`);
+    try {
+      const dev = await startWranglerDev(project);
+      try {
+        const listing = (await (await fetch(dev.url)).json()) as { routes: { path: string }[] };
+        const paths = listing.routes.map((route) => route.path);
+        expect(paths).toContain("/me");
+        expect(paths).not.toContain("/login");
+        expect(paths).not.toContain("/__kv/stats");
+        const login = await fetch(`${dev.url}/login`, { method: "POST", body: JSON.stringify({ userId: "ada" }) });
+        expect(login.status).toBe(404);
+        expect(login.headers.get("set-cookie")).toBeNull();
+        expect((await fetch(`${dev.url}/__kv/stats`)).status).toBe(404);
+        expect(await (await fetch(`${dev.url}/flags?user=ada`)).json()).toMatchObject({ userId: null });
+      } finally {
+        await dev.stop();
+      }
+    } finally {
+      await rename(`${devVars}.off`, devVars);
     }
   });
 });

@@ -63,7 +63,8 @@ export function runCli(args: string[], options: CliOptions): Promise<CliResult> 
  * terminal), "\x03" is Ctrl+C.
  */
 export function interactiveCli(args: string[], options: CliOptions) {
-  const child = spawn(options.node ?? process.execPath, [cliPath, "--interactive", ...args], {
+  // --interactive last: a command (add) must come first.
+  const child = spawn(options.node ?? process.execPath, [cliPath, ...args, "--interactive"], {
     cwd: options.cwd,
     env: options.env ?? cliEnv(),
     stdio: ["pipe", "pipe", "pipe"],

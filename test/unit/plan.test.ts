@@ -93,9 +93,10 @@ describe("outputPath", () => {
     },
   );
 
-  it("renames _gitignore and _npmrc in any folder", () => {
+  it("renames _gitignore, _npmrc and _dev.vars in any folder", () => {
     expect(outputPath("_gitignore")).toBe(".gitignore");
     expect(outputPath("sub/_npmrc")).toBe("sub/.npmrc");
+    expect(outputPath("_dev.vars")).toBe(".dev.vars");
     expect(outputPath("src/_gitignore.ts")).toBe("src/_gitignore.ts");
   });
 });

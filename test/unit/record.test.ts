@@ -13,7 +13,7 @@ const RECORD: ProjectRecord = {
       { binding: "SESSIONS", feature: "sessions", ttl: 86400 },
       { binding: "EXTRA", feature: null, ttl: 0 },
     ],
-    session: { ttl: 86400, refreshThreshold: 3600 },
+    session: { ttl: 86400, refreshThreshold: 3600, maxLifetime: 2592000 },
     rateLimit: { limit: 100, window: 60 },
     cachePattern: "cache-aside",
     envs: ["staging"],
@@ -54,6 +54,7 @@ describe("the project record", () => {
 
   it.each([
     ["answers.session.ttl", "1h", /answers\.session\.ttl must be a whole number >= 60, got "1h"/],
+    ["answers.session.maxLifetime", 30, /answers\.session\.maxLifetime must be a whole number >= 60, got 30/],
     ["answers.features", ["cache", "queues"], /answers\.features\[1\] must be one of cache, .*got "queues"/],
     ["answers.namespaces", [{ binding: "CACHE", feature: "cache", ttl: 30 }], /answers\.namespaces\[0\]\.ttl must be 0 .* at least 60/],
     ["answers.namespaces", [{ binding: "my-cache", feature: "cache", ttl: 300 }], /answers\.namespaces\[0\]\.binding must be a JavaScript identifier/],
@@ -68,6 +69,14 @@ describe("the project record", () => {
     ["answers.packageManager", undefined, /answers\.packageManager must be one of npm, pnpm, yarn, bun, got nothing/],
   ])("names the field when %s is wrong", (field, value, message) => {
     expect(() => parseRecord(withField(field, value))).toThrow(new RegExp(`^\\.kv-edge\\.json: ${message.source}`));
+  });
+
+  it("gives a record written before --session-max-lifetime existed its 30-day default", () => {
+    expect(parseRecord(withField("answers.session.maxLifetime", undefined)).answers.session).toEqual({
+      ttl: 86400,
+      refreshThreshold: 3600,
+      maxLifetime: 2592000,
+    });
   });
 
   it("requires the version of a built-in template", () => {

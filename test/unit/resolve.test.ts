@@ -26,7 +26,7 @@ describe("resolveOptions", () => {
       { binding: "PREFS", feature: "prefs", ttl: 0 },
     ]);
     expect(options).toMatchObject({
-      session: { ttl: 86400, refreshThreshold: 3600 },
+      session: { ttl: 86400, refreshThreshold: 3600, maxLifetime: 2592000 },
       rateLimit: { limit: 100, window: 60 },
       cachePattern: "stale-while-revalidate",
       envs: [],
@@ -83,6 +83,14 @@ describe("resolveOptions", () => {
       /--session-refresh 600: must be less than the session TTL \(600 s\)/,
     );
     expect(() => resolve(["app", "--features", "cache", "--session-ttl", "600", "--session-refresh", "600"])).not.toThrow();
+  });
+
+  it("refuses a session max lifetime shorter than the session TTL, and defaults it to 30 days", () => {
+    expect(() => resolve(["app", "--session-ttl", "7200", "--session-max-lifetime", "3600"])).toThrow(
+      /--session-max-lifetime 3600: must be at least the session TTL \(7200 s\)/,
+    );
+    expect(resolve(["app", "--session-ttl", "7200", "--session-max-lifetime", "7200"]).session.maxLifetime).toBe(7200);
+    expect(resolve(["app"]).session.maxLifetime).toBe(2592000);
   });
 
   it("refuses two namespaces with one binding, naming both", () => {

@@ -111,3 +111,47 @@ describe("writeProject", () => {
     expect(await readdir(root)).toEqual(["a".repeat(255)]);
   });
 });
+
+describe("writeProject with removals (update)", () => {
+  it("replaces and removes files in one step", async () => {
+    const target = path.join(root, "app");
+    await mkdir(path.join(target, "src"), { recursive: true });
+    await writeFile(path.join(target, "README.md"), "old");
+    await writeFile(path.join(target, "src/gone.ts"), "bye");
+    await writeFile(path.join(target, "mine.txt"), "kept");
+    await writeProject([file("README.md", "new")], target, { overwrite: true, isCancelled: never, remove: ["src/gone.ts", "never-there.ts"] });
+    expect(await readFile(path.join(target, "README.md"), "utf8")).toBe("new");
+    expect(await readdir(path.join(target, "src"))).toEqual([]);
+    expect(await readFile(path.join(target, "mine.txt"), "utf8")).toBe("kept");
+  });
+
+  it("puts a removed file back when the write is cancelled", async () => {
+    const target = path.join(root, "app");
+    await mkdir(target);
+    await writeFile(path.join(target, "gone.ts"), "bye");
+    await writeFile(path.join(target, "README.md"), "old");
+    let polls = 0;
+    // Cancelled at the last poll: after the files moved, before the removal.
+    const cancelLate = () => ++polls > 3;
+    await expect(
+      writeProject([file("README.md", "new")], target, { overwrite: true, isCancelled: cancelLate, remove: ["gone.ts"] }),
+    ).rejects.toBeInstanceOf(CancelledError);
+    expect(await readFile(path.join(target, "gone.ts"), "utf8")).toBe("bye");
+    expect(await readFile(path.join(target, "README.md"), "utf8")).toBe("old");
+    expect((await readdir(root)).sort()).toEqual(["app"]);
+  });
+
+  it("refuses to remove through a link", async () => {
+    const target = path.join(root, "app");
+    await mkdir(target);
+    await mkdir(path.join(root, "elsewhere"));
+    await writeFile(path.join(root, "elsewhere", "x.ts"), "outside");
+    await symlink(path.join(root, "elsewhere"), path.join(target, "lib"));
+    await writeFile(path.join(target, "README.md"), "old");
+    await expect(
+      writeProject([file("README.md", "new")], target, { overwrite: true, isCancelled: never, remove: ["lib/x.ts"] }),
+    ).rejects.toThrow(/symbolic link/);
+    expect(await readFile(path.join(root, "elsewhere", "x.ts"), "utf8")).toBe("outside");
+    expect(await readFile(path.join(target, "README.md"), "utf8")).toBe("old");
+  });
+});

@@ -13,8 +13,14 @@ export interface RouteContext {
   url: URL;
   /** Values of the `:name` segments of the route's path. */
   params: Record<string, string>;
-  /** The user making the request, or null. Only costs KV reads when a route calls it. */
+  /** The user making the request, or null. Only costs KV reads when a route calls it (once per request). */
   userId(): Promise<string | null>;
+}
+
+/** Who makes a request, and a Set-Cookie value when finding out renewed their session. */
+export interface CurrentUser {
+  userId: string;
+  setCookie: string | null;
 }
 
 export interface Route {
@@ -23,6 +29,12 @@ export interface Route {
   path: string;
   /** One line for the route list at GET /. */
   description: string;
+  /**
+   * A demo that trusts its caller or shows internals: it answers only when DEMO_ROUTES
+   * is set, and is a 404 (and missing from GET /) otherwise, so a deployed Worker
+   * does not serve it unless you turn it on.
+   */
+  demo?: boolean;
   handle(context: RouteContext): Promise<Response> | Response;
 }
 
@@ -88,7 +100,38 @@ export function matchPath(pattern: string, pathname: string): Record<string, str
   return params;
 }
 
-/** The user named by `?user=` — a demo stand-in for real authentication, trust nothing it says. */
-export function queryUserId(request: Request): string | null {
+/**
+ * True when the DEMO_ROUTES variable is set to anything but "", "0" or "false". The
+ * generated .dev.vars sets it for `wrangler dev`, vitest.config.ts for the tests; set
+ * it on a deployed Worker only on purpose (`wrangler secret put DEMO_ROUTES`).
+ */
+export function demoRoutesOn(env: Env): boolean {
+  // Read loosely: wrangler types declares DEMO_ROUTES only when .dev.vars exists.
+  const value = (env as { DEMO_ROUTES?: unknown }).DEMO_ROUTES;
+  return typeof value === "string" && !["", "0", "false"].includes(value);
+}
+
+/**
+ * The user named by `?user=`: a demo stand-in for real authentication that trusts
+ * whatever it says, so it counts only when DEMO_ROUTES is set (null otherwise).
+ */
+export function queryUserId(request: Request, env: Env): string | null {
+  if (!demoRoutesOn(env)) return null;
   return new URL(request.url).searchParams.get("user") || null;
+}
+
+/**
+ * What a KV error means for the client, without its message (which can name a key):
+ * KV's 429 (a second write to a key within one second) becomes 503 with Retry-After,
+ * its 413 (a value or bulk read over the size limit) stays 413. Null for anything else.
+ */
+export function kvErrorResponse(error: unknown): Response | null {
+  const status = /^KV [A-Z_]+ failed: (\d{3})\b/.exec(error instanceof Error ? error.message : "")?.[1];
+  if (status === "429") {
+    return errorResponse(503, "The data store is busy: KV takes one write per second per key. Retry in a second.", {
+      "Retry-After": "1",
+    });
+  }
+  if (status === "413") return errorResponse(413, "The data is too large for KV.");
+  return null;
 }

@@ -16,7 +16,7 @@
  *   refused (429), which is why a refresh failure is counted and never thrown at a reader.
  */
 import { keyPart } from "./keys";
-import { KV_LIMITS, KVStore, KVValidationError } from "./kv-store";
+import { KV_LIMITS, KVStore, KVValidationError, type DeleteByPrefixOptions, type DeleteByPrefixResult } from "./kv-store";
 
 /** Anything that can keep work alive after the response: the fetch handler's `ctx`. */
 export interface WaitUntil {
@@ -239,6 +239,15 @@ function refreshInBackground<T>(
  * A hit costs 1 KV read; a miss 1 read and 1 write. `ttl` (seconds, at least 60, or 0
  * for no expiry) falls back to the store's defaultTtl. Expiry here is KV's own, which is
  * lazy: use staleWhileRevalidate when an entry must not be served past its age.
+ *
+ * The race it leaves open: a miss starts a slow load; meanwhile the source changes and
+ * the entry is invalidated (there is nothing to delete yet); then the load finishes and
+ * stores the OLD value, which is served until `ttl` ends. The window is the load's
+ * duration (plus KV's propagation, about a minute, when the invalidation ran in another
+ * location). KV has no conditional write to close it here. Where it matters, cache
+ * under versionedKey and bumpVersion after changing the source instead of invalidating:
+ * a late load then stores under the old version's key, which nobody reads any more.
+ * Or keep `ttl` short, or use writeThrough.
  */
 export async function cacheAside<T>(
   store: KVStore,
@@ -390,19 +399,23 @@ export async function invalidate(store: KVStore, key: string): Promise<void> {
 }
 
 /**
- * Deletes every entry whose key starts with `prefix` (e.g. "cache:product:") and
- * returns how many. It costs one list per 1000 keys plus one delete per key, and a
- * Worker invocation may make at most 1000 KV operations: for large groups bump a
- * version instead (see versionedKey).
+ * Deletes the entries whose keys start with `prefix` (e.g. "cache:product:"), at most
+ * `budget` KV operations per call (default 900 of the 1000 an invocation may make).
+ * When it stops at the budget, `complete` is false and `cursor` resumes it from
+ * another invocation. For large groups bump a version instead (see versionedKey).
  */
-export async function invalidatePrefix(store: KVStore, prefix: string): Promise<number> {
+export async function invalidatePrefix(
+  store: KVStore,
+  prefix: string,
+  options: DeleteByPrefixOptions = {},
+): Promise<DeleteByPrefixResult> {
   if (prefix === "") {
     throw new RangeError("invalidatePrefix needs a non-empty prefix; it would delete every key in the store");
   }
-  return store.deleteByPrefix(prefix);
+  return store.deleteByPrefix(prefix, options);
 }
 
-/** Where a group's version number lives. */
+/** Where a group's version lives. */
 function versionKey(group: string): string {
   return `cache-version:${keyPart(group)}`;
 }
@@ -411,14 +424,14 @@ function versionKey(group: string): string {
 const VERSION_MEMORY_SECONDS = 60;
 
 /** The versions this isolate has read, by group: name each group once per project. */
-const knownVersions = new Map<string, { version: number; readAt: number }>();
+const knownVersions = new Map<string, { version: string; readAt: number }>();
 
 /**
  * The key to cache under for the group's current version: `key` + ":v" + version.
  * Bumping the group's version (bumpVersion) makes every older entry unreachable at the
- * cost of 2 KV operations however many keys the group has; the old entries expire on
- * their own TTL. The version is read from KV at most once a minute per isolate, so a
- * bump reaches other isolates within that minute plus KV's own propagation delay.
+ * cost of 1 KV write however many keys the group has; the old entries expire on their
+ * own TTL. The version is read from KV at most once a minute per isolate, so a bump
+ * reaches other isolates within that minute plus KV's own propagation delay.
  *   const key = await versionedKey(store, "products", keys.cache("product", id));
  *   const product = await cacheAside(store, key, () => loadProduct(id));
  */
@@ -431,24 +444,31 @@ export async function versionedKey(
   const now = clock(options)();
   let known = knownVersions.get(group);
   if (known === undefined || now - known.readAt >= VERSION_MEMORY_SECONDS * 1000) {
-    known = { version: (await store.get<number>(versionKey(group))) ?? 0, readAt: now };
+    const stored = await store.get<string | number>(versionKey(group));
+    known = { version: stored === null ? "0" : String(stored), readAt: now };
     knownVersions.set(group, known);
   }
   return `${key}:v${known.version}`;
 }
 
 /**
- * Moves the group to a new version and returns it. KV takes one write per second per
- * key, so bump a group at most once a second.
+ * Moves the group to a new version and returns it: one KV write, no read. The version
+ * is the time in base 36 plus random characters, never a counter read from KV: two
+ * bumps at once, or a bump in a location that still sees an old version, cannot
+ * produce a version that was used before, so entries of an old version are never
+ * served again. KV takes one write per second per key, so bump a group at most once a
+ * second (a faster bump fails with KV's 429).
  */
 export async function bumpVersion(
   store: KVStore,
   group: string,
   options: Pick<CacheOptions, "now"> = {},
-): Promise<number> {
-  const version = ((await store.get<number>(versionKey(group))) ?? 0) + 1;
+): Promise<string> {
+  const now = clock(options)();
+  const random = crypto.getRandomValues(new Uint32Array(1))[0]!.toString(36);
+  const version = `${now.toString(36)}-${random}`;
   await store.set(versionKey(group), version, { ttl: 0 });
-  knownVersions.set(group, { version, readAt: clock(options)() });
+  knownVersions.set(group, { version, readAt: now });
   return version;
 }
 

@@ -4,9 +4,17 @@
  * The whole configuration is ONE KV document (under keys.config(name), "config:app" by
  * default), not one key per setting: a request that needs three settings then costs one
  * KV read instead of three, and an instance keeps the document in memory for `cacheTtl`
- * seconds, so most requests cost no KV operation at all. The price: an update rewrites
- * the whole document, so two admins updating at the same moment can lose one change
- * (last write wins), and KV accepts one write per second to the document.
+ * seconds, so most requests cost no KV operation at all. The price: an update is a
+ * read-modify-write of the whole document. Two admins updating within about a minute
+ * of each other from different locations can each start from a copy without the
+ * other's change (KV caches the document at the edge for up to a minute), and the last
+ * write wins; KV also refuses a second write to the document within a second (429).
+ * Save changes together in one `update`, from one place, or route them through a
+ * single writer (a Durable Object that applies the same pure `applyUpdate`).
+ *
+ * Reads never throw on bad stored data: a setting of the wrong type falls back to its
+ * default, a document that is not JSON or fails `validate` reads as the defaults, each
+ * reported to `onError`. When KV fails, the last good copy in memory is served.
  *
  * A change reaches other locations after KV's propagation delay (60 s or more) plus up
  * to `cacheTtl` seconds in each isolate's memory. Keep one ConfigStore per isolate (for
@@ -22,7 +30,7 @@
  */
 import { keys } from "./keys";
 import { KVStore } from "./kv-store";
-import { applyUpdate, readSettings, storedSettings, type Settings, type Validate } from "./settings";
+import { applyUpdate, readSettings, storedSettings, warnProblem, type ReportProblem, type Settings, type Validate } from "./settings";
 
 /** Thrown by update; `problems` lists every problem, one sentence each. */
 export { SettingsValidationError as ConfigValidationError } from "./settings";
@@ -38,7 +46,12 @@ export interface ConfigStoreOptions<C extends Settings> {
   cacheTtl?: number;
   /** The clock, in ms since the epoch (for tests). Default Date.now. */
   now?: () => number;
+  /** Receives each problem with stored data and each KV read failure served from memory. Default: console.warn. */
+  onError?: ReportProblem;
 }
+
+/** What problems and error messages call the document: never its KV key. */
+const WHAT = "configuration";
 
 export class ConfigStore<C extends Settings> {
   readonly #store: KVStore;
@@ -47,10 +60,12 @@ export class ConfigStore<C extends Settings> {
   readonly #validate: Validate<C> | undefined;
   readonly #cacheMs: number;
   readonly #now: () => number;
+  readonly #onError: ReportProblem;
   #memory: { config: C; readAt: number } | null = null;
 
   constructor(kv: KVNamespace, options: ConfigStoreOptions<C>) {
-    this.#store = new KVStore(kv);
+    this.#onError = options.onError ?? warnProblem;
+    this.#store = new KVStore(kv, { onError: (error) => this.#onError(error as Error) });
     this.#key = keys.config(options.name ?? "app");
     this.#defaults = options.defaults;
     this.#validate = options.validate;
@@ -61,7 +76,16 @@ export class ConfigStore<C extends Settings> {
   /** The whole configuration: what KV holds merged over the defaults. 0 or 1 KV read. */
   async get(): Promise<C> {
     if (this.#memory && this.#now() - this.#memory.readAt < this.#cacheMs) return this.#memory.config;
-    const config = readSettings(this.#defaults, await this.#store.get(this.#key), this.#validate, this.#key);
+    let stored: unknown;
+    try {
+      stored = await this.#store.get(this.#key);
+    } catch (error) {
+      // Stale-if-error: a failed read serves the last good copy rather than failing the request.
+      if (this.#memory === null) throw error;
+      this.#onError(error as Error);
+      return this.#memory.config;
+    }
+    const config = readSettings(this.#defaults, stored, this.#validate, WHAT, this.#onError);
     this.#remember(config);
     return config;
   }
@@ -75,10 +99,11 @@ export class ConfigStore<C extends Settings> {
    * Changes some settings and returns the new configuration. Throws
    * ConfigValidationError, naming every problem, before writing anything.
    * 1 KV read and 1 write. Set a setting to undefined to return it to its default.
+   * See the note on lost updates at the top of this file.
    */
   async update(changes: Partial<C>): Promise<C> {
-    const current = storedSettings(this.#defaults, await this.#store.get(this.#key), this.#key);
-    const { stored, settings } = applyUpdate(this.#defaults, current, changes, this.#validate, this.#key);
+    const current = storedSettings(this.#defaults, await this.#store.get(this.#key), WHAT, this.#onError);
+    const { stored, settings } = applyUpdate(this.#defaults, current, changes, this.#validate, WHAT);
     await this.#store.set(this.#key, stored, { ttl: 0 });
     this.#remember(settings);
     return settings;

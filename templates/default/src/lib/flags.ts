@@ -5,16 +5,23 @@
  *
  * - Create one FeatureFlags at module scope: it keeps the document in memory for
  *   `cacheTtl` seconds, so requests served by the same isolate read KV at most
- *   once per `cacheTtl`. (This is not KV's edge `cacheTtl`, which is at least 60 s.)
+ *   once per `cacheTtl`. (This is not KV's edge `cacheTtl`, which is at least 30 s.)
  * - A change, the kill switch included, takes up to `cacheTtl` plus KV's
  *   propagation time (60 s or more) to reach every location.
- * - `set` and `delete` read the document, change one flag and write it back. Two
- *   admins saving at the same moment can overwrite each other's change (the last
- *   write wins), and KV refuses more than one write per second to the key: make
- *   flag changes from one place, one at a time.
+ * - Reads never throw on bad stored data: a flag that does not validate (say
+ *   `"enabled": "false"` or an unparseable `startTime` from a hand edit) is OFF and
+ *   reported to `onError`; a document that is not an object means every flag is off.
+ *   When KV fails, the last good copy in memory is served (and the error reported).
+ * - `update(changes)` saves several flags in one write: one read of the document,
+ *   `applyFlagChanges`, one write. That is a read-modify-write: two admins saving
+ *   within about a minute of each other, in different locations, can each start
+ *   from a copy without the other's change, and the last write wins (KV caches the
+ *   document at the edge for up to a minute). KV also refuses a second write to the
+ *   document within one second (429). Make flag changes from one place, or route
+ *   them through a single writer (a Durable Object that calls applyFlagChanges).
  *
- * Evaluation order: a missing flag is off; `enabled: false` is off for everyone
- * (kill switch); outside startTime..endTime is off; then blocklist beats
+ * Evaluation order: a missing or invalid flag is off; `enabled: false` is off for
+ * everyone (kill switch); outside startTime..endTime is off; then blocklist beats
  * allowlist beats percentage. Rollout puts each (flag, user) pair in a fixed
  * bucket from 0 to 99.99, so raising the percentage never turns a user off.
  */
@@ -45,35 +52,79 @@ export class FlagConfigError extends Error {
   override name = "FlagConfigError";
 }
 
-type FlagDocument = Record<string, FlagConfig>;
+/** The flags document as KV holds it. Entries are checked when read, so any value may be there. */
+export type FlagDocument = Record<string, unknown>;
+
+/** Flag name -> its new config, or null to delete the flag. */
+export type FlagChanges = Record<string, FlagConfig | null>;
+
+export interface FeatureFlagsOptions {
+  /** Seconds this instance keeps the flags in memory (default 60; 0 turns it off). */
+  cacheTtl?: number;
+  /** The KV key of the document. Default `flags`. */
+  key?: string;
+  /** Called for each invalid flag or document read, and each KV read failure served from memory. */
+  onError?: (error: unknown) => void;
+  now?: () => number;
+}
+
+/**
+ * The document after `changes`, checked: a pure function, so a single writer (such as
+ * a Durable Object) can apply the same batch the same way. Throws FlagConfigError naming
+ * every invalid change; the flags it does not change are kept as they are.
+ */
+export function applyFlagChanges(current: unknown, changes: FlagChanges): FlagDocument {
+  const problems = Object.entries(changes).flatMap(([name, config]) => (config === null ? [] : flagProblems(name, config)));
+  if (problems.length > 0) throw new FlagConfigError(problems.join("; "));
+  const next: FlagDocument = isObject(current) ? { ...current } : {};
+  for (const [name, config] of Object.entries(changes)) {
+    if (config === null) delete next[name];
+    else next[name] = config;
+  }
+  return next;
+}
 
 export class FeatureFlags {
   readonly #store: KVStore;
+  readonly #key: string;
   readonly #cacheTtlMs: number;
   readonly #now: () => number;
-  #cached: { flags: FlagDocument; loadedAt: number } | null = null;
+  readonly #onError: (error: unknown) => void;
+  /** The last document read or written, valid flags only. */
+  #cached: { flags: Record<string, FlagConfig>; loadedAt: number } | null = null;
 
-  /** `cacheTtl`: seconds this instance keeps the flags in memory (default 60; 0 turns it off). */
-  constructor(kv: KVNamespace, options: { cacheTtl?: number; now?: () => number } = {}) {
-    this.#store = new KVStore(kv);
+  constructor(kv: KVNamespace, options: FeatureFlagsOptions = {}) {
+    this.#onError = options.onError ?? ((error) => console.warn(String(error)));
+    this.#store = new KVStore(kv, { onError: (error) => this.#onError(error) });
+    this.#key = options.key ?? FLAGS_KEY;
     this.#cacheTtlMs = (options.cacheTtl ?? 60) * 1000;
     this.#now = options.now ?? Date.now;
   }
 
+  /** A flag's config; null when it is missing or invalid. */
   async get(name: string): Promise<FlagConfig | null> {
     return configOf(await this.#flags(), name);
   }
 
   /** Validates and saves one flag (one read and one write of the flags document). */
   async set(name: string, config: FlagConfig): Promise<void> {
-    validate(name, config);
-    const flags = await this.#readFromKV();
-    await this.#save({ ...flags, [name]: config });
+    await this.update({ [name]: config });
   }
 
   async delete(name: string): Promise<void> {
-    const { [name]: _removed, ...rest } = await this.#readFromKV();
-    await this.#save(rest);
+    await this.update({ [name]: null });
+  }
+
+  /**
+   * Saves several flag changes in one write (null deletes a flag). Throws
+   * FlagConfigError before touching KV when a change is invalid. See the note on
+   * lost updates at the top of this file.
+   */
+  async update(changes: FlagChanges): Promise<void> {
+    applyFlagChanges({}, changes); // validate before any KV call
+    const document = applyFlagChanges(await this.#store.get<unknown>(this.#key), changes);
+    await this.#store.set(this.#key, document, { ttl: 0 });
+    this.#cached = { flags: this.#validFlags(document), loadedAt: this.#now() };
   }
 
   async isEnabled(name: string, context: FlagContext = {}): Promise<boolean> {
@@ -92,25 +143,45 @@ export class FeatureFlags {
     return enabled;
   }
 
-  async #flags(): Promise<FlagDocument> {
+  async #flags(): Promise<Record<string, FlagConfig>> {
     if (this.#cached && this.#now() - this.#cached.loadedAt < this.#cacheTtlMs) return this.#cached.flags;
-    return this.#readFromKV();
-  }
-
-  async #readFromKV(): Promise<FlagDocument> {
-    const flags = (await this.#store.get<FlagDocument>(FLAGS_KEY)) ?? {};
+    let stored: unknown;
+    try {
+      stored = await this.#store.get<unknown>(this.#key);
+    } catch (error) {
+      // Stale-if-error: a failed read serves the last good copy rather than failing the request.
+      if (this.#cached === null) throw error;
+      this.#onError(error);
+      return this.#cached.flags;
+    }
+    const flags = this.#validFlags(stored);
     this.#cached = { flags, loadedAt: this.#now() };
     return flags;
   }
 
-  async #save(flags: FlagDocument): Promise<void> {
-    await this.#store.set(FLAGS_KEY, flags, { ttl: 0 });
-    this.#cached = { flags, loadedAt: this.#now() };
+  /** The flags of a stored document that validate; each one that does not is reported and left out (off). */
+  #validFlags(stored: unknown): Record<string, FlagConfig> {
+    if (stored === null) return {};
+    if (!isObject(stored)) {
+      this.#onError(new FlagConfigError("The flags document is not a JSON object; every flag is off"));
+      return {};
+    }
+    const flags: Record<string, FlagConfig> = {};
+    for (const [name, config] of Object.entries(stored)) {
+      const problems = flagProblems(name, config);
+      if (problems.length === 0) flags[name] = config as FlagConfig;
+      else this.#onError(new FlagConfigError(`${problems.join("; ")}; the flag is off`));
+    }
+    return flags;
   }
 }
 
+function isObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === "object" && value !== null && !Array.isArray(value);
+}
+
 /** Own properties only, so a flag named like `toString` is not found on Object.prototype. */
-function configOf(flags: FlagDocument, name: string): FlagConfig | null {
+function configOf(flags: Record<string, FlagConfig>, name: string): FlagConfig | null {
   return Object.hasOwn(flags, name) ? (flags[name] ?? null) : null;
 }
 
@@ -141,27 +212,32 @@ async function evaluate(name: string, config: FlagConfig, context: FlagContext, 
 /** ISO 8601 date or date-time, e.g. `2026-12-01` or `2026-12-01T09:00:00Z`. */
 const ISO_8601 = /^\d{4}-\d{2}-\d{2}(T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:\d{2}))?$/;
 
-function validate(name: string, config: FlagConfig): void {
-  const problem = (message: string) => new FlagConfigError(`Flag "${name}": ${message}`);
-  if (name === "") throw new FlagConfigError("Flag name must not be empty");
-  if (typeof config.enabled !== "boolean") throw problem("enabled must be true or false");
+/** Every problem with one flag's config, one sentence each; empty when it is valid. */
+function flagProblems(name: string, config: unknown): string[] {
+  if (name === "") return ["Flag name must not be empty"];
+  const problem = (message: string) => `Flag "${name}": ${message}`;
+  if (!isObject(config)) return [problem("must be an object such as { \"enabled\": true }")];
+  const problems: string[] = [];
+  if (typeof config.enabled !== "boolean") problems.push(problem("enabled must be true or false"));
   const { percentage } = config;
   if (percentage !== undefined && (typeof percentage !== "number" || !(percentage >= 0 && percentage <= 100))) {
-    throw problem(`percentage must be a number from 0 to 100, got ${percentage}`);
+    problems.push(problem(`percentage must be a number from 0 to 100, got ${JSON.stringify(percentage) ?? percentage}`));
   }
   for (const list of ["allowlist", "blocklist"] as const) {
     const ids = config[list];
     if (ids !== undefined && (!Array.isArray(ids) || ids.some((id) => typeof id !== "string"))) {
-      throw problem(`${list} must be a list of user id strings`);
+      problems.push(problem(`${list} must be a list of user id strings`));
     }
   }
   for (const field of ["startTime", "endTime"] as const) {
     const value = config[field];
-    if (value !== undefined && (!ISO_8601.test(value) || Number.isNaN(Date.parse(value)))) {
-      throw problem(`${field} must be an ISO 8601 date or date-time, got "${value}"`);
+    if (value !== undefined && (typeof value !== "string" || !ISO_8601.test(value) || Number.isNaN(Date.parse(value)))) {
+      problems.push(problem(`${field} must be an ISO 8601 date or date-time, got ${JSON.stringify(value)}`));
     }
   }
-  if (config.startTime && config.endTime && Date.parse(config.startTime) >= Date.parse(config.endTime)) {
-    throw problem("startTime must be before endTime");
+  const { startTime, endTime } = config;
+  if (typeof startTime === "string" && typeof endTime === "string" && Date.parse(startTime) >= Date.parse(endTime)) {
+    problems.push(problem("startTime must be before endTime"));
   }
+  return problems;
 }

@@ -31,8 +31,12 @@ function join(kind: string, ...parts: (string | number)[]): string {
 export const keys = {
   /** `user:{id}` */
   user: (id: string) => join("user", id),
-  /** `session:{hash}`: the SHA-256 of a session token, never the token itself. */
+  /** `session:{hash}`: a session's record (user, data). `hash` is the SHA-256 of the token, never the token itself. */
   session: (hash: string) => join("session", hash),
+  /** `session-expiry:{hash}`: a session's sliding expiry, kept apart so a refresh never rewrites the record. */
+  sessionExpiry: (hash: string) => join("session-expiry", hash),
+  /** `session-revoked:{hash}`: written only by a logout, so no late refresh or update can bring the session back. */
+  sessionRevoked: (hash: string) => join("session-revoked", hash),
   /** `cache:{resource}:{id}` */
   cache: (resource: string, id: string) => join("cache", resource, id),
   /** `config:{key}` */

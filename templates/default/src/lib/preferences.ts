@@ -7,8 +7,14 @@
  * read and no storage. Types come from the defaults (see settings.ts for the rules).
  *
  * KV accepts one write per second per key, so save a user's changes together in one
- * update rather than one call per field. A user reading right after an update in
- * another location may see the old preferences for up to a minute.
+ * update rather than one call per field (a second update within a second fails with
+ * 429). An update is a read-modify-write: two updates by one user from different
+ * locations within about a minute can lose one of them. A user reading right after an
+ * update in another location may see the old preferences for up to a minute.
+ *
+ * Reads never throw on bad stored data: a preference of the wrong type falls back to
+ * its default, a document that is not JSON or fails `validate` reads as the defaults,
+ * each reported to `onError`.
  *
  *   const prefs = new PreferencesStore(env.PREFS, { defaults: { theme: "light", pageSize: 20 } });
  *   await prefs.update(userId, { theme: "dark" });
@@ -16,7 +22,7 @@
  */
 import { keys } from "./keys";
 import { KVStore } from "./kv-store";
-import { applyUpdate, readSettings, storedSettings, type Settings, type Validate } from "./settings";
+import { applyUpdate, readSettings, storedSettings, warnProblem, type ReportProblem, type Settings, type Validate } from "./settings";
 
 /** Thrown by update; `problems` lists every problem, one sentence each. */
 export { SettingsValidationError as PreferencesValidationError } from "./settings";
@@ -28,16 +34,23 @@ export interface PreferencesOptions<P extends Settings> {
   validate?: Validate<P>;
   /** Seconds a user's document lives after their last update (at least 60); 0 or unset keeps it. */
   ttl?: number;
+  /** Receives each problem found in a stored document. Default: console.warn. */
+  onError?: ReportProblem;
 }
+
+/** What problems and error messages call a document: never its KV key, which holds the user id. */
+const WHAT = "preferences";
 
 export class PreferencesStore<P extends Settings> {
   readonly #store: KVStore;
   readonly #defaults: P;
   readonly #validate: Validate<P> | undefined;
   readonly #ttl: number;
+  readonly #onError: ReportProblem;
 
   constructor(kv: KVNamespace, options: PreferencesOptions<P>) {
-    this.#store = new KVStore(kv);
+    this.#onError = options.onError ?? warnProblem;
+    this.#store = new KVStore(kv, { onError: (error) => this.#onError(error as Error) });
     this.#defaults = options.defaults;
     this.#validate = options.validate;
     this.#ttl = options.ttl ?? 0;
@@ -45,8 +58,8 @@ export class PreferencesStore<P extends Settings> {
 
   /** The user's preferences over the defaults. 1 KV read. */
   async get(userId: string): Promise<P> {
-    const key = keys.prefs(userId);
-    return readSettings(this.#defaults, await this.#store.get(key), this.#validate, key);
+    const stored = await this.#store.get(keys.prefs(userId));
+    return readSettings(this.#defaults, stored, this.#validate, WHAT, this.#onError);
   }
 
   /**
@@ -56,8 +69,8 @@ export class PreferencesStore<P extends Settings> {
    */
   async update(userId: string, changes: Partial<P>): Promise<P> {
     const key = keys.prefs(userId);
-    const current = storedSettings(this.#defaults, await this.#store.get(key), key);
-    const { stored, settings } = applyUpdate(this.#defaults, current, changes, this.#validate, key);
+    const current = storedSettings(this.#defaults, await this.#store.get(key), WHAT, this.#onError);
+    const { stored, settings } = applyUpdate(this.#defaults, current, changes, this.#validate, WHAT);
     await this.#store.set(key, stored, { ttl: this.#ttl });
     return settings;
   }

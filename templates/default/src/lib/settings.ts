@@ -10,9 +10,16 @@
  * SettingsValidationError listing every problem, before anything is written.
  * Reads are forgiving, because KV may hold documents written before the code changed
  * (or by hand with wrangler): unknown names are dropped, and a value of the wrong type
- * or a document that fails `validate` gives way to the defaults, with a console warning
- * (visible in `wrangler tail`) rather than a failed request.
+ * or a document that fails `validate` gives way to the defaults, reported to the
+ * store's `onError` (by default a console warning, visible in `wrangler tail`) rather
+ * than a failed request.
  */
+
+/** Receives each problem found in stored data; the read goes on with the defaults. */
+export type ReportProblem = (error: Error) => void;
+
+/** The default ReportProblem: a console warning. */
+export const warnProblem: ReportProblem = (error) => console.warn(error.message);
 
 export type Settings = Record<string, unknown>;
 
@@ -55,16 +62,21 @@ function typeProblem(defaults: Settings, name: string, value: unknown): string |
  * no longer has are dropped, values of the wrong type are dropped with a warning.
  * `what` names the document in warnings.
  */
-export function storedSettings<S extends Settings>(defaults: S, stored: unknown, what: string): Partial<S> {
+export function storedSettings<S extends Settings>(
+  defaults: S,
+  stored: unknown,
+  what: string,
+  report: ReportProblem = warnProblem,
+): Partial<S> {
   if (typeof stored !== "object" || stored === null || Array.isArray(stored)) {
-    if (stored !== null) console.warn(`${what} is not a JSON object; using the defaults`);
+    if (stored !== null) report(new SettingsValidationError(what, ["the stored document is not a JSON object; using the defaults"]));
     return {};
   }
   const usable: Settings = {};
   for (const [name, value] of Object.entries(stored)) {
     if (!Object.hasOwn(defaults, name)) continue;
     const problem = typeProblem(defaults, name, value);
-    if (problem) console.warn(`${what}: ${problem}; using the default`);
+    if (problem) report(new SettingsValidationError(what, [`${problem}; using the default`]));
     else usable[name] = value;
   }
   return usable as Partial<S>;
@@ -76,11 +88,12 @@ export function readSettings<S extends Settings>(
   stored: unknown,
   validate: Validate<S> | undefined,
   what: string,
+  report: ReportProblem = warnProblem,
 ): S {
-  const settings = { ...defaults, ...storedSettings(defaults, stored, what) };
+  const settings = { ...defaults, ...storedSettings(defaults, stored, what, report) };
   const problems = validate?.(settings) ?? [];
   if (problems.length > 0) {
-    console.warn(`${what} fails validation (${problems.join("; ")}); using the defaults`);
+    report(new SettingsValidationError(what, [...problems, "using the defaults"]));
     return { ...defaults };
   }
   return settings;
@@ -88,7 +101,7 @@ export function readSettings<S extends Settings>(
 
 /**
  * Applies a partial update to the stored settings (from storedSettings) and checks the
- * result. A setting set to `undefined` is removed, so it follows its default again.
+ * result. Pure, so a single writer (a Durable Object) can apply the same batch. A setting set to `undefined` is removed, so it follows its default again.
  * Returns the new document to store and the settings it gives; throws
  * SettingsValidationError.
  */

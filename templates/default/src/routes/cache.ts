@@ -1,7 +1,8 @@
 /**
  * A cached route: GET /cached/:id reads through the cache pattern chosen in
  * src/config.ts; PUT /cached/:id changes the origin and keeps the cache right.
- * GET /__kv/stats shows this isolate's hit rate, to tune TTLs by.
+ * GET /__kv/stats shows this isolate's hit rate, to tune TTLs by (a demo route: only
+ * with DEMO_ROUTES set).
  *
  * `slowOrigin` below is a FAKE: an in-memory store with a delay, standing in for
  * the database or API you would cache. Replace it with your own data source.
@@ -88,7 +89,8 @@ export const cacheRoutes: Route[] = [
   {
     method: "GET",
     path: "/__kv/stats",
-    description: "Cache hits, misses and stale serves counted in this isolate.",
+    description: "Demo: cache hits, misses and stale serves counted in this isolate.",
+    demo: true,
     handle: () => json(cacheStats()),
   },
 ];

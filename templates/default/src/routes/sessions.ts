@@ -1,11 +1,13 @@
 /**
  * Cookie sessions: POST /login, POST /logout, GET /me.
  *
- * The login is a demo: it trusts the userId in the body. Put your real check
- * (password, OAuth callback, magic link) in front of `store.create`.
+ * The login is a demo: it trusts the userId in the body, so it answers only when
+ * DEMO_ROUTES is set (.dev.vars sets it for `wrangler dev`; a deployed Worker has it
+ * off). Put your real check (password, OAuth callback, magic link) in front of
+ * `store.create`, then drop `demo: true`.
  */
 import { sessions } from "../config";
-import { HttpError, json, readJsonObject, type Route } from "../http";
+import { HttpError, json, readJsonObject, type CurrentUser, type Route } from "../http";
 import { SessionStore, type Session } from "../lib/sessions";
 
 /** What this demo keeps in a session besides the user id. */
@@ -17,13 +19,21 @@ function sessionStore(env: Env): SessionStore<SessionData> {
   return new SessionStore<SessionData>(sessions.namespace(env), {
     ttl: sessions.ttl,
     refreshThreshold: sessions.refreshThreshold,
+    maxLifetime: sessions.maxLifetime,
   });
 }
 
-/** The user id of the request's session, or null. */
-export async function sessionUserId(request: Request, env: Env): Promise<string | null> {
-  const current = await sessionOf(request, sessionStore(env));
-  return current?.session.userId ?? null;
+/**
+ * The user of the request's session, or null. When reading it slid the session's
+ * expiry, `setCookie` renews the browser's cookie: the router adds it to whatever
+ * response the route gives, so every route that reads the user keeps the cookie alive.
+ */
+export async function sessionUser(request: Request, env: Env): Promise<CurrentUser | null> {
+  const store = sessionStore(env);
+  const current = await sessionOf(request, store);
+  if (current === null) return null;
+  const { token, session } = current;
+  return { userId: session.userId, setCookie: session.refreshed ? store.cookie(token, session) : null };
 }
 
 /** The request's cookie token and its session: null without a cookie, or when unknown or expired. */
@@ -40,7 +50,8 @@ export const sessionRoutes: Route[] = [
   {
     method: "POST",
     path: "/login",
-    description: 'Start a session: body {"userId": "..."}; sets the session cookie.',
+    description: 'Demo: start a session for any {"userId": "..."}; sets the session cookie.',
+    demo: true,
     async handle({ request, env }) {
       const { userId } = await readJsonObject(request);
       if (typeof userId !== "string" || userId.length === 0 || userId.length > 128) {

@@ -18,6 +18,7 @@ import {
   writeThrough,
 } from "../../src/lib/cache";
 import { keys } from "../../src/lib/keys";
+import { productionKV } from "../support/production-kv";
 import { KVStore, KVValidationError } from "../../src/lib/kv-store";
 import { clearKV } from "../support/clear-kv";
 import { countingKV, type CountingKV } from "../support/counting-kv";
@@ -359,13 +360,21 @@ describe("invalidation", () => {
       async (key) => key,
       { ttl: 300 },
     );
-    expect(await invalidatePrefix(store, "cache:product:")).toBe(2);
+    expect(await invalidatePrefix(store, "cache:product:")).toEqual({ deleted: 2, complete: true });
     const left = (await env.TEST_KV.list()).keys.map((key) => key.name);
     expect(left).toEqual([keys.cache("user", "1")]);
     await expect(invalidatePrefix(store, "")).rejects.toThrow(/non-empty prefix/);
   });
 
-  it("by version bump: every key of the group misses at once, in 2 KV operations", async () => {
+  it("by prefix, under an operation budget, resuming from the cursor it returns", async () => {
+    await Promise.all(["1", "2", "3", "4", "5"].map((id) => store.set(keys.cache("part", id), id)));
+    const first = await invalidatePrefix(store, "cache:part:", { budget: 3 });
+    expect(first).toMatchObject({ deleted: 2, complete: false });
+    const rest = await invalidatePrefix(store, "cache:part:", { budget: 10, cursor: first.cursor });
+    expect(rest).toEqual({ deleted: 3, complete: true });
+  });
+
+  it("by version bump: every key of the group misses at once, for 1 KV write", async () => {
     const key = keys.cache("product", "1");
     const load = vi.fn(async () => `loaded ${load.mock.calls.length}`);
     const read = async () =>
@@ -374,8 +383,8 @@ describe("invalidation", () => {
     expect(await read()).toBe("loaded 1");
 
     counting.reset();
-    expect(await bumpVersion(store, "products", { now })).toBe(1);
-    expect(counting.total()).toBe(2);
+    expect(await bumpVersion(store, "products", { now })).toMatch(/^[0-9a-z]+-[0-9a-z]+$/);
+    expect(counting.counts).toEqual({ reads: 0, writes: 1, deletes: 0, lists: 0 });
     expect(await read()).toBe("loaded 2");
     expect(load).toHaveBeenCalledTimes(2);
   });
@@ -391,6 +400,27 @@ describe("invalidation", () => {
     clock += 60 * SECOND;
     expect(await versionedKey(store, "orders", key, { now })).toBe(`${key}:v1`);
     expect(counting.counts.reads).toBe(1);
+  });
+
+  it("two bumps at once give two different versions (no read-modify-write of a counter)", async () => {
+    const [first, second] = await Promise.all([bumpVersion(store, "together", { now }), bumpVersion(store, "together", { now })]);
+    expect(first).not.toBe(second);
+  });
+
+  it("a bump in a location that still sees an old version never reuses a version (production double)", async () => {
+    const prod = productionKV(env.TEST_KV, { now });
+    const london = new KVStore(prod.at("london"));
+    const sydney = new KVStore(prod.at("sydney"));
+    const key = keys.cache("product", "7");
+    const versions = [await bumpVersion(london, "stale-group", { now })];
+    clock += SECOND;
+    versions.push(await bumpVersion(london, "stale-group", { now }));
+    clock += SECOND;
+    // Sydney has seen neither bump yet; its own bump must still be a version never used.
+    versions.push(await bumpVersion(sydney, "stale-group", { now }));
+    expect(new Set(versions).size).toBe(3);
+    clock += 60 * SECOND;
+    expect(await versionedKey(london, "stale-group", key, { now })).toBe(`${key}:v${versions[2]}`);
   });
 });
 

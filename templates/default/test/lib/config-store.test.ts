@@ -4,6 +4,7 @@ import { ConfigStore, ConfigValidationError } from "../../src/lib/config-store";
 import { keys } from "../../src/lib/keys";
 import { clearKV } from "../support/clear-kv";
 import { countingKV, type CountingKV } from "../support/counting-kv";
+import { productionKV } from "../support/production-kv";
 
 const defaults = {
   siteName: "Acme",
@@ -115,7 +116,7 @@ describe("ConfigStore updates", () => {
       '"colour" is not a known setting',
       '"allowedOrigins" must be an array, got "*"',
     ]);
-    expect((error as Error).message).toMatch(/^Invalid config:app: /);
+    expect((error as Error).message).toMatch(/^Invalid configuration: /);
     expect(counting.counts.writes).toBe(0);
   });
 
@@ -123,7 +124,7 @@ describe("ConfigStore updates", () => {
     const config = newConfig();
     await config.update({ maxUploadMb: 50 });
     await expect(config.update({ maxUploadMb: 101 })).rejects.toThrow(
-      "Invalid config:app: maxUploadMb must be at most 100",
+      "Invalid configuration: maxUploadMb must be at most 100",
     );
     expect(await newConfig().value("maxUploadMb")).toBe(50);
   });
@@ -143,5 +144,44 @@ describe("ConfigStore updates", () => {
     expect(await config.get()).toEqual(defaults);
     expect(await newConfig().get()).toEqual(defaults);
     expect(await env.TEST_KV.get(keys.config("app"))).toBeNull();
+  });
+});
+
+describe("ConfigStore under production KV (the production double)", () => {
+  it("reads a stored document that is not JSON as the defaults, reporting it instead of throwing", async () => {
+    const kv = productionKV(env.TEST_KV).at("edge");
+    await kv.put(keys.config("app"), "{not json");
+    const problems: string[] = [];
+    const config = new ConfigStore(kv, { defaults, onError: (error) => problems.push(error.message) });
+    expect(await config.get()).toEqual(defaults);
+    expect(problems).toEqual([expect.stringContaining("not JSON")]);
+  });
+
+  it("serves the last good copy when a KV read fails (stale-if-error)", async () => {
+    let clock = Date.now();
+    const kv = productionKV(env.TEST_KV).at("edge");
+    await kv.put(keys.config("app"), JSON.stringify({ siteName: "Shop" }));
+    let failing = false;
+    const flaky = {
+      get: (...args: Parameters<KVNamespace["get"]>) => (failing ? Promise.reject(new Error("KV GET failed: 500")) : kv.get(...args)),
+    } as unknown as KVNamespace;
+    const problems: string[] = [];
+    const config = new ConfigStore(flaky, { defaults, now: () => clock, onError: (error) => problems.push(error.message) });
+    expect(await config.value("siteName")).toBe("Shop");
+    failing = true;
+    clock += 61_000;
+    expect(await config.value("siteName")).toBe("Shop");
+    expect(problems).toEqual(["KV GET failed: 500"]);
+  });
+
+  it("saves a batch in one write, and a second write within a second meets KV's 429", async () => {
+    let clock = Date.now();
+    const prod = productionKV(env.TEST_KV, { now: () => clock });
+    const config = new ConfigStore(prod.at("edge"), { defaults, now: () => clock });
+    await config.update({ siteName: "Shop", maintenance: true });
+    await expect(config.update({ maxUploadMb: 20 })).rejects.toThrow(/429/);
+    clock += 1_000;
+    await config.update({ maxUploadMb: 20 });
+    expect(await new ConfigStore(prod.at("edge"), { defaults }).get()).toMatchObject({ siteName: "Shop", maintenance: true, maxUploadMb: 20 });
   });
 });

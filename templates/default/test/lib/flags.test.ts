@@ -1,8 +1,9 @@
 import { env } from "cloudflare:workers";
 import { beforeEach, describe, expect, it } from "vitest";
-import { FeatureFlags, FlagConfigError, FLAGS_KEY, rolloutBucket, type FlagConfig } from "../../src/lib/flags";
+import { applyFlagChanges, FeatureFlags, FlagConfigError, FLAGS_KEY, rolloutBucket, type FlagConfig } from "../../src/lib/flags";
 import { emptyCountingKV } from "../support/clear-kv";
-import type { CountingKV } from "../support/counting-kv";
+import { countingKV, type CountingKV } from "../support/counting-kv";
+import { productionKV } from "../support/production-kv";
 
 let counting: CountingKV;
 let clock: number;
@@ -190,5 +191,89 @@ describe("FeatureFlags operation budget", () => {
     expect(evaluated).toContain("flag-0");
     expect(evaluated).toContain("half");
     expect(evaluated).not.toContain("flag-1");
+  });
+});
+
+describe("FeatureFlags under production KV (the production double)", () => {
+  const errors: string[] = [];
+  const onError = (error: unknown) => errors.push(String(error));
+  beforeEach(() => {
+    errors.length = 0;
+  });
+
+  it("treats a hand-written flag that does not validate as OFF and reports it", async () => {
+    const kv = productionKV(env.TEST_KV, { now }).at("edge");
+    await kv.put(
+      FLAGS_KEY,
+      JSON.stringify({
+        quoted: { enabled: "false" },
+        "bad-start": { enabled: true, startTime: "next tuesday" },
+        good: { enabled: true },
+      }),
+    );
+    const flags = new FeatureFlags(kv, { now, onError });
+    expect(await flags.isEnabled("quoted")).toBe(false);
+    expect(await flags.isEnabled("bad-start")).toBe(false);
+    expect(await flags.get("quoted")).toBeNull();
+    expect(await flags.enabledFlags()).toEqual(["good"]);
+    expect(errors.join("\n")).toMatch(/"quoted": enabled must be true or false/);
+    expect(errors.join("\n")).toMatch(/"bad-start": startTime must be an ISO 8601/);
+  });
+
+  it("reads a document that is not JSON, or not an object, as every flag off, without throwing", async () => {
+    const kv = productionKV(env.TEST_KV, { now }).at("edge");
+    await kv.put(FLAGS_KEY, "{oops");
+    const flags = new FeatureFlags(kv, { now, cacheTtl: 0, onError });
+    expect(await flags.isEnabled("anything")).toBe(false);
+    expect(await flags.enabledFlags()).toEqual([]);
+    clock += 1_000;
+    await kv.put(FLAGS_KEY, "[1, 2]");
+    expect(await flags.enabledFlags()).toEqual([]);
+    expect(errors.length).toBeGreaterThanOrEqual(2);
+  });
+
+  it("serves the last good copy when a KV read fails (stale-if-error)", async () => {
+    const kv = productionKV(env.TEST_KV, { now }).at("edge");
+    await kv.put(FLAGS_KEY, JSON.stringify({ f: { enabled: true } }));
+    let failing = false;
+    const flaky = {
+      get: (...args: Parameters<KVNamespace["get"]>) => (failing ? Promise.reject(new Error("KV GET failed: 500")) : kv.get(...args)),
+    } as unknown as KVNamespace;
+    const flags = new FeatureFlags(flaky, { now, cacheTtl: 60, onError });
+    expect(await flags.isEnabled("f")).toBe(true);
+    failing = true;
+    clock += 61_000;
+    expect(await flags.isEnabled("f")).toBe(true);
+    expect(errors).toEqual(["Error: KV GET failed: 500"]);
+  });
+
+  it("update saves several flags in one read and one write, keeping the others", async () => {
+    const prod = productionKV(env.TEST_KV, { now });
+    const flags = new FeatureFlags(prod.at("edge"), { now });
+    await flags.set("kept", { enabled: true });
+    clock += 1_000;
+    const counting = countingKV(prod.at("edge"));
+    await new FeatureFlags(counting.kv, { now }).update({ a: { enabled: true }, b: { enabled: false, percentage: 5 }, kept: null });
+    expect(counting.counts).toEqual({ reads: 1, writes: 1, deletes: 0, lists: 0 });
+    expect(await new FeatureFlags(prod.at("edge"), { now }).enabledFlags()).toEqual(["a"]);
+  });
+
+  it("refuses a second write to the flags document within a second with KV's 429", async () => {
+    const flags = new FeatureFlags(productionKV(env.TEST_KV, { now }).at("edge"), { now });
+    await flags.set("a", { enabled: true });
+    await expect(flags.set("b", { enabled: true })).rejects.toThrow(/429/);
+    clock += 1_000;
+    await flags.set("b", { enabled: true });
+    expect(await flags.enabledFlags()).toEqual(["a", "b"]);
+  });
+
+  it("applyFlagChanges is pure: it checks every change, keeps other flags and never changes its input", () => {
+    const current = { kept: { enabled: "hand-edited" }, gone: { enabled: true } };
+    const next = applyFlagChanges(current, { gone: null, added: { enabled: true } });
+    expect(next).toEqual({ kept: { enabled: "hand-edited" }, added: { enabled: true } });
+    expect(current).toEqual({ kept: { enabled: "hand-edited" }, gone: { enabled: true } });
+    expect(() => applyFlagChanges({}, { x: { enabled: 1 } as unknown as FlagConfig, y: { enabled: true, percentage: 200 } })).toThrow(
+      /"x": enabled.*; Flag "y": percentage/,
+    );
   });
 });

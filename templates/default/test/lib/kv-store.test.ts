@@ -1,8 +1,9 @@
 import { env } from "cloudflare:workers";
 import { beforeEach, describe, expect, it } from "vitest";
-import { KVStore, KVValidationError } from "../../src/lib/kv-store";
+import { KVDataError, KVStore, KVValidationError } from "../../src/lib/kv-store";
 import { emptyCountingKV } from "../support/clear-kv";
-import type { CountingKV } from "../support/counting-kv";
+import { countingKV, type CountingKV } from "../support/counting-kv";
+import { productionKV } from "../support/production-kv";
 
 let counting: CountingKV;
 
@@ -32,8 +33,8 @@ describe("KVStore reads and writes", () => {
   it("returns value and metadata together", async () => {
     const store = new KVStore(counting.kv);
     await store.set("doc", { v: 1 }, { metadata: { version: 3 } });
-    expect(await store.getWithMetadata("doc")).toEqual({ value: { v: 1 }, metadata: { version: 3 } });
-    expect(await store.getWithMetadata("nothing")).toEqual({ value: null, metadata: null });
+    expect(await store.getWithMetadata("doc")).toEqual({ value: { v: 1 }, metadata: { version: 3 }, cacheStatus: null });
+    expect(await store.getWithMetadata("nothing")).toEqual({ value: null, metadata: null, cacheStatus: null });
   });
 
   it("passes a read cacheTtl through to KV", async () => {
@@ -49,11 +50,11 @@ describe("KVStore reads and writes", () => {
     const store = new KVStore(recording);
     await store.set("k", { v: 1 });
     expect(await store.get("k", { cacheTtl: 300 })).toEqual({ v: 1 });
-    expect((await store.getMany(["k"], { cacheTtl: 60 })).get("k")).toEqual({ v: 1 });
+    expect((await store.getMany(["k"], { cacheTtl: 30 })).get("k")).toEqual({ v: 1 });
     expect(await store.getText("k")).toBe('{"v":1}');
     expect(optionsSeen).toEqual([
-      { type: "json", cacheTtl: 300 },
-      { type: "json", cacheTtl: 60 },
+      { type: "text", cacheTtl: 300 },
+      { type: "text", cacheTtl: 30 },
       { type: "text" },
     ]);
   });
@@ -98,16 +99,17 @@ describe("KVValidationError, thrown before any KV call", () => {
     ["an expiresAt under 60 s ahead", (s) => s.set("k", 1, { expiresAt: 1_800_000_000 + 59 }), /60 seconds from now/],
     ["both ttl and expiresAt", (s) => s.set("k", 1, { ttl: 60, expiresAt: 1_800_000_100 }), /not both/],
     ["an empty key", (s) => s.get(""), /empty/],
-    ["the key '.'", (s) => s.set(".", 1), /"\."/],
-    ["the key '..'", (s) => s.delete(".."), /"\.\."/],
+    ["the key '.'", (s) => s.set(".", 1), /"\." or "\.\."/],
+    ["the key '..'", (s) => s.delete(".."), /"\." or "\.\."/],
     ["a key over 512 bytes", (s) => s.get("k".repeat(513)), /512 UTF-8 bytes/],
     ["a key over 512 bytes in multi-byte characters", (s) => s.get("é".repeat(257)), /514 bytes.*512/],
     ["metadata over 1024 bytes", (s) => s.set("k", 1, { metadata: { note: "x".repeat(1020) } }), /1024 bytes/],
     ["a list limit over 1000", (s) => s.list({ limit: 1001 }), /1000/],
     ["a key in a bulk read", (s) => s.getMany(["ok", ""]), /empty/],
     ["a value JSON cannot hold", (s) => s.set("k", undefined), /JSON/],
-    ["a read cacheTtl under 60 s", (s) => s.get("k", { cacheTtl: 30 }), /cacheTtl.*at least 60/],
-    ["a bulk read cacheTtl under 60 s", (s) => s.getMany(["k"], { cacheTtl: 59 }), /cacheTtl/],
+    ["a read cacheTtl under 30 s", (s) => s.get("k", { cacheTtl: 29 }), /cacheTtl.*at least 30/],
+    ["a bulk read cacheTtl under 30 s", (s) => s.getMany(["k"], { cacheTtl: 29 }), /cacheTtl/],
+    ["a value over 25 MiB", (s) => s.setText("k", "x".repeat(25 * 1024 * 1024 + 1)), /26214401 bytes.*at most 26214400/],
   ];
 
   for (const [what, call, message] of cases) {
@@ -197,7 +199,7 @@ describe("KVStore listing", () => {
   it("deleteByPrefix removes only that prefix and says how many", async () => {
     const store = new KVStore(counting.kv);
     await Promise.all(["a:1", "a:2", "a:3", "b:1"].map((name) => store.set(name, 1)));
-    expect(await store.deleteByPrefix("a:")).toBe(3);
+    expect(await store.deleteByPrefix("a:")).toEqual({ deleted: 3, complete: true });
     expect((await store.list()).keys.map((key) => key.name)).toEqual(["b:1"]);
   });
 });
@@ -211,5 +213,73 @@ describe("KVStore getOrSet", () => {
     expect(await store.getOrSet("k", load)).toEqual({ loaded: 1 });
     expect(loads).toBe(1);
     expect((await store.list()).keys[0]!.expiration).toBeGreaterThan(Date.now() / 1000 + 100);
+  });
+});
+
+describe("KVStore under production KV (the production double)", () => {
+  it("accepts a read cacheTtl of 30 s, KV's minimum since January 2026", async () => {
+    const kv = productionKV(env.TEST_KV).at("here");
+    const store = new KVStore(kv);
+    await store.set("k", { v: 1 });
+    expect(await store.get("k", { cacheTtl: 30 })).toEqual({ v: 1 });
+  });
+
+  it("passes KV's cacheStatus through getWithMetadata", async () => {
+    const reporting = {
+      getWithMetadata: async () => ({ value: '{"v":1}', metadata: null, cacheStatus: "HIT" }),
+    } as unknown as KVNamespace;
+    expect(await new KVStore(reporting).getWithMetadata("k")).toEqual({ value: { v: 1 }, metadata: null, cacheStatus: "HIT" });
+  });
+
+  it("reads a value that is not JSON as missing and reports it, without failing the rest of a bulk read", async () => {
+    const kv = productionKV(env.TEST_KV).at("here");
+    await kv.put("good", '{"v":1}');
+    await kv.put("bad", "{not json");
+    const reported: string[] = [];
+    const store = new KVStore(kv, { onError: (error, key) => reported.push(`${key}: ${(error as Error).name}`) });
+    expect(await store.getMany(["good", "bad", "missing"])).toEqual(
+      new Map([["good", { v: 1 }], ["bad", null], ["missing", null]]),
+    );
+    expect(await store.get("bad")).toBeNull();
+    expect(reported).toEqual(["bad: KVDataError", "bad: KVDataError"]);
+    expect(new KVDataError("x")).toBeInstanceOf(Error);
+  });
+
+  it("splits a bulk read whose values pass KV's total size limit instead of failing (413)", async () => {
+    // The double's bulk limit is lowered to 10 bytes so the case needs no megabytes;
+    // test/template/kv-store-heavy.test.ts does it with production's 25 MiB.
+    const prod = productionKV(env.TEST_KV, { limits: { maxBulkReadBytes: 10 } });
+    const kv = prod.at("here");
+    await kv.put("a", '"12345"');
+    await kv.put("b", '"123456"');
+    await kv.put("c", '"1"');
+    const counting = countingKV(kv);
+    const values = await new KVStore(counting.kv).getMany(["a", "b", "c"]);
+    expect(values).toEqual(new Map([["a", "12345"], ["b", "123456"], ["c", "1"]]));
+    expect(counting.counts.reads).toBeLessThanOrEqual(5);
+  });
+
+  it("deleteByPrefix stays under its operation budget and resumes from the cursor it returns", async () => {
+    let clock = Date.now();
+    const prod = productionKV(env.TEST_KV, { operationBudget: 12, now: () => clock });
+    const setup = prod.at("edge", { operationBudget: Infinity });
+    for (const index of Array.from({ length: 25 }, (_, i) => i)) await setup.put(`gone:${String(index).padStart(2, "0")}`, "1");
+    await setup.put("kept", "1");
+    clock += 1_000; // KV takes one write per second per key: the deletes come a second later
+
+    let result = await new KVStore(prod.at("edge")).deleteByPrefix("gone:", { budget: 12 });
+    expect(result).toMatchObject({ deleted: 11, complete: false });
+    let invocations = 1;
+    while (!result.complete) {
+      invocations++;
+      const next = await new KVStore(prod.at("edge")).deleteByPrefix("gone:", {
+        budget: 12,
+        cursor: result.cursor,
+      });
+      result = { ...next, deleted: result.deleted + next.deleted };
+    }
+    expect(result.deleted).toBe(25);
+    expect(invocations).toBe(3);
+    expect((await prod.at("edge").list()).keys.map((key) => key.name)).toEqual(["kept"]);
   });
 });

@@ -4,6 +4,7 @@ import { keys } from "../../src/lib/keys";
 import { PreferencesStore, PreferencesValidationError } from "../../src/lib/preferences";
 import { clearKV } from "../support/clear-kv";
 import { countingKV, type CountingKV } from "../support/counting-kv";
+import { productionKV } from "../support/production-kv";
 
 const defaults = { theme: "light", pageSize: 20, emails: true, pinned: [] as string[] };
 const validate = (prefs: typeof defaults) =>
@@ -88,5 +89,23 @@ describe("PreferencesStore", () => {
     expect(listed!.expiration! - Math.floor(Date.now() / 1000)).toBeGreaterThanOrEqual(3598);
     const tooShort = new PreferencesStore(counting.kv, { defaults, ttl: 30 });
     await expect(tooShort.update("ada", { theme: "dark" })).rejects.toThrow(/at least 60/);
+  });
+});
+
+describe("PreferencesStore under production KV (the production double)", () => {
+  it("reads a stored document that is not JSON as the defaults, reporting it instead of throwing", async () => {
+    const kv = productionKV(env.TEST_KV).at("edge");
+    await kv.put(keys.prefs("ada"), "{not json");
+    const problems: string[] = [];
+    const store = new PreferencesStore(kv, { defaults, onError: (error) => problems.push(error.message) });
+    expect(await store.get("ada")).toEqual(defaults);
+    expect(problems).toEqual([expect.stringContaining("not JSON")]);
+  });
+
+  it("never names the KV key (which holds the user id) in a validation error", async () => {
+    const store = new PreferencesStore(productionKV(env.TEST_KV).at("edge"), { defaults, validate });
+    const error = await store.update("secret-user-id", { pageSize: 0 }).catch((caught: unknown) => caught);
+    expect(error).toBeInstanceOf(PreferencesValidationError);
+    expect((error as Error).message).toBe("Invalid preferences: pageSize must be from 1 to 100");
   });
 });

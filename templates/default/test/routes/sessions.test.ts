@@ -1,6 +1,8 @@
 import { env, exports } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { sessions } from "../../src/config";
+import { keys, sha256Hex } from "../../src/lib/keys";
+import { sessionUser } from "../../src/routes/sessions";
 
 async function login(userId: unknown): Promise<Response> {
   return exports.default.fetch("http://example.com/login", {
@@ -64,5 +66,23 @@ describe("session routes", () => {
     const notJson = await exports.default.fetch("http://example.com/login", { method: "POST", body: "{" });
     expect(notJson.status).toBe(400);
     expect(await notJson.json()).toEqual({ error: expect.stringContaining("JSON") });
+  });
+
+  it("names the cookie __Host-session, and reads the first well-formed one of several", async () => {
+    const loggedIn = await login("dave");
+    expect(loggedIn.headers.get("Set-Cookie")).toMatch(/^__Host-session=[A-Za-z0-9_-]{43}; .*Path=\/; Secure/);
+    const cookie = cookieOf(loggedIn);
+    expect((await me(`__Host-session=broken; ${cookie}`)).status).toBe(200);
+  });
+
+  it("gives the router a renewed cookie when reading the user slid the session", async () => {
+    const cookie = cookieOf(await login("erin"));
+    const request = new Request("http://example.com/", { headers: { Cookie: cookie } });
+    expect(await sessionUser(request, env)).toEqual({ userId: "erin", setCookie: null });
+    // Leave the session one minute, less than the refresh threshold.
+    const hash = await sha256Hex(cookie.slice(cookie.indexOf("=") + 1));
+    await sessions.namespace(env).put(keys.sessionExpiry(hash), String(Date.now() + 60_000));
+    const renewed = await sessionUser(request, env);
+    expect(renewed?.setCookie).toMatch(new RegExp(`^__Host-session=.{43}; Max-Age=${sessions.ttl};`));
   });
 });
