@@ -4,7 +4,7 @@ import path from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { CancelledError } from "../../src/errors.js";
 import type { PlannedFile } from "../../src/template/plan.js";
-import { writeProject } from "../../src/template/write.js";
+import { recoverInterruptedRuns, writeProject } from "../../src/template/write.js";
 
 const file = (filePath: string, text: string): PlannedFile => ({ path: filePath, bytes: new TextEncoder().encode(text) });
 const plan = [file("package.json", "{}"), file("src/index.ts", "export {};"), file("README.md", "# new")];
@@ -153,5 +153,21 @@ describe("writeProject with removals (update)", () => {
     ).rejects.toThrow(/symbolic link/);
     expect(await readFile(path.join(root, "elsewhere", "x.ts"), "utf8")).toBe("outside");
     expect(await readFile(path.join(target, "README.md"), "utf8")).toBe("old");
+  });
+});
+
+describe("recoverInterruptedRuns", () => {
+  it("removes the working folder of a run whose process is gone, and leaves a live run's alone", async () => {
+    const target = path.join(root, "app");
+    await mkdir(target);
+    const { spawnSync } = await import("node:child_process");
+    const gonePid = spawnSync(process.execPath, ["-e", "process.stdout.write(String(process.pid))"]).stdout.toString();
+    const gone = `.create-kv-edge-0123abcd-${gonePid}-a1b2c3`;
+    const alive = `.create-kv-edge-0123abcd-${process.ppid}-d4e5f6`;
+    await mkdir(path.join(target, gone, "files"), { recursive: true });
+    await mkdir(path.join(target, alive, "files"), { recursive: true });
+    const lines = await recoverInterruptedRuns(target);
+    expect(lines).toEqual([`Rolled back an interrupted run in ${target}`]);
+    expect(await readdir(target)).toEqual([alive]);
   });
 });
