@@ -2,9 +2,9 @@
 //
 // A minified bundle has no module markers, so this rebuilds src/cli.ts in memory
 // with the very settings of scripts/build.mjs (scripts/bundle-options.mjs) only to
-// read esbuild's metafile. The shipped dist/cli.js size is reported beside it.
+// read esbuild's metafile. The shipped size of dist/cli.js and its chunks is reported beside it.
 
-import { stat } from "node:fs/promises";
+import { readdir, stat } from "node:fs/promises";
 import path from "node:path";
 import { build } from "esbuild";
 import { cliBundleOptions } from "../scripts/bundle-options.mjs";
@@ -14,18 +14,22 @@ import { cliBundleOptions } from "../scripts/bundle-options.mjs";
  * `owner` is a package name or "our code" (src/). Null when there is no dist/cli.js.
  */
 export async function bundleComposition(repo) {
-  const shipped = await stat(path.join(repo, "dist", "cli.js")).catch(() => null);
-  if (!shipped) return null;
+  const shippedFiles = await readdir(path.join(repo, "dist"), { recursive: true }).catch(() => null);
+  if (!shippedFiles?.includes("cli.js")) return null;
+  const shippedJs = shippedFiles.filter((file) => file.endsWith(".js"));
+  const sizes = await Promise.all(shippedJs.map(async (file) => (await stat(path.join(repo, "dist", file))).size));
   const result = await build({ ...cliBundleOptions, absWorkingDir: repo, write: false, logLevel: "silent" });
-  const [output] = Object.values(result.metafile.outputs);
+  const outputs = Object.values(result.metafile.outputs);
   const parts = new Map();
-  for (const [input, { bytesInOutput }] of Object.entries(output.inputs)) {
-    const owner = ownerOf(input);
-    parts.set(owner, (parts.get(owner) ?? 0) + bytesInOutput);
+  for (const output of outputs) {
+    for (const [input, { bytesInOutput }] of Object.entries(output.inputs)) {
+      const owner = ownerOf(input);
+      parts.set(owner, (parts.get(owner) ?? 0) + bytesInOutput);
+    }
   }
   return {
-    shippedBytes: shipped.size,
-    rebuiltBytes: output.bytes,
+    shippedBytes: sizes.reduce((sum, size) => sum + size, 0),
+    rebuiltBytes: outputs.reduce((sum, output) => sum + output.bytes, 0),
     parts: [...parts].map(([owner, bytes]) => ({ owner, bytes })).sort((a, b) => b.bytes - a.bytes),
   };
 }
@@ -33,6 +37,7 @@ export async function bundleComposition(repo) {
 function ownerOf(input) {
   const segments = input.split("/");
   const at = segments.lastIndexOf("node_modules");
+  if (input.endsWith("src/template/precompiled.ts")) return "precompiled built-in templates";
   if (at === -1) return "our code";
   const name = segments[at + 1];
   return name.startsWith("@") ? `${name}/${segments[at + 2]}` : name;

@@ -18,10 +18,12 @@ export function stopAllChildren() {
 
 /**
  * Runs `command args` and resolves (never rejects) with
- * `{ ms, exitCode, signal, timedOut, stdout, stderr, error? }`.
+ * `{ ms, exitCode, signal, timedOut, stopped, stdout, stderr, error? }`.
  * `ms` is wall time from spawn to exit. stdin is closed, so nothing can wait on a prompt.
+ * With `stopWhen`, the child's group is stopped as soon as its output so far passes
+ * that test: `ms` is then the time until that output, and `stopped` is true.
  */
-export function run(command, args, { cwd, env = process.env, timeoutMs }) {
+export function run(command, args, { cwd, env = process.env, timeoutMs, stopWhen }) {
   if (!timeoutMs) throw new Error(`run(${command}): a timeoutMs is required`);
   return new Promise((resolve) => {
     const started = performance.now();
@@ -34,6 +36,16 @@ export function run(command, args, { cwd, env = process.env, timeoutMs }) {
     if (child.pid) liveGroups.add(child.pid);
     const stdout = collect(child.stdout);
     const stderr = collect(child.stderr);
+    let ms;
+    let stopped = false;
+    if (stopWhen) {
+      child.stdout.on("data", () => {
+        if (stopped || !stopWhen(stdout())) return;
+        stopped = true;
+        ms = performance.now() - started;
+        stopGroup(child.pid, "SIGKILL");
+      });
+    }
     let timedOut = false;
     let killTimer;
     const timer = setTimeout(() => {
@@ -44,17 +56,16 @@ export function run(command, args, { cwd, env = process.env, timeoutMs }) {
 
     // Time is taken at exit; the result waits for "close" so all output is read.
     // Grandchildren that outlive the child (and hold its pipes open) are stopped.
-    let ms;
     let exitCode = null;
     let signal = null;
     const finish = (error) => {
       clearTimeout(timer);
       clearTimeout(killTimer);
       ms ??= performance.now() - started;
-      resolve({ ms, exitCode, signal, timedOut, stdout: stdout(), stderr: stderr(), error });
+      resolve({ ms, exitCode, signal, timedOut, stopped, stdout: stdout(), stderr: stderr(), error });
     };
     child.on("exit", (code, exitSignal) => {
-      ms = performance.now() - started;
+      ms ??= performance.now() - started;
       exitCode = code;
       signal = exitSignal;
       stopGroup(child.pid, "SIGKILL");

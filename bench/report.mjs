@@ -13,8 +13,10 @@ export function renderReport(results) {
     results.footprint && renderFootprint(results.footprint),
     results.startup && renderStartup(results.startup),
     (results.bundles || results.startupLoads) && renderProfile(results.bundles, results.startupLoads),
+    results.firstPrompt && renderFirstPrompt(results.firstPrompt),
     results.scaffold && renderScaffold(results.scaffold),
     results.toTests && renderToTests(results.toTests, results.runs.slow),
+    results.projectTest && renderProjectTest(results.projectTest, results.toTests),
     results.kvOps && renderKvOps(results.kvOps),
     renderTargets(results.targets),
     renderFailures(results),
@@ -95,9 +97,47 @@ function renderProfile(bundles, startupLoads) {
     const parts = bundles.parts.slice(0, 10).map(({ owner, bytes }) => `${owner} ${formatBytes(bytes)}`);
     lines.push(
       "",
-      `\`dist/cli.js\` is ${formatBytes(bundles.shippedBytes)}; an in-memory rebuild with the same settings (${formatBytes(bundles.rebuiltBytes)}) attributes it as: ${parts.join(", ")}.`,
+      `\`dist/cli.js\` and its chunks are ${formatBytes(bundles.shippedBytes)}; an in-memory rebuild with the same settings (${formatBytes(bundles.rebuiltBytes)}) attributes it as: ${parts.join(", ")}.`,
     );
   }
+  return lines.join("\n");
+}
+
+function renderFirstPrompt({ cold, warm, error, tarball }) {
+  const lines = [
+    "## 2b. From `npm create` to the first prompt (packed tarball)",
+    "",
+    `\`npm exec --yes --cache <dir> --package ${tarball ?? "<tarball>"} -- create-kv-edge --interactive\`, stopped at the first question.`,
+    "Cold: a new, empty npm cache; warm: the same cache again.",
+    "",
+    "| npm cache | median | min | max | runs |",
+    "|---|---:|---:|---:|---:|",
+  ];
+  for (const [label, summary] of [["cold", cold], ["warm", warm]]) {
+    lines.push(
+      summary
+        ? `| ${label} | ${formatMs(summary.median)} | ${formatMs(summary.min)} | ${formatMs(summary.max)} | ${summary.runs} |`
+        : `| ${label} | failed: ${oneLine(error ?? "no run")} | | | |`,
+    );
+  }
+  return lines.join("\n");
+}
+
+function renderProjectTest({ summary, error, testFiles, tests }, toTests) {
+  const c3Test = toTests?.find((row) => row.tool === "create-cloudflare")?.test?.median;
+  const lines = [
+    "## 4b. The generated project's `npm test` (all features)",
+    "",
+    "One scaffolded and installed project; one warm-up run, then the counted runs.",
+    "",
+    "| project | median | min | max | runs | test files | tests | ours ÷ create-cloudflare's `npm test` |",
+    "|---|---:|---:|---:|---:|---:|---:|---:|",
+  ];
+  lines.push(
+    summary
+      ? `| create-kv-edge, all features | ${formatMs(summary.median)} | ${formatMs(summary.min)} | ${formatMs(summary.max)} | ${summary.runs} | ${testFiles ?? "?"} | ${tests ?? "?"} | ${formatRatio(ratio(summary.median, c3Test))} |`
+      : `| create-kv-edge, all features | failed: ${oneLine(error ?? "no run")} | | | | | | |`,
+  );
   return lines.join("\n");
 }
 
@@ -184,7 +224,7 @@ function renderKvOps(kvOps) {
 }
 
 function renderTargets(targets) {
-  const lines = ["## Targets (issue 6)", "", "| target | measured | met |", "|---|---:|---|"];
+  const lines = ["## Targets (issue 13)", "", "| target | measured | met |", "|---|---:|---|"];
   for (const { target, measured, met } of targets) {
     lines.push(`| ${target} | ${measured} | ${met === null ? "–" : met ? "yes" : "**no**"} |`);
   }
@@ -204,6 +244,8 @@ function renderFailures(results) {
     ...(results.startupLoads ?? []).map((row) => ({ where: "start-up profile", label: row.tool, error: row.error })),
     ...(results.scaffold ?? []).map((row) => ({ where: "scaffold", label: row.label, error: row.error })),
     ...(results.toTests ?? []).map((row) => ({ where: "time to tests", label: row.label, error: row.error })),
+    { where: "first prompt", label: "npm exec of the tarball", error: results.firstPrompt?.error },
+    { where: "generated npm test", label: "all features", error: results.projectTest?.error },
     { where: "KV operations", label: "probes", error: results.kvOps?.error },
   ].filter(({ error }) => error);
   if (failures.length === 0) return null;

@@ -3,7 +3,7 @@
 //
 //   node bench/run.mjs [--runs 5] [--slow-runs 3] [--only footprint,startup,...] [--out FILE]
 //
-// Sections: footprint, startup, scaffold, to-tests, kv-ops. It expects `npm run build`
+// Sections: footprint, startup, first-prompt, scaffold, to-tests, project-test, kv-ops. It expects `npm run build`
 // to have run (npm run bench does it). Nothing here asserts a time; a section that
 // fails is reported in the table, and the exit code is 1 only if the run itself broke.
 
@@ -13,9 +13,11 @@ import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
 import { bundleComposition } from "./bundle-composition.mjs";
+import { measureFirstPrompt } from "./first-prompt.mjs";
 import { localFootprint, publishedFootprint } from "./footprint.mjs";
 import { measureKvOperations } from "./kv-ops.mjs";
 import { OURS, PEERS } from "./peers.mjs";
+import { measureProjectTest } from "./project-test.mjs";
 import { run, stopAllChildren } from "./process.mjs";
 import { renderReport } from "./report.mjs";
 import { measureScaffold, PROJECT } from "./scaffold.mjs";
@@ -25,7 +27,7 @@ import { checkTargets } from "./targets.mjs";
 import { measureTimeToTests } from "./to-tests.mjs";
 import { binFile, createWorkDir, installPeers, removeWorkDir } from "./workdir.mjs";
 
-const SECTIONS = ["footprint", "startup", "scaffold", "to-tests", "kv-ops"];
+const SECTIONS = ["footprint", "startup", "first-prompt", "scaffold", "to-tests", "project-test", "kv-ops"];
 const REPO = fileURLToPath(new URL("..", import.meta.url));
 /** Everything after this line in the results file is written by hand and kept across runs. */
 const KEPT_MARKER = "<!-- Hand-written notes below this line are kept by bench/run.mjs. -->";
@@ -77,6 +79,9 @@ async function measure({ runs, slowRuns, only }, workDir) {
     results.startup = await measureStartup({ ours, peers, runs, cwd: workDir });
     results.startupLoads = await profileStartup({ tools, workDir });
   }
+  if (step("first-prompt")) {
+    results.firstPrompt = await measureFirstPrompt({ packageDir: REPO, runs: slowRuns, workDir });
+  }
   if (step("scaffold")) {
     const pair = [byName(OURS.name), byName("create-vite")];
     results.scaffold = withCommands(await measureScaffold({ tools: pair, runs, workDir }), pair, "scaffoldArgs");
@@ -85,6 +90,12 @@ async function measure({ runs, slowRuns, only }, workDir) {
     const pair = [byName(OURS.name), byName("create-cloudflare")];
     const rows = await measureTimeToTests({ tools: pair, runs: slowRuns, workDir });
     results.toTests = withCommands(rows, pair, "toTestsArgs");
+  }
+  if (step("project-test")) {
+    results.projectTest = await measureProjectTest({ ours, runs: slowRuns, workDir }).catch((error) => ({
+      summary: null,
+      error: error.message,
+    }));
   }
   if (step("kv-ops")) results.kvOps = await measureKvOperations({ repo: REPO });
   results.targets = checkTargets(results);

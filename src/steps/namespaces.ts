@@ -1,6 +1,5 @@
 import { existsSync } from "node:fs";
 import { join } from "node:path";
-import { execa } from "execa";
 import { credentialedEnv, childEnv, redact } from "../secrets.js";
 import { trackChild } from "./run.js";
 
@@ -43,6 +42,8 @@ export async function createNamespaces(
   if (options.timeoutMs !== undefined) {
     env.KV_NAMESPACES_TIMEOUT = String(options.timeoutMs / 1000);
   }
+  // Loaded on first use, as in run.ts: a scaffold that starts no child never pays for execa.
+  const { execa } = await import("execa");
   const subprocess = execa(process.execPath, [SCRIPT], {
     cwd: projectDir,
     env,
@@ -77,6 +78,7 @@ export async function isAuthenticated(
   if (env.CLOUDFLARE_API_TOKEN) return true;
   const wrangler = join(projectDir, "node_modules", "wrangler", "bin", "wrangler.js");
   if (!existsSync(wrangler)) return false;
+  const { execa } = await import("execa");
   const result = await execa(process.execPath, [wrangler, "whoami", "--json"], {
     cwd: projectDir,
     // whoami reads wrangler's own login; it needs no token (one in env is answered above).

@@ -8,9 +8,16 @@
  * - strict: a misspelt variable is an error naming the file and line;
  * - no prototype access: Handlebars already refuses it, but renders
  *   {{constructor}} as empty text, so such names are refused before rendering.
+ *
+ * The built-in template's sources (its .hbs files and the features' fragments) are
+ * precompiled at build time with the same checks and options (precompile below,
+ * called by scripts/build.mjs); a source whose text matches one of them runs the
+ * precompiled function, anything else (a fork's file) is compiled here.
  */
+import { createHash } from "node:crypto";
 import Handlebars from "handlebars";
 import { UserError } from "../errors.js";
+import { precompiledTemplates } from "./precompiled.js";
 
 const helpers: Record<string, (...args: unknown[]) => unknown> = {
   json: (value) => {
@@ -50,15 +57,35 @@ const FORBIDDEN_NAME = /^(constructor|prototype|__.*)$/;
 /** Renders one template file. `where` names it in errors, e.g. "src/config.ts.hbs". */
 export function render(source: string, context: object, where: string): string {
   try {
-    const ast = Handlebars.parse(source);
-    refuseObjectModelAccess(ast);
-    return handlebars.compile(ast, compileOptions)(context, {
-      allowProtoPropertiesByDefault: false,
-      allowProtoMethodsByDefault: false,
-    });
+    const spec = precompiledTemplates[templateKey(source)];
+    const template = spec ? handlebars.template(spec) : handlebars.compile(checkedAst(source), compileOptions);
+    return template(context, { allowProtoPropertiesByDefault: false, allowProtoMethodsByDefault: false });
   } catch (error) {
     throw new UserError(`template ${where}: ${describe(error)}`);
   }
+}
+
+/**
+ * Build time: the JavaScript source of one template's precompiled specification,
+ * made with the same checks and options as render. Errors name `where` and the line.
+ */
+export function precompile(source: string, where: string): string {
+  try {
+    return handlebars.precompile(checkedAst(source), compileOptions) as string;
+  } catch (error) {
+    throw new UserError(`template ${where}: ${describe(error)}`);
+  }
+}
+
+/** What a precompiled template is found by: a digest of its exact source text. */
+export function templateKey(source: string): string {
+  return createHash("sha256").update(source).digest("base64url");
+}
+
+function checkedAst(source: string): hbs.AST.Program {
+  const ast = Handlebars.parse(source);
+  refuseObjectModelAccess(ast);
+  return ast;
 }
 
 function refuseObjectModelAccess(ast: hbs.AST.Program): void {

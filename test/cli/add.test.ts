@@ -119,10 +119,11 @@ describe("create-kv-edge add", () => {
     // It uses @cloudflare/vitest-plugin: the features' tests come along, on the features' own bindings.
     const test = await read(project, "test/kv/sessions.test.ts");
     expect(test).toContain('from "../../src/kv/sessions"');
-    expect(test).toContain('from "./support/clear-kv"');
+    expect(test).toContain('from "./support/fresh-kv"');
     expect(test).toContain("env.SESSIONS");
     expect(test).not.toContain("TEST_KV");
     expect(await read(project, "test/kv/support/counting-kv.ts")).toContain("export function countingKV");
+    expect(await read(project, "test/kv/support/fresh-kv.ts")).toContain("export function freshKV");
   });
 
   it("--dir puts the library elsewhere and the paste lines follow it", async () => {

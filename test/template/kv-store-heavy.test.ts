@@ -5,7 +5,9 @@ import { countingKV } from "../../templates/default/test/support/counting-kv";
 import { productionKV } from "../../templates/default/test/support/production-kv";
 
 // KVStore cases too heavy for the generated project's own `npm test`: production's real
-// limits (25 MiB of values in one bulk read, 1000 operations per invocation).
+// limits (25 MiB of values in one bulk read, 1000 operations per invocation, 1000 keys
+// per list page). Writing and then clearing 1000+ keys in every generated project made
+// its tests slow and, on a busy machine, flaky.
 // Every invocation here runs in one location ("edge"), and the clock moves past KV's
 // one-write-per-second limit between writing a key and deleting it.
 
@@ -43,5 +45,15 @@ describe("KVStore at production's limits", () => {
     const second = await new KVStore(prod.at("edge")).deleteByPrefix("k:", { cursor: first.cursor });
     expect(second).toEqual({ deleted: 601, complete: true });
     expect((await prod.at("edge").list()).keys).toEqual([]);
+  });
+
+  it("keys() walks more than one 1000-key page, one list operation per page", HEAVY, async () => {
+    const prod = productionKV(env.TEST_KV, { now });
+    await putMany(prod.at("edge", { operationBudget: Infinity }), Array.from({ length: 1001 }, (_, i) => `big:${String(i).padStart(4, "0")}`));
+    const counting = countingKV(prod.at("edge"));
+    let seen = 0;
+    for await (const _key of new KVStore(counting.kv).keys({ prefix: "big:" })) seen++;
+    expect(seen).toBe(1001);
+    expect(counting.counts.lists).toBe(2);
   });
 });

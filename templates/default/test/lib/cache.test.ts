@@ -20,18 +20,20 @@ import {
 import { keys } from "../../src/lib/keys";
 import { productionKV } from "../support/production-kv";
 import { KVStore, KVValidationError } from "../../src/lib/kv-store";
-import { clearKV } from "../support/clear-kv";
 import { countingKV, type CountingKV } from "../support/counting-kv";
+import { freshKV } from "../support/fresh-kv";
 
 const SECOND = 1000;
+/** This test's own empty namespace (test/support/fresh-kv.ts). */
+let fresh: KVNamespace;
 let counting: CountingKV;
 let store: KVStore;
 let clock: number;
 const now = () => clock;
 
-beforeEach(async () => {
-  await clearKV(env.TEST_KV);
-  counting = countingKV(env.TEST_KV);
+beforeEach(() => {
+  fresh = freshKV(env.TEST_KV);
+  counting = countingKV(fresh);
   store = new KVStore(counting.kv);
   clock = Date.now();
   resetCacheStats();
@@ -46,7 +48,7 @@ function pendingLoad<T>() {
 
 /** The real namespace with one of its methods failing, as KV does under a 429 or an outage. */
 function failingKV(method: "get" | "put"): KVNamespace {
-  const kv = env.TEST_KV;
+  const kv = fresh;
   const working = {
     get: kv.get.bind(kv),
     put: kv.put.bind(kv),
@@ -61,7 +63,7 @@ function failingKV(method: "get" | "put"): KVNamespace {
 
 /** The expiration (epoch seconds) KV holds for a key. */
 async function kvExpiration(name: string): Promise<number | undefined> {
-  const { keys: listed } = await env.TEST_KV.list({ prefix: name });
+  const { keys: listed } = await fresh.list({ prefix: name });
   return listed.find((key) => key.name === name)?.expiration;
 }
 
@@ -157,7 +159,7 @@ describe("staleWhileRevalidate", () => {
   it("judges freshness by its own timestamp: past the stale window the reader waits for the source", async () => {
     await staleWhileRevalidate(store, "k", async () => "old", options, createExecutionContext());
     clock += 111 * SECOND; // KV still holds the entry (its expiry is real time), but it is too old
-    expect(await env.TEST_KV.get("k")).not.toBeNull();
+    expect(await fresh.get("k")).not.toBeNull();
     expect(await staleWhileRevalidate(store, "k", async () => "new", options, createExecutionContext())).toBe(
       "new",
     );
@@ -292,14 +294,14 @@ describe("writeThrough", () => {
 
   it("rejects and leaves KV untouched when the source fails", async () => {
     await writeThrough(store, "k", "old", async () => {}, { ttl: 300 });
-    const before = await env.TEST_KV.get("k");
+    const before = await fresh.get("k");
     counting.reset();
     const failing = async () => {
       throw new Error("database refused");
     };
     await expect(writeThrough(store, "k", "new", failing, { ttl: 300 })).rejects.toThrow("database refused");
     expect(counting.counts.writes).toBe(0);
-    expect(await env.TEST_KV.get("k")).toBe(before);
+    expect(await fresh.get("k")).toBe(before);
   });
 
   it("rejects when KV fails after the source took the value, and counts the error", async () => {
@@ -361,7 +363,7 @@ describe("invalidation", () => {
       { ttl: 300 },
     );
     expect(await invalidatePrefix(store, "cache:product:")).toEqual({ deleted: 2, complete: true });
-    const left = (await env.TEST_KV.list()).keys.map((key) => key.name);
+    const left = (await fresh.list()).keys.map((key) => key.name);
     expect(left).toEqual([keys.cache("user", "1")]);
     await expect(invalidatePrefix(store, "")).rejects.toThrow(/non-empty prefix/);
   });
@@ -392,7 +394,7 @@ describe("invalidation", () => {
   it("keeps a group's version in memory for a minute, then sees another isolate's bump", async () => {
     const key = keys.cache("order", "1");
     expect(await versionedKey(store, "orders", key, { now })).toBe(`${key}:v0`);
-    await env.TEST_KV.put("cache-version:orders", "1"); // what bumpVersion in another isolate leaves in KV
+    await fresh.put("cache-version:orders", "1"); // what bumpVersion in another isolate leaves in KV
 
     counting.reset();
     expect(await versionedKey(store, "orders", key, { now })).toBe(`${key}:v0`);
@@ -408,7 +410,7 @@ describe("invalidation", () => {
   });
 
   it("a bump in a location that still sees an old version never reuses a version (production double)", async () => {
-    const prod = productionKV(env.TEST_KV, { now });
+    const prod = productionKV(fresh, { now });
     const london = new KVStore(prod.at("london"));
     const sydney = new KVStore(prod.at("sydney"));
     const key = keys.cache("product", "7");
@@ -457,7 +459,7 @@ describe("warm", () => {
     });
     expect(onError).toHaveBeenCalledWith(expect.objectContaining({ message: "no such record" }), "bad");
     expect(cacheStats().errors).toBe(1);
-    expect(await env.TEST_KV.get("bad")).toBeNull();
+    expect(await fresh.get("bad")).toBeNull();
   });
 
   it("refuses more keys than one invocation may write", async () => {

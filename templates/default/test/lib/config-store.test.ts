@@ -2,8 +2,8 @@ import { env } from "cloudflare:workers";
 import { beforeEach, describe, expect, it, vi } from "vitest";
 import { ConfigStore, ConfigValidationError } from "../../src/lib/config-store";
 import { keys } from "../../src/lib/keys";
-import { clearKV } from "../support/clear-kv";
 import { countingKV, type CountingKV } from "../support/counting-kv";
+import { freshKV } from "../support/fresh-kv";
 import { productionKV } from "../support/production-kv";
 
 const defaults = {
@@ -15,14 +15,16 @@ const defaults = {
 const validate = (config: typeof defaults) =>
   config.maxUploadMb > 100 ? ["maxUploadMb must be at most 100"] : [];
 
+/** This test's own empty namespace (test/support/fresh-kv.ts). */
+let fresh: KVNamespace;
 let counting: CountingKV;
 let clock: number;
 const now = () => clock;
 const newConfig = (kv: KVNamespace = counting.kv) => new ConfigStore(kv, { defaults, validate, now });
 
-beforeEach(async () => {
-  await clearKV(env.TEST_KV);
-  counting = countingKV(env.TEST_KV);
+beforeEach(() => {
+  fresh = freshKV(env.TEST_KV);
+  counting = countingKV(fresh);
   clock = Date.now();
 });
 
@@ -36,7 +38,7 @@ describe("ConfigStore reads", () => {
     const config = newConfig();
     await config.update({ siteName: "Acme Shop", maxUploadMb: 50, maintenance: true });
     expect(counting.counts.writes).toBe(1);
-    expect((await env.TEST_KV.list()).keys.map((key) => key.name)).toEqual([keys.config("app")]);
+    expect((await fresh.list()).keys.map((key) => key.name)).toEqual([keys.config("app")]);
 
     counting.reset();
     expect(await newConfig().get()).toEqual({
@@ -51,7 +53,7 @@ describe("ConfigStore reads", () => {
   it("answers from memory within cacheTtl, then reads KV again and sees another isolate's change", async () => {
     const config = newConfig();
     expect(await config.value("siteName")).toBe("Acme");
-    await newConfig(env.TEST_KV).update({ siteName: "Changed elsewhere" });
+    await newConfig(fresh).update({ siteName: "Changed elsewhere" });
 
     counting.reset();
     expect(await config.value("siteName")).toBe("Acme");
@@ -63,13 +65,13 @@ describe("ConfigStore reads", () => {
 
   it("stores documents by name under keys.config(name)", async () => {
     await new ConfigStore(counting.kv, { defaults, name: "billing" }).update({ siteName: "Billing" });
-    expect(await env.TEST_KV.get(keys.config("billing"), "json")).toEqual({ siteName: "Billing" });
+    expect(await fresh.get(keys.config("billing"), "json")).toEqual({ siteName: "Billing" });
     expect(await newConfig().value("siteName")).toBe("Acme");
   });
 
   it("uses the default for a hand-written value of the wrong type, ignores unknown settings, and warns", async () => {
     const warn = vi.spyOn(console, "warn").mockImplementation(() => {});
-    await env.TEST_KV.put(
+    await fresh.put(
       keys.config("app"),
       JSON.stringify({ siteName: "Seeded", maxUploadMb: "lots", retired: 1 }),
     );
@@ -81,7 +83,7 @@ describe("ConfigStore reads", () => {
 
   it("uses the defaults when the stored document fails validate", async () => {
     const warn = vi.spyOn(console, "warn").mockImplementation(() => {});
-    await env.TEST_KV.put(keys.config("app"), JSON.stringify({ siteName: "Seeded", maxUploadMb: 500 }));
+    await fresh.put(keys.config("app"), JSON.stringify({ siteName: "Seeded", maxUploadMb: 500 }));
     expect(await newConfig().get()).toEqual(defaults);
     expect(warn).toHaveBeenCalledWith(expect.stringContaining("maxUploadMb must be at most 100"));
     warn.mockRestore();
@@ -97,7 +99,7 @@ describe("ConfigStore updates", () => {
       maintenance: true,
       maxUploadMb: 20,
     });
-    expect(await env.TEST_KV.get(keys.config("app"), "json")).toEqual({ maintenance: true, maxUploadMb: 20 });
+    expect(await fresh.get(keys.config("app"), "json")).toEqual({ maintenance: true, maxUploadMb: 20 });
   });
 
   it("refuses wrong types and unknown settings, naming every problem, and writes nothing", async () => {
@@ -139,17 +141,17 @@ describe("ConfigStore updates", () => {
     const config = newConfig();
     await config.update({ siteName: "Shop", maintenance: true });
     expect(await config.update({ siteName: undefined })).toEqual({ ...defaults, maintenance: true });
-    expect(await env.TEST_KV.get(keys.config("app"), "json")).toEqual({ maintenance: true });
+    expect(await fresh.get(keys.config("app"), "json")).toEqual({ maintenance: true });
     await config.reset();
     expect(await config.get()).toEqual(defaults);
     expect(await newConfig().get()).toEqual(defaults);
-    expect(await env.TEST_KV.get(keys.config("app"))).toBeNull();
+    expect(await fresh.get(keys.config("app"))).toBeNull();
   });
 });
 
 describe("ConfigStore under production KV (the production double)", () => {
   it("reads a stored document that is not JSON as the defaults, reporting it instead of throwing", async () => {
-    const kv = productionKV(env.TEST_KV).at("edge");
+    const kv = productionKV(fresh).at("edge");
     await kv.put(keys.config("app"), "{not json");
     const problems: string[] = [];
     const config = new ConfigStore(kv, { defaults, onError: (error) => problems.push(error.message) });
@@ -159,7 +161,7 @@ describe("ConfigStore under production KV (the production double)", () => {
 
   it("serves the last good copy when a KV read fails (stale-if-error)", async () => {
     let clock = Date.now();
-    const kv = productionKV(env.TEST_KV).at("edge");
+    const kv = productionKV(fresh).at("edge");
     await kv.put(keys.config("app"), JSON.stringify({ siteName: "Shop" }));
     let failing = false;
     const flaky = {
@@ -176,7 +178,7 @@ describe("ConfigStore under production KV (the production double)", () => {
 
   it("saves a batch in one write, and a second write within a second meets KV's 429", async () => {
     let clock = Date.now();
-    const prod = productionKV(env.TEST_KV, { now: () => clock });
+    const prod = productionKV(fresh, { now: () => clock });
     const config = new ConfigStore(prod.at("edge"), { defaults, now: () => clock });
     await config.update({ siteName: "Shop", maintenance: true });
     await expect(config.update({ maxUploadMb: 20 })).rejects.toThrow(/429/);

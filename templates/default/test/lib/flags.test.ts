@@ -1,16 +1,19 @@
 import { env } from "cloudflare:workers";
 import { beforeEach, describe, expect, it } from "vitest";
 import { applyFlagChanges, FeatureFlags, FlagConfigError, FLAGS_KEY, rolloutBucket, type FlagConfig } from "../../src/lib/flags";
-import { emptyCountingKV } from "../support/clear-kv";
 import { countingKV, type CountingKV } from "../support/counting-kv";
+import { freshKV } from "../support/fresh-kv";
 import { productionKV } from "../support/production-kv";
 
+/** This test's own empty namespace (test/support/fresh-kv.ts). */
+let fresh: KVNamespace;
 let counting: CountingKV;
 let clock: number;
 const now = () => clock;
 
-beforeEach(async () => {
-  counting = await emptyCountingKV(env.TEST_KV);
+beforeEach(() => {
+  fresh = freshKV(env.TEST_KV);
+  counting = countingKV(fresh);
   clock = Date.parse("2026-11-24T12:00:00Z");
 });
 
@@ -28,7 +31,7 @@ describe("FeatureFlags storage", () => {
     await flags.set("new-ui", { enabled: true, description: "The new UI" });
     await flags.set("beta", { enabled: false });
     expect(await flags.get("new-ui")).toEqual({ enabled: true, description: "The new UI" });
-    expect(Object.keys((await env.TEST_KV.get(FLAGS_KEY, "json")) as object)).toEqual(["new-ui", "beta"]);
+    expect(Object.keys((await fresh.get(FLAGS_KEY, "json")) as object)).toEqual(["new-ui", "beta"]);
 
     await flags.delete("new-ui");
     expect(await flags.get("new-ui")).toBeNull();
@@ -107,16 +110,16 @@ describe("FeatureFlags evaluation", () => {
 
 describe("FeatureFlags rollout", () => {
   it("is deterministic per flag and user, across instances", async () => {
-    await new FeatureFlags(env.TEST_KV).set("f", { enabled: true, percentage: 50 });
+    await new FeatureFlags(fresh).set("f", { enabled: true, percentage: 50 });
     const ids = userIds(300);
-    const first = await countEnabled(new FeatureFlags(env.TEST_KV), "f", ids);
-    const second = await countEnabled(new FeatureFlags(env.TEST_KV), "f", ids);
+    const first = await countEnabled(new FeatureFlags(fresh), "f", ids);
+    const second = await countEnabled(new FeatureFlags(fresh), "f", ids);
     expect([...first]).toEqual([...second]);
     expect(await rolloutBucket("f", "user-1")).toBe(await rolloutBucket("f", "user-1"));
   });
 
   it("puts 10 000 users at 25 % between 23 % and 27 %", async () => {
-    const flags = new FeatureFlags(env.TEST_KV);
+    const flags = new FeatureFlags(fresh);
     await flags.set("quarter", { enabled: true, percentage: 25 });
     const share = (await countEnabled(flags, "quarter", userIds(10_000))).size / 10_000;
     expect(share).toBeGreaterThanOrEqual(0.23);
@@ -125,7 +128,7 @@ describe("FeatureFlags rollout", () => {
 
   it("is monotonic: raising the percentage never turns a user off", async () => {
     // set() refreshes this instance's in-memory copy, so evaluations need no KV reads.
-    const flags = new FeatureFlags(env.TEST_KV);
+    const flags = new FeatureFlags(fresh);
     const ids = userIds(2000);
     let previous = new Set<string>();
     for (const percentage of [0, 10, 30, 60, 100]) {
@@ -154,7 +157,7 @@ describe("FeatureFlags rollout", () => {
 
 describe("FeatureFlags operation budget", () => {
   it("a second isEnabled within cacheTtl makes no KV operation; after it, one read", async () => {
-    await new FeatureFlags(env.TEST_KV).set("f", { enabled: true });
+    await new FeatureFlags(fresh).set("f", { enabled: true });
     const flags = new FeatureFlags(counting.kv, { cacheTtl: 30, now });
     expect(await flags.isEnabled("f")).toBe(true);
     expect(counting.total()).toBe(1);
@@ -169,9 +172,9 @@ describe("FeatureFlags operation budget", () => {
   });
 
   it("sees another instance's change once its cache expires", async () => {
-    const admin = new FeatureFlags(env.TEST_KV);
+    const admin = new FeatureFlags(fresh);
     await admin.set("f", { enabled: true });
-    const flags = new FeatureFlags(env.TEST_KV, { cacheTtl: 60, now });
+    const flags = new FeatureFlags(fresh, { cacheTtl: 60, now });
     expect(await flags.isEnabled("f")).toBe(true);
     await admin.set("f", { enabled: false });
     expect(await flags.isEnabled("f")).toBe(true);
@@ -183,7 +186,7 @@ describe("FeatureFlags operation budget", () => {
     const flags: Record<string, FlagConfig> = {};
     for (let i = 0; i < 50; i++) flags[`flag-${i}`] = { enabled: i % 2 === 0 };
     flags["half"] = { enabled: true, percentage: 50, allowlist: ["me"] };
-    await env.TEST_KV.put(FLAGS_KEY, JSON.stringify(flags));
+    await fresh.put(FLAGS_KEY, JSON.stringify(flags));
 
     const evaluated = await new FeatureFlags(counting.kv).enabledFlags({ userId: "me" });
     expect(counting.total()).toBeLessThanOrEqual(2);
@@ -202,7 +205,7 @@ describe("FeatureFlags under production KV (the production double)", () => {
   });
 
   it("treats a hand-written flag that does not validate as OFF and reports it", async () => {
-    const kv = productionKV(env.TEST_KV, { now }).at("edge");
+    const kv = productionKV(fresh, { now }).at("edge");
     await kv.put(
       FLAGS_KEY,
       JSON.stringify({
@@ -221,7 +224,7 @@ describe("FeatureFlags under production KV (the production double)", () => {
   });
 
   it("reads a document that is not JSON, or not an object, as every flag off, without throwing", async () => {
-    const kv = productionKV(env.TEST_KV, { now }).at("edge");
+    const kv = productionKV(fresh, { now }).at("edge");
     await kv.put(FLAGS_KEY, "{oops");
     const flags = new FeatureFlags(kv, { now, cacheTtl: 0, onError });
     expect(await flags.isEnabled("anything")).toBe(false);
@@ -233,7 +236,7 @@ describe("FeatureFlags under production KV (the production double)", () => {
   });
 
   it("serves the last good copy when a KV read fails (stale-if-error)", async () => {
-    const kv = productionKV(env.TEST_KV, { now }).at("edge");
+    const kv = productionKV(fresh, { now }).at("edge");
     await kv.put(FLAGS_KEY, JSON.stringify({ f: { enabled: true } }));
     let failing = false;
     const flaky = {
@@ -248,7 +251,7 @@ describe("FeatureFlags under production KV (the production double)", () => {
   });
 
   it("update saves several flags in one read and one write, keeping the others", async () => {
-    const prod = productionKV(env.TEST_KV, { now });
+    const prod = productionKV(fresh, { now });
     const flags = new FeatureFlags(prod.at("edge"), { now });
     await flags.set("kept", { enabled: true });
     clock += 1_000;
@@ -259,7 +262,7 @@ describe("FeatureFlags under production KV (the production double)", () => {
   });
 
   it("refuses a second write to the flags document within a second with KV's 429", async () => {
-    const flags = new FeatureFlags(productionKV(env.TEST_KV, { now }).at("edge"), { now });
+    const flags = new FeatureFlags(productionKV(fresh, { now }).at("edge"), { now });
     await flags.set("a", { enabled: true });
     await expect(flags.set("b", { enabled: true })).rejects.toThrow(/429/);
     clock += 1_000;

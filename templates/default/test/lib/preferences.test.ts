@@ -2,20 +2,22 @@ import { env } from "cloudflare:workers";
 import { beforeEach, describe, expect, it } from "vitest";
 import { keys } from "../../src/lib/keys";
 import { PreferencesStore, PreferencesValidationError } from "../../src/lib/preferences";
-import { clearKV } from "../support/clear-kv";
 import { countingKV, type CountingKV } from "../support/counting-kv";
+import { freshKV } from "../support/fresh-kv";
 import { productionKV } from "../support/production-kv";
 
 const defaults = { theme: "light", pageSize: 20, emails: true, pinned: [] as string[] };
 const validate = (prefs: typeof defaults) =>
   prefs.pageSize < 1 || prefs.pageSize > 100 ? ["pageSize must be from 1 to 100"] : [];
 
+/** This test's own empty namespace (test/support/fresh-kv.ts). */
+let fresh: KVNamespace;
 let counting: CountingKV;
 let prefs: PreferencesStore<typeof defaults>;
 
-beforeEach(async () => {
-  await clearKV(env.TEST_KV);
-  counting = countingKV(env.TEST_KV);
+beforeEach(() => {
+  fresh = freshKV(env.TEST_KV);
+  counting = countingKV(fresh);
   prefs = new PreferencesStore(counting.kv, { defaults, validate });
 });
 
@@ -33,7 +35,7 @@ describe("PreferencesStore", () => {
       theme: "dark",
       pinned: ["inbox"],
     });
-    expect(await env.TEST_KV.get(keys.prefs("ada"), "json")).toEqual({ theme: "dark", pinned: ["inbox"] });
+    expect(await fresh.get(keys.prefs("ada"), "json")).toEqual({ theme: "dark", pinned: ["inbox"] });
     expect(await prefs.get("ada")).toEqual({ ...defaults, theme: "dark", pinned: ["inbox"] });
   });
 
@@ -70,7 +72,7 @@ describe("PreferencesStore", () => {
   it("returns one preference to its default when it is set to undefined", async () => {
     await prefs.update("ada", { theme: "dark", emails: false });
     expect(await prefs.update("ada", { emails: undefined })).toEqual({ ...defaults, theme: "dark" });
-    expect(await env.TEST_KV.get(keys.prefs("ada"), "json")).toEqual({ theme: "dark" });
+    expect(await fresh.get(keys.prefs("ada"), "json")).toEqual({ theme: "dark" });
   });
 
   it("delete resets the user to the defaults", async () => {
@@ -78,14 +80,14 @@ describe("PreferencesStore", () => {
     counting.reset();
     await prefs.delete("ada");
     expect(counting.counts.deletes).toBe(1);
-    expect(await env.TEST_KV.get(keys.prefs("ada"))).toBeNull();
+    expect(await fresh.get(keys.prefs("ada"))).toBeNull();
     expect(await prefs.get("ada")).toEqual(defaults);
   });
 
   it("lets documents expire after ttl seconds, and refuses a ttl under KV's minimum", async () => {
     const expiring = new PreferencesStore(counting.kv, { defaults, ttl: 3600 });
     await expiring.update("ada", { theme: "dark" });
-    const [listed] = (await env.TEST_KV.list({ prefix: keys.prefs("ada") })).keys;
+    const [listed] = (await fresh.list({ prefix: keys.prefs("ada") })).keys;
     expect(listed!.expiration! - Math.floor(Date.now() / 1000)).toBeGreaterThanOrEqual(3598);
     const tooShort = new PreferencesStore(counting.kv, { defaults, ttl: 30 });
     await expect(tooShort.update("ada", { theme: "dark" })).rejects.toThrow(/at least 60/);
@@ -94,7 +96,7 @@ describe("PreferencesStore", () => {
 
 describe("PreferencesStore under production KV (the production double)", () => {
   it("reads a stored document that is not JSON as the defaults, reporting it instead of throwing", async () => {
-    const kv = productionKV(env.TEST_KV).at("edge");
+    const kv = productionKV(fresh).at("edge");
     await kv.put(keys.prefs("ada"), "{not json");
     const problems: string[] = [];
     const store = new PreferencesStore(kv, { defaults, onError: (error) => problems.push(error.message) });
@@ -103,7 +105,7 @@ describe("PreferencesStore under production KV (the production double)", () => {
   });
 
   it("never names the KV key (which holds the user id) in a validation error", async () => {
-    const store = new PreferencesStore(productionKV(env.TEST_KV).at("edge"), { defaults, validate });
+    const store = new PreferencesStore(productionKV(fresh).at("edge"), { defaults, validate });
     const error = await store.update("secret-user-id", { pageSize: 0 }).catch((caught: unknown) => caught);
     expect(error).toBeInstanceOf(PreferencesValidationError);
     expect((error as Error).message).toBe("Invalid preferences: pageSize must be from 1 to 100");

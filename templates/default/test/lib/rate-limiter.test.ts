@@ -2,18 +2,20 @@ import { env } from "cloudflare:workers";
 import { beforeEach, describe, expect, it } from "vitest";
 import { keys } from "../../src/lib/keys";
 import { RateLimiter } from "../../src/lib/rate-limiter";
-import { emptyCountingKV } from "../support/clear-kv";
-import type { CountingKV } from "../support/counting-kv";
+import { countingKV, type CountingKV } from "../support/counting-kv";
+import { freshKV } from "../support/fresh-kv";
 import { refusingWrites } from "../support/refusing-kv";
 
+let kv: KVNamespace;
 let counting: CountingKV;
 let clock: number;
 const now = () => clock;
 // The start of a 60-second window; each test's clock starts a quarter second into it.
 const WINDOW_START = Date.parse("2026-11-24T10:00:00Z");
 
-beforeEach(async () => {
-  counting = await emptyCountingKV(env.TEST_KV);
+beforeEach(() => {
+  kv = freshKV(env.TEST_KV);
+  counting = countingKV(kv);
   clock = WINDOW_START + 250;
 });
 
@@ -89,11 +91,11 @@ describe("RateLimiter counter keys", () => {
     // KV stamps expiry with the real clock, so this test's clock is the real time, held still.
     const start = Date.now();
     const frozen = () => start;
-    const short = new RateLimiter(env.TEST_KV, { limit: 5, window: 10, now: frozen });
-    const long = new RateLimiter(env.TEST_KV, { limit: 5, window: 3600, prefix: "long:", now: frozen });
+    const short = new RateLimiter(kv, { limit: 5, window: 10, now: frozen });
+    const long = new RateLimiter(kv, { limit: 5, window: 3600, prefix: "long:", now: frozen });
     const shortResult = await short.check("a");
     const longResult = await long.check("a");
-    const listed = new Map((await env.TEST_KV.list()).keys.map((key) => [key.name, key.expiration!]));
+    const listed = new Map((await kv.list()).keys.map((key) => [key.name, key.expiration!]));
     const shortExpiry = listed.get(keys.rateLimit("a", Math.floor(start / 10_000)))!;
     expect(shortExpiry).toBeGreaterThanOrEqual(Math.floor(start / 1000) + 60);
     expect(shortExpiry).toBeGreaterThanOrEqual(Math.floor(shortResult.resetAt / 1000));
@@ -105,7 +107,7 @@ describe("RateLimiter counter keys", () => {
 describe("RateLimiter fails open", () => {
   it("allows and reports the request when KV refuses the write", async () => {
     const errors: unknown[] = [];
-    const limiter = new RateLimiter(refusingWrites(env.TEST_KV), { limit: 5, window: 60, now, onError: (e) => errors.push(e) });
+    const limiter = new RateLimiter(refusingWrites(kv), { limit: 5, window: 60, now, onError: (e) => errors.push(e) });
     const result = await limiter.check("a");
     expect(result).toEqual({ allowed: true, limit: 5, remaining: 4, resetAt: WINDOW_START + 60_000, failedOpen: true });
     expect(String(errors[0])).toMatch(/429/);

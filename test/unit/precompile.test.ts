@@ -1,0 +1,80 @@
+/**
+ * The built-in template is precompiled at build time (scripts/bundle-options.mjs):
+ * a precompiled template must render exactly what compiling it at run time renders,
+ * keep the strict and noEscape semantics, and name the file and line in errors.
+ * Unit tests import src/, where the precompiled map is empty; these tests fill it.
+ */
+import { fileURLToPath } from "node:url";
+import { afterEach, describe, expect, it } from "vitest";
+import { FEATURES } from "../../src/features/index.js";
+import { parseFlags } from "../../src/options/parse.js";
+import { resolveOptions } from "../../src/options/resolve.js";
+import { buildRenderContext } from "../../src/template/context.js";
+import { buildPlan } from "../../src/template/plan.js";
+import { precompiledTemplatesModule } from "../../src/template/precompile-builtin.js";
+import { precompiledTemplates } from "../../src/template/precompiled.js";
+import { precompile, render, templateKey } from "../../src/template/render.js";
+import { loadTemplate } from "../../src/template/source.js";
+
+const builtinDir = fileURLToPath(new URL("../../templates/default", import.meta.url));
+const template = await loadTemplate(undefined, { cwd: "/tmp", builtinDir, version: "0.1.0" });
+
+/** Loads specs the way the bundle holds them: JavaScript object literals. */
+function usePrecompiled(specs: Record<string, TemplateSpecification>): void {
+  Object.assign(precompiledTemplates, specs);
+}
+
+function specOf(source: string): TemplateSpecification {
+  return new Function(`return ${precompile(source, "x")}`)() as TemplateSpecification;
+}
+
+function plan(argv: string[]): Map<string, string> {
+  const options = resolveOptions(parseFlags(["app", "--yes", ...argv]), {}, { cwd: "/tmp" });
+  return new Map(buildPlan(template, buildRenderContext(options)).map((file) => [file.path, new TextDecoder().decode(file.bytes)]));
+}
+
+afterEach(() => {
+  for (const key of Object.keys(precompiledTemplates)) delete precompiledTemplates[key];
+});
+
+describe("the precompiled built-in template", () => {
+  it("holds every .hbs file and every feature fragment, and renders each variant exactly as compiling does", async () => {
+    const moduleText = await precompiledTemplatesModule(builtinDir);
+    const variants = [[], ...FEATURES.map((feature) => ["--features", feature.id]), ["--envs", "staging", "--namespace", "AUDIT=600"]];
+    const compiled = variants.map(plan);
+
+    const loaded = (await import(`data:text/javascript,${encodeURIComponent(moduleText)}`)) as {
+      precompiledTemplates: Record<string, TemplateSpecification>;
+    };
+    const hbsFiles = template.files.filter((file) => file.path.endsWith(".hbs"));
+    expect(hbsFiles.length).toBeGreaterThan(0);
+    for (const file of hbsFiles) {
+      expect(loaded.precompiledTemplates[templateKey(new TextDecoder().decode(file.bytes))], file.path).toBeDefined();
+    }
+    for (const feature of FEATURES) {
+      expect(loaded.precompiledTemplates[templateKey(feature.config)], `${feature.id} config`).toBeDefined();
+    }
+
+    usePrecompiled(loaded.precompiledTemplates);
+    expect(variants.map(plan)).toEqual(compiled);
+  });
+
+  it("keeps noEscape and strict: a missing variable names the file and line", () => {
+    const source = "<{{projectName}}> &\n{{projectNmae}}";
+    usePrecompiled({ [templateKey(source)]: specOf(source) });
+    expect(() => render(source, { projectName: "demo" }, "src/file.ts.hbs")).toThrow(
+      'template src/file.ts.hbs: line 2: "projectNmae" not defined',
+    );
+    const noTypo = "<{{projectName}}> &";
+    usePrecompiled({ [templateKey(noTypo)]: specOf(noTypo) });
+    expect(render(noTypo, { projectName: "a&b" }, "x")).toBe("<a&b> &");
+  });
+
+  it("refuses at build time what render refuses, naming the file and line", () => {
+    expect(() => precompile("ok\n{{constructor}}", "README.md.hbs")).toThrow(
+      'template README.md.hbs: line 2: "constructor" is not allowed',
+    );
+    expect(() => precompile("{{shell 'x'}}", "a.hbs")).toThrow(/^template a.hbs: line 1: unknown helper shell/);
+    expect(() => precompile("ok\n{{#if x}}never closed", "b.hbs")).toThrow(/^template b.hbs: line \d+: /);
+  });
+});
