@@ -39,6 +39,8 @@ export interface JsonReport {
     rateLimit?: { limit: number; window: number };
     vars: Record<string, string | boolean>;
   };
+  /** The monorepo workspace the project sits in, if any, and whether its globs cover it. */
+  workspace?: { root: string; file: string; packageManager: string; globs: string[]; relative: string; covered: boolean };
   steps: StepOutcome[];
   next: string[];
 }
@@ -51,6 +53,7 @@ export function buildJsonReport(input: {
   replaced?: string[];
   /** wrangler.jsonc as it stands at the end (with the IDs a namespaces step wrote). */
   wranglerConfig?: string;
+  workspace?: JsonReport["workspace"] & object;
   steps: StepOutcome[];
   next: string[];
 }): JsonReport {
@@ -87,6 +90,18 @@ export function buildJsonReport(input: {
       ...(has("ratelimit") ? { rateLimit: { ...options.rateLimit } } : {}),
       vars: { ...options.vars },
     },
+    ...(input.workspace
+      ? {
+          workspace: {
+            root: input.workspace.root,
+            file: input.workspace.file,
+            packageManager: input.workspace.packageManager,
+            globs: input.workspace.globs,
+            relative: input.workspace.relative,
+            covered: input.workspace.covered,
+          },
+        }
+      : {}),
     steps: input.steps,
     next: input.next,
   };

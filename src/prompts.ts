@@ -6,12 +6,20 @@
 import * as clack from "@clack/prompts";
 import type { Readable, Writable } from "node:stream";
 import path from "node:path";
+import { RATE_LIMIT_BACKEND_HINTS, RATE_LIMIT_BACKENDS, type RateLimitBackend } from "./durable-objects.js";
 import { CancelledError } from "./errors.js";
 import { notePromptShown, stopRequested } from "./signals.js";
-import { CACHE_PATTERNS, FEATURES, type CachePattern, type FeatureId } from "./features/index.js";
+import { CACHE_PATTERN_HINTS, CACHE_PATTERNS, FEATURES, type CachePattern, type FeatureId } from "./features/index.js";
 import type { Flags } from "./options/parse.js";
 import { DEFAULTS, type Answers } from "./options/resolve.js";
-import { cacheTtlProblem, featuresWithFreeTtl, sessionRefreshProblem } from "./options/rules.js";
+import {
+  cacheTtlProblem,
+  duplicateEnvProblem,
+  featuresWithFreeTtl,
+  featuresWithNamespace,
+  rateLimitBackendProblem,
+  sessionRefreshProblem,
+} from "./options/rules.js";
 import {
   checkBindingName,
   checkEnvName,
@@ -38,14 +46,16 @@ export async function ask(flags: Flags, context: PromptContext): Promise<Answers
   const io = { input: context.input, output: context.output };
   const answers: Answers = {};
 
-  const directory = flags.directory ?? (answers.directory = await askDirectory(io));
-  if (!flags.overwrite && (await inspectTarget(path.resolve(context.cwd, directory))) === "not-empty") {
+  let directory = flags.directory ?? (answers.directory = await askDirectory(io));
+  // A folder with files in it: write into it, or pick another one (asked until one is fine).
+  while (!flags.overwrite && (await inspectTarget(path.resolve(context.cwd, directory))) === "not-empty") {
     answers.overwrite = await confirm({
       ...io,
-      message: `${directory} is not empty. Write into it anyway? (only our files are replaced, each one listed)`,
+      message: `${directory} is not empty. Write into it anyway? (only our files are replaced, each one listed; No picks another folder)`,
       initialValue: false,
     });
-    if (!answers.overwrite) throw new CancelledError();
+    if (answers.overwrite) break;
+    directory = answers.directory = await askDirectory(io);
   }
 
   const features =
@@ -71,7 +81,7 @@ export async function ask(flags: Flags, context: PromptContext): Promise<Answers
       clack.select<CachePattern>({
         ...io,
         message: "Which cache pattern should the demo route use?",
-        options: CACHE_PATTERNS.map((pattern) => ({ value: pattern, label: pattern })),
+        options: CACHE_PATTERNS.map((pattern) => ({ value: pattern, label: pattern, hint: CACHE_PATTERN_HINTS[pattern] })),
         initialValue: DEFAULTS.cachePattern,
       }),
       io.input,
@@ -90,13 +100,26 @@ export async function ask(flags: Flags, context: PromptContext): Promise<Answers
     }
   }
 
-  if (features.includes("ratelimit") && flags.rateLimit === undefined) {
-    const { limit, window } = DEFAULTS.rateLimit;
-    const value = await askText(io, "Rate limit (requests/seconds)", `${limit}/${window}`, (v) => {
-      const parsed = parseRateLimit(v);
-      return typeof parsed === "string" ? parsed : undefined;
-    });
-    answers.rateLimit = parseRateLimit(value) as { limit: number; window: number };
+  if (features.includes("ratelimit")) {
+    const backend =
+      flags.rateLimitBackend ??
+      (answers.rateLimitBackend = await answer(
+        clack.select<RateLimitBackend>({
+          ...io,
+          message: "What should count rate-limited requests?",
+          options: RATE_LIMIT_BACKENDS.map((value) => ({ value, label: value, hint: RATE_LIMIT_BACKEND_HINTS[value] })),
+          initialValue: DEFAULTS.rateLimitBackend,
+        }),
+      ));
+    if (flags.rateLimit === undefined) {
+      const { limit, window } = DEFAULTS.rateLimit;
+      const suggested = backend === "kv" ? `${window}/${window}` : `${limit}/${window}`;
+      const value = await askText(io, "Rate limit (requests/seconds)", suggested, (v) => {
+        const parsed = parseRateLimit(v);
+        return typeof parsed === "string" ? parsed : rateLimitBackendProblem(parsed, backend);
+      });
+      answers.rateLimit = parseRateLimit(value) as { limit: number; window: number };
+    }
   }
 
   // --binding, --ttl or --namespace on the command line means the layout was customised there.
@@ -107,12 +130,16 @@ export async function ask(flags: Flags, context: PromptContext): Promise<Answers
     (await confirm({ ...io, message: "Customise the namespaces (binding names, TTLs, extra namespaces)?", initialValue: false }))
   ) {
     const cachePattern = answers.cachePattern ?? flags.cachePattern ?? DEFAULTS.cachePattern;
-    Object.assign(answers, await askNamespaces(features, cachePattern, io));
+    const backends = {
+      rateLimitBackend: answers.rateLimitBackend ?? flags.rateLimitBackend ?? DEFAULTS.rateLimitBackend,
+      documentWrites: DEFAULTS.documentWrites,
+    };
+    Object.assign(answers, await askNamespaces(featuresWithNamespace(features, backends), cachePattern, io));
   }
 
   if (flags.envs === undefined) {
     const value = await askText(io, "Extra wrangler environments (comma list, empty for none)", "", (v) =>
-      splitList(v).map(checkEnvName).find(Boolean),
+      splitList(v).map(checkEnvName).find(Boolean) ?? duplicateEnvProblem(splitList(v)),
     );
     answers.envs = splitList(value);
   }

@@ -4,6 +4,7 @@
  * for, and the commands to run next with the chosen package manager.
  */
 import path from "node:path";
+import { durableObjectsFor, RATE_LIMITER_BINDING, usesRateLimitBinding } from "./durable-objects.js";
 import { FEATURES } from "./features/index.js";
 import type { Options } from "./options/resolve.js";
 import { commandsOf } from "./package-managers.js";
@@ -13,7 +14,7 @@ import { formatTtl } from "./ttl.js";
 import { color } from "./ui.js";
 
 const FILE_PURPOSES: [prefix: string, purpose: string][] = [
-  ["wrangler.jsonc", "Worker config: KV bindings (one namespace per feature), environments"],
+  ["wrangler.jsonc", "Worker config: KV bindings (one namespace per feature), Durable Objects, environments"],
   ["src/index.ts", "demo router: one route group per feature"],
   ["src/config.ts", "namespace TTLs, session and rate-limit settings, typed namespace access"],
   ["src/lib/", "the KV toolkit: typed store, keys, and one module per feature"],
@@ -30,11 +31,18 @@ function table(rows: string[][]): string[] {
   return rows.map((row) => `  ${row.map((cell, column) => cell.padEnd(widths[column] ?? 0)).join("   ").trimEnd()}`);
 }
 
+/** The KV namespaces, then the Durable Objects and the Rate Limiting binding, one row each. */
 export function namespaceLines(options: Options): string[] {
   const rows = options.namespaces.map((namespace) => {
     const feature = FEATURES.find((f) => f.id === namespace.feature);
     return [namespace.binding, namespace.feature ?? "extra", formatTtl(namespace.ttl), feature?.keyPattern ?? "your own"];
   });
+  for (const object of durableObjectsFor(options.features, options)) {
+    rows.push([object.binding, object.feature, "-", `Durable Object ${object.name}: ${object.objects}`]);
+  }
+  if (usesRateLimitBinding(options.features, options)) {
+    rows.push([RATE_LIMITER_BINDING, "ratelimit", "-", "Rate Limiting binding: counted per location"]);
+  }
   return table([["binding", "feature", "default TTL", "keys"], ...rows]);
 }
 
@@ -89,7 +97,7 @@ export function formatPlan(options: Options, files: PlannedFile[]): string {
   return [
     `Dry run: nothing was written. The project ${options.projectName} would go to ${options.targetDir}.`,
     section(`Files (${files.length})`, fileRows),
-    section("KV namespaces", namespaceLines(options)),
+    section("Bindings: KV namespaces and Durable Objects", namespaceLines(options)),
     section("Settings", sessionAndLimitLines(options)),
     section("Then", steps.map((step) => `  ${step}`)),
   ].join("");

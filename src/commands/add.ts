@@ -13,7 +13,14 @@ import { EXIT, UsageError, UserError } from "../errors.js";
 import { FEATURES, type FeatureId, type FeatureUnit } from "../features/index.js";
 import type { Flags } from "../options/parse.js";
 import { choosePackageManager, DEFAULTS, isInteractive } from "../options/resolve.js";
-import { cacheTtlProblem, duplicateBindingProblem, namespacesFor, sessionMaxLifetimeProblem, sessionRefreshProblem } from "../options/rules.js";
+import {
+  cacheTtlProblem,
+  duplicateBindingProblem,
+  namespacesFor,
+  rateLimitBackendProblem,
+  sessionMaxLifetimeProblem,
+  sessionRefreshProblem,
+} from "../options/rules.js";
 import { toProjectName } from "../options/validate.js";
 import { commandsOf } from "../package-managers.js";
 import {
@@ -70,12 +77,15 @@ export async function add(flags: Flags, version: string): Promise<number> {
   const recordText = await readText(path.join(projectDir, RECORD_FILE));
   const record = recordText === undefined ? undefined : parseRecord(recordText);
 
-  const before: ProjectSettings = record?.answers ?? {
+  // A record from before the backends were answers holds neither: take the defaults.
+  const backends = { rateLimitBackend: DEFAULTS.rateLimitBackend, documentWrites: DEFAULTS.documentWrites };
+  const before: ProjectSettings = record ? { ...backends, ...record.answers } : {
     projectName: toProjectName(path.basename(projectDir)),
     features: [],
     namespaces: [],
     session: { ttl: DEFAULTS.sessionTtl, refreshThreshold: DEFAULTS.sessionRefresh, maxLifetime: DEFAULTS.sessionMaxLifetime },
     rateLimit: DEFAULTS.rateLimit,
+    ...backends,
     cachePattern: DEFAULTS.cachePattern,
     envs: config.envs,
     packageManager: choosePackageManager(flags, process.env),
@@ -147,6 +157,7 @@ function checkFlagsFitFeatures(flags: Flags, units: readonly FeatureUnit<Feature
     "session-refresh": flags.sessionRefresh,
     "session-max-lifetime": flags.sessionMaxLifetime,
     "rate-limit": flags.rateLimit,
+    "rate-limit-backend": flags.rateLimitBackend,
     "cache-pattern": flags.cachePattern,
   };
   for (const unit of FEATURES) {
@@ -175,8 +186,15 @@ function newSettings(before: ProjectSettings, flags: Flags, features: FeatureId[
     ...before,
     session,
     rateLimit: flags.rateLimit ?? before.rateLimit,
+    rateLimitBackend: flags.rateLimitBackend ?? before.rateLimitBackend,
     cachePattern: flags.cachePattern ?? before.cachePattern,
   };
+  const backendProblem = features.includes("ratelimit") ? rateLimitBackendProblem(settings.rateLimit, settings.rateLimitBackend) : undefined;
+  if (backendProblem) {
+    throw new UsageError(
+      `--rate-limit ${settings.rateLimit.limit}/${settings.rateLimit.window} with --rate-limit-backend ${settings.rateLimitBackend}: ${backendProblem}`,
+    );
+  }
   const cacheTtl = flags.ttls.cache;
   const cacheProblem = features.includes("cache") && cacheTtl !== undefined ? cacheTtlProblem(cacheTtl, settings.cachePattern) : undefined;
   if (cacheProblem) throw new UsageError(`--ttl cache=${cacheTtl} with --cache-pattern ${settings.cachePattern}: ${cacheProblem}`);

@@ -19,6 +19,7 @@ import { inFolder } from "../shell.js";
 import { consentQuestion, lifecycleScripts, notRunLine, type LifecycleScript } from "../steps/consent.js";
 import { initRepository } from "../steps/git.js";
 import { installCommand, installDependencies, lastLines } from "../steps/install.js";
+import { findWorkspace, membership, ROOT_ONLY_FILES, type Workspace } from "../steps/workspace.js";
 import { createNamespaces, isAuthenticated } from "../steps/namespaces.js";
 import { generateTypes } from "../steps/types.js";
 import { pickAnswers, RECORD_FILE, RECORD_FORMAT, serializeRecord, type ProjectRecord } from "../project/record.js";
@@ -29,7 +30,7 @@ import { loadTemplate } from "../template/source.js";
 import type { LoadedTemplate } from "../template/types.js";
 import { inspectTarget, notEmptyError, recoverInterruptedRuns, writeProject } from "../template/write.js";
 import { cancelExitCode, handleStopsHere, signalReceived, whileWriting } from "../signals.js";
-import { color, print, printError, printWarning } from "../ui.js";
+import { color, print, printError, printWarning, textWidth, wrapText } from "../ui.js";
 import { compatibilityDate, versions } from "../versions.js";
 
 export async function create(flags: Flags, version: string): Promise<number> {
@@ -66,6 +67,8 @@ export async function create(flags: Flags, version: string): Promise<number> {
   const packageManager = choosePackageManager(flags, process.env);
   const answers = askQuestions ? await ask(flags, { manifest: template.manifest, packageManager, cwd }) : {};
   const options = resolveOptions(flags, answers, { cwd, packageManager, template });
+  const workspace = await findWorkspace(options.targetDir);
+  if (workspace) joinWorkspace(options, workspace, flags);
   const folderName = path.basename(options.targetDir);
   if (options.projectName !== folderName) {
     print(`${color.dim("-")} "${folderName}" is not a valid package name; the project is named ${options.projectName}`);
@@ -89,7 +92,8 @@ export async function create(flags: Flags, version: string): Promise<number> {
       `the template ${template.source} yields no files for the features ${options.features.join(", ")}; nothing was written. Check the "files" of its template.json`,
     );
   }
-  const files = withRecord(templateFiles, record);
+  const planned = withRecord(templateFiles, record);
+  const files = workspace ? planned.filter((file) => !ROOT_ONLY_FILES.includes(file.path)) : planned;
   if (options.dryRun) {
     print(formatPlan(options, files));
     if (options.json) {
@@ -119,7 +123,35 @@ export async function create(flags: Flags, version: string): Promise<number> {
 
   // Whether the user is logged in to Cloudflare is only known once wrangler is installed.
   const offerNamespaces = askQuestions && flags.createNamespaces === undefined;
-  return runSteps(options, { files, replaced }, { interactive, offerNamespaces, templateCode });
+  return runSteps(options, { files, replaced }, { interactive, offerNamespaces, templateCode, workspace });
+}
+
+/**
+ * Inside a monorepo workspace the workspace owns the package manager, the lockfile,
+ * the install and the repository: say so, and whether its globs take the new folder in.
+ */
+function joinWorkspace(options: Options, workspace: Workspace, flags: Flags): void {
+  const { relative, covered } = membership(workspace, options.targetDir);
+  const pm = workspace.packageManager;
+  print(
+    `${color.dim("-")} Inside the ${pm} workspace at ${workspace.root} (${workspace.file}): no lockfile of its own, dependencies install from the workspace root, git is left to the workspace.`,
+  );
+  if (flags.packageManager !== undefined && flags.packageManager !== pm) {
+    printWarning(`--pm ${flags.packageManager}: the workspace uses ${pm}, so the project does too`);
+  }
+  options.packageManager = pm;
+  if (covered) {
+    print(`${color.dim("-")} Its globs (${workspace.globs.join(", ")}) cover ${relative}.`);
+  } else {
+    printWarning(
+      `The workspace's globs (${workspace.globs.join(", ")}) do not cover ${relative}: add "${relative}" to ${workspace.file === "package.json" ? '"workspaces"' : "packages"} in ${path.join(workspace.root, workspace.file)}, then run: ${inFolder(whereFromHere({ targetDir: workspace.root }), installCommand(pm))}`,
+    );
+  }
+  if (pm === "pnpm" && workspace.approvesBuilds === false) {
+    printWarning(
+      `pnpm 10.26+ installs only approved builds: add esbuild and workerd under allowBuilds in ${path.join(workspace.root, "pnpm-workspace.yaml")} (\`pnpm approve-builds\` does it)`,
+    );
+  }
 }
 
 function plannedSteps(options: Options): StepName[] {
@@ -168,6 +200,7 @@ interface StepsContext {
   interactive: boolean;
   offerNamespaces: boolean;
   templateCode: TemplateCode;
+  workspace: Workspace | undefined;
 }
 
 async function runSteps(
@@ -179,19 +212,21 @@ async function runSteps(
   const interrupt = handleStopsHere();
   const outcomes: StepOutcome[] = [];
   let current: StepName = "install";
+  const installDir = installFolder(options, context.workspace);
   const finish = async (exitCode: number, next: string[]) => {
     if (options.json) {
       const outcome = interrupt.signal.aborted || exitCode === EXIT.cancelled ? "cancelled" : exitCode === EXIT.ok ? "done" : "failed";
       if (outcome === "cancelled") outcomes.push({ step: current, status: "cancelled" });
       const wranglerConfig = await readFile(path.join(options.targetDir, "wrangler.jsonc"), "utf8").catch(() => undefined);
-      printJson(buildJsonReport({ outcome, exitCode, options, ...written, wranglerConfig, steps: outcomes, next }));
+      const workspace = context.workspace && { ...context.workspace, ...membership(context.workspace, options.targetDir) };
+      printJson(buildJsonReport({ outcome, exitCode, options, ...written, wranglerConfig, workspace, steps: outcomes, next }));
     }
     return exitCode;
   };
   try {
     const run = { ...context, signal: interrupt.signal, outcomes, enter: (step: StepName) => (current = step) };
     const { exitCode, installed, namespacesCreated } = await runEachStep(options, run);
-    if (interrupt.signal.aborted) return finish(cancelledAfterWrite(options, current), [finishingCommand(options, current)]);
+    if (interrupt.signal.aborted) return finish(cancelledAfterWrite(options, current, installDir), [finishingCommand(options, current, installDir)]);
     if (!context.templateCode.trusted && (options.install || options.createNamespaces)) {
       printWarning(notRunLine(context.templateCode.scripts, commandsOf(options.packageManager)));
     }
@@ -200,7 +235,7 @@ async function runSteps(
     return finish(exitCode, nextCommands(options, installed));
   } catch (error) {
     // Ctrl+C at the namespaces question, after the files are written.
-    if (error instanceof CancelledError) return finish(cancelledAfterWrite(options, current), [finishingCommand(options, current)]);
+    if (error instanceof CancelledError) return finish(cancelledAfterWrite(options, current, installDir), [finishingCommand(options, current, installDir)]);
     throw error;
   } finally {
     interrupt.release();
@@ -215,11 +250,15 @@ async function runEachStep(
   let exitCode: number = EXIT.ok;
   let installed = false;
   const cancelled = { exitCode: EXIT.cancelled, installed, namespacesCreated: false };
+  const installDir = installFolder(options, context.workspace);
 
-  if (options.install) {
+  if (options.install && installDir === undefined) {
+    outcomes.push({ step: "install", status: "skipped", detail: "the workspace's globs do not cover the project" });
+  } else if (options.install && installDir !== undefined) {
     context.enter("install");
-    const installing = progress(`Installing dependencies with ${options.packageManager}`, interactive);
-    const result = await installDependencies(options.targetDir, options.packageManager, {
+    const from = installDir === options.targetDir ? "" : ` from the workspace root ${installDir}`;
+    const installing = progress(`Installing dependencies with ${options.packageManager}${from}`, interactive);
+    const result = await installDependencies(installDir, options.packageManager, {
       ignoreScripts: !templateCode.trusted,
       signal,
     });
@@ -237,7 +276,7 @@ async function runEachStep(
     } else {
       outcomes.push({ step: "install", status: "failed", detail: result.reason });
       printError(
-        `Install failed (${result.reason}). The project is complete; retry with: ${inFolder(whereFromHere(options), installCommand(options.packageManager))}`,
+        `Install failed (${result.reason}). The project is complete; retry with: ${inFolder(whereFromHere({ targetDir: installDir }), installCommand(options.packageManager))}`,
       );
       for (const line of lastLines(result)) process.stderr.write(`  ${color.dim(line)}\n`);
       exitCode = EXIT.failed;
@@ -247,12 +286,11 @@ async function runEachStep(
   }
 
   context.enter("namespaces");
+  const canOffer = !options.createNamespaces && offerNamespaces && installed && templateCode.trusted && (await isAuthenticated(options.targetDir));
+  if (signal.aborted) return cancelled;
   const createNow =
     options.createNamespaces ||
-    (offerNamespaces &&
-      installed &&
-      templateCode.trusted &&
-      (await isAuthenticated(options.targetDir)) &&
+    (canOffer &&
       (await confirm({
         message: "You are logged in to Cloudflare. Create the KV namespaces on your account now?",
         initialValue: false,
@@ -279,7 +317,9 @@ async function runEachStep(
     outcomes.push({ step: "namespaces", status: "skipped" });
   }
 
-  if (options.git) {
+  if (options.git && context.workspace) {
+    outcomes.push({ step: "git", status: "skipped", detail: `inside the workspace at ${context.workspace.root}` });
+  } else if (options.git) {
     context.enter("git");
     const git = await initRepository(options.targetDir);
     if (signal.aborted) return cancelled;
@@ -293,17 +333,16 @@ async function runEachStep(
 }
 
 function printSummary(options: Options, files: PlannedFile[], done: { installed: boolean; namespacesCreated: boolean }): void {
-  print(
-    [
-      section("KV namespaces", namespaceLines(options)),
+  const summary = [
+      section("Bindings: KV namespaces and Durable Objects", namespaceLines(options)),
       section("Settings", sessionAndLimitLines(options)),
       section("Files", fileLines(files)),
       section("Next", nextCommands(options, done.installed).map((line) => `  ${color.cyan(line)}`)),
       done.namespacesCreated
         ? ""
         : `\nThe first deploy creates the KV namespaces. To create them now and pin their IDs in wrangler.jsonc: ${runCommand(options, "kv:namespaces")} (after \`wrangler login\` or with CLOUDFLARE_API_TOKEN set).\n`,
-    ].join(""),
-  );
+    ].join("");
+  print(wrapText(summary, textWidth()));
 }
 
 /** stdout carries nothing but this document under --json. */
@@ -315,7 +354,7 @@ function printJson(report: JsonReport): void {
  * Ctrl+C (or SIGTERM, SIGHUP) after the files are written: the project stays (it is the user's now), so
  * say what state it is in and the one command that finishes it, and exit 130 (143, 129).
  */
-function cancelledAfterWrite(options: Options, step: StepName): number {
+function cancelledAfterWrite(options: Options, step: StepName, installDir: string | undefined): number {
   const states: Record<StepName, [doing: string, state: string]> = {
     install: ["installing dependencies", "every project file is written, but its dependencies are not (or only partly) installed"],
     types: ["generating types", "the project is written and installed; worker-configuration.d.ts may be missing"],
@@ -323,12 +362,13 @@ function cancelledAfterWrite(options: Options, step: StepName): number {
     git: ["initialising git", "the project is written and installed, without a finished git repository"],
   };
   const [doing, state] = states[step];
-  printError(`Cancelled while ${doing}: ${state}. Finish with: ${finishingCommand(options, step)}`);
+  printError(`Cancelled while ${doing}: ${state}. Finish with: ${finishingCommand(options, step, installDir)}`);
   return cancelExitCode();
 }
 
 /** The one command that finishes a project whose `step` was interrupted. */
-function finishingCommand(options: Options, step: StepName): string {
+function finishingCommand(options: Options, step: StepName, installDir = options.targetDir): string {
+  if (step === "install") return inFolder(whereFromHere({ targetDir: installDir }), installCommand(options.packageManager));
   const commands: Record<StepName, string> = {
     install: installCommand(options.packageManager),
     types: runCommand(options, "types"),
@@ -338,6 +378,11 @@ function finishingCommand(options: Options, step: StepName): string {
   return inFolder(whereFromHere(options), commands[step]);
 }
 
+/** Where `<pm> install` runs: the project, its workspace's root, or nowhere (a folder the workspace does not cover). */
+function installFolder(options: Options, workspace: Workspace | undefined): string | undefined {
+  if (!workspace) return options.targetDir;
+  return membership(workspace, options.targetDir).covered ? workspace.root : undefined;
+}
 
 function runCommand(options: Options, script: string): string {
   return `${commandsOf(options.packageManager).run} ${script}`;

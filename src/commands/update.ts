@@ -269,6 +269,7 @@ function optionsFromRecord(
     sessionTtl: answers.session.ttl,
     sessionRefresh: answers.session.refreshThreshold,
     rateLimit: { ...answers.rateLimit },
+    rateLimitBackend: answers.rateLimitBackend,
     cachePattern: answers.cachePattern,
     envs: [...answers.envs],
     packageManager: answers.packageManager,

@@ -4,6 +4,14 @@ import { defineFeature } from "./unit.js";
 export const CACHE_PATTERNS = ["cache-aside", "stale-while-revalidate", "refresh-ahead", "write-through"] as const;
 export type CachePattern = (typeof CACHE_PATTERNS)[number];
 
+/** One line per pattern, for the prompt. */
+export const CACHE_PATTERN_HINTS: Record<CachePattern, string> = {
+  "cache-aside": "on a miss, load from the origin and store it",
+  "stale-while-revalidate": "serve stale at once, refresh in the background",
+  "refresh-ahead": "refresh entries shortly before they expire",
+  "write-through": "writes update the origin and KV together",
+};
+
 /** Patterns that serve an entry after it is stale: they need entries that expire. */
 export const EXPIRING_CACHE_PATTERNS: readonly CachePattern[] = ["stale-while-revalidate", "refresh-ahead"];
 

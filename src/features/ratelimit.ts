@@ -1,11 +1,19 @@
 import { formatTtl, MIN_TTL } from "../ttl.js";
-import { defineFeature } from "./unit.js";
+import { defineFeature, type RateLimitBackend } from "./unit.js";
+
+const BACKEND_SUMMARY: Record<RateLimitBackend, string> = {
+  "durable-object": "exact and global (a Durable Object per client, sliding window)",
+  binding: "approximate (the Rate Limiting binding counts per location)",
+  kv: "approximate (KV counters; bursts and other locations slip through)",
+};
 
 export const ratelimit = defineFeature({
   id: "ratelimit",
   label: "Rate limiting",
-  hint: "fixed-window counters per client, fail-open",
+  hint: "per client: exact in a Durable Object, or the Rate Limiting binding, or KV counters",
+  // The KV namespace of --rate-limit-backend kv; the other backends keep nothing in KV.
   binding: "RATE_LIMITS",
+  hasNamespace: (settings) => settings.rateLimitBackend === "kv",
   ttl: 60,
   ttlFrom: {
     reason: "each counter expires at the end of its window (at least 60 s); set the window with --rate-limit",
@@ -13,57 +21,109 @@ export const ratelimit = defineFeature({
   },
   keyPattern: "ratelimit:{id}:{window}",
   files: {
-    lib: ["src/lib/rate-limiter.ts"],
-    libTests: ["test/lib/rate-limiter.test.ts"],
+    lib: ["src/lib/rate-limit.ts", "src/lib/rate-limit-object.ts", "src/lib/rate-limit-binding.ts", "src/lib/rate-limiter.ts"],
+    libTests: ["test/lib/rate-limit.test.ts", "test/lib/rate-limiter.test.ts"],
     routes: ["src/routes/ratelimit.ts"],
     routeTests: ["test/routes/ratelimit.test.ts"],
     seed: [],
   },
   router: { module: "ratelimit", routes: "rateLimitRoutes" },
-  config: `/** Fixed-window rate limiting: \`limit\` requests per \`window\` seconds per client. */
+  flags: ["rate-limit", "rate-limit-backend"],
+  paste: `import { clientKey, rateLimitHeaders } from "{{importPath}}/rate-limit";
+{{#if (eq rateLimitBackend "kv")}}
+import { KVRateLimiter } from "{{importPath}}/rate-limiter";
+{{else}}
+{{#if (eq rateLimitBackend "binding")}}
+import { BindingRateLimiter } from "{{importPath}}/rate-limit-binding";
+{{else}}
+import { SlidingWindowRateLimiter } from "{{importPath}}/rate-limit-object";
+{{/if}}
+{{/if}}
+// in fetch(request, env, ctx):
+{{#if (eq rateLimitBackend "kv")}}
+const limiter = new KVRateLimiter(env.{{binding}}, { limit: {{rateLimit.limit}}, window: {{rateLimit.window}} });
+{{else}}
+{{#if (eq rateLimitBackend "binding")}}
+const limiter = new BindingRateLimiter(env.RATE_LIMITER, { limit: {{rateLimit.limit}}, period: {{rateLimit.window}} });
+{{else}}
+const limiter = new SlidingWindowRateLimiter(env.RATE_LIMITER, { limit: {{rateLimit.limit}}, window: {{rateLimit.window}} });
+{{/if}}
+{{/if}}
+const result = await limiter.check(await clientKey(request));
+if (!result.allowed) return new Response("Slow down", { status: 429, headers: rateLimitHeaders(result) });`,
+  classes: [
+    {
+      name: "SlidingWindowLimiter",
+      module: "./lib/rate-limit-object",
+      binding: "RATE_LIMITER",
+      objects: "one object per client (hashed address)",
+      docs: {
+        guarantee: "in any window, never more than the limit of one client's requests pass, wherever they arrive; checks never interleave",
+        cost: "one call per rate-limited request; up to `limit` rows read and one written; an idle client's rows are deleted after its window",
+        scaling: "one object per client, so clients never slow each other; one client is bounded by what one object serves (about a thousand calls a second)",
+      },
+      when: (settings) => settings.rateLimitBackend === "durable-object",
+    },
+  ],
+  configImports: `{{#if (eq rateLimit.backend "durable-object")}}
+import { SlidingWindowRateLimiter } from "./lib/rate-limit-object";
+{{/if}}
+{{#if (eq rateLimit.backend "binding")}}
+import { BindingRateLimiter } from "./lib/rate-limit-binding";
+{{/if}}
+{{#if (eq rateLimit.backend "kv")}}
+import { KVRateLimiter } from "./lib/rate-limiter";
+{{/if}}
+import type { RateLimitBackend, RateLimiter } from "./lib/rate-limit";`,
+  config: `/**
+ * Rate limiting: \`limit\` requests per \`window\` seconds per client. \`limiter(env)\` is
+ * the one place that picks what counts them (src/lib/rate-limit.ts compares the three).
+ */
 export const rateLimit = {
-  namespace: (env: Env): KVNamespace => env[{{json bindings.ratelimit}}],
   limit: {{json rateLimit.limit}},
   window: {{json rateLimit.window}},
+{{#if (eq rateLimit.backend "durable-object")}}
+  /** A Durable Object per client: exact and global, a sliding window. */
+  backend: "durable-object" as RateLimitBackend,
+  limiter: (env: Env): RateLimiter =>
+    new SlidingWindowRateLimiter(env.RATE_LIMITER, { limit: rateLimit.limit, window: rateLimit.window }),
+{{/if}}
+{{#if (eq rateLimit.backend "binding")}}
+  /** The Rate Limiting binding (\`ratelimits\` in wrangler.jsonc): per location and approximate. */
+  backend: "binding" as RateLimitBackend,
+  limiter: (env: Env): RateLimiter => new BindingRateLimiter(env.RATE_LIMITER, { limit: rateLimit.limit, period: {{json rateLimit.window}} }),
+{{/if}}
+{{#if (eq rateLimit.backend "kv")}}
+  /** Fixed-window KV counters: approximate, at most about one request per second per client. */
+  backend: "kv" as RateLimitBackend,
+  namespace: (env: Env): KVNamespace => env[{{json bindings.ratelimit}}],
+  limiter: (env: Env): RateLimiter =>
+    new KVRateLimiter(rateLimit.namespace(env), { limit: rateLimit.limit, window: rateLimit.window }),
+{{/if}}
 };`,
-  wrangler: `	// KV counters are approximate across locations (eventual consistency, one write
-	// per second per key). For a strict limit, enable the Workers Rate Limiting binding
-	// (period must be 10 or 60 seconds), then \`{{commands.run}} types\` and call
-	// \`await env.RATE_LIMITER.limit({ key })\` -> { success }. See README.md.{{#if envs.length}}
-	// Like every binding, it is not inherited: add the same block to each environment.{{/if}}
-	// "ratelimits": [
-	// 	{ "name": "RATE_LIMITER", "namespace_id": "1001", "simple": { "limit": {{json rateLimit.limit}}, "period": {{#if (eq rateLimit.window 10)}}10{{else}}60{{/if}} } }
-	// ]`,
-  flags: ["rate-limit"],
-  paste: `import { RateLimiter } from "{{importPath}}/rate-limiter";
-// in fetch(request, env, ctx):
-const limiter = new RateLimiter(env.{{binding}}, { limit: {{rateLimit.limit}}, window: {{rateLimit.window}} });
-const result = await limiter.check(request.headers.get("CF-Connecting-IP") ?? "unknown");
-if (!result.allowed) return new Response("Slow down", { status: 429, headers: limiter.headers(result) });`,
   docs: {
     keys: "`ratelimit:{client}:{window}`",
-    routes: "`GET /limited` | {{rateLimit.limit}} requests per {{rateLimit.window}} s per client, `X-RateLimit-*` headers, 429 with `Retry-After`",
-    ttl: "**ratelimit**: one counter per client and window; it expires soon after its window ends (never under 60 s).",
-    module: `\`src/lib/rate-limiter.ts\` — fixed-window counters in KV.
+    routes:
+      "`GET /limited` | {{rateLimit.limit}} requests per {{rateLimit.window}} s per client ({{rateLimit.backend}}), `X-RateLimit-*` headers, 429 with `Retry-After`",
+    ttl: `{{#if (eq rateLimit.backend "kv")}}**ratelimit**: one counter per client and window; it expires soon after its window ends (never under 60 s).{{else}}**ratelimit**: nothing in KV: the {{#if (eq rateLimit.backend "binding")}}Rate Limiting binding{{else}}\`RATE_LIMITER\` Durable Object{{/if}} counts.{{/if}}`,
+    module: `\`src/lib/rate-limit.ts\` — one \`RateLimiter\` interface, three backends; \`rateLimit.limiter(env)\` in \`src/config.ts\` picks the one this project uses ({{rateLimit.backend}}).
 
 \`\`\`ts
-const limiter = new RateLimiter(rateLimit.namespace(env), { limit: {{json rateLimit.limit}}, window: {{json rateLimit.window}} });
-const result = await limiter.check(clientIp);     // at most one read and one write
-if (!result.allowed) return new Response("Slow down", { status: 429, headers: limiter.headers(result) });
+const result = await rateLimit.limiter(env).check(await clientKey(request)); // hashed address; an IPv6 /64 is one client
+if (!result.allowed) return new Response("Slow down", { status: 429, headers: rateLimitHeaders(result) });
 \`\`\`
 
-KV counters are **approximate**: each location counts with its own view of the counter, and a refused or failed write lets the request through. KV also takes at most one write per second per key, so a client's counter grows by at most about one per second: a limit of more requests than the window has seconds (this project: {{rateLimit.limit}} per {{rateLimit.window}} s) is never reached in production, even though local tests reach it. For a strict limit, use the Workers Rate Limiting binding. \`wrangler.jsonc\` has it ready, commented out:
+| backend | guarantee | cost per check | choose it for |
+|---|---|---|---|
+| \`durable-object\` (\`rate-limit-object.ts\`) | exact and global: in any {{rateLimit.window}} s, never more than {{rateLimit.limit}} requests of one client pass (a sliding window: no double burst around a window boundary) | one call to the client's Durable Object, up to \`limit\` rows read and one written | limits that must hold |
+| \`binding\` (\`rate-limit-binding.ts\`) | approximate: the Workers Rate Limiting binding counts per Cloudflare location and is permissive; a 10 or 60 s period only; no remaining count | next to nothing | cheap abuse protection |
+| \`kv\` (\`rate-limiter.ts\`) | approximate: requests that arrive together all read the same count and all pass; each location counts on its own; at most one request per second of window per client (KV takes one write per second per key); a fixed window lets twice the limit through around a boundary | one KV read and one write | low rates over long windows |
 
-1. Uncomment the \`ratelimits\` block in \`wrangler.jsonc\` (\`period\` must be 10 or 60 seconds).
-2. Run \`{{commands.run}} types\`, so \`env.RATE_LIMITER\` is typed.
-3. In the route: \`const { success } = await env.RATE_LIMITER.limit({ key: clientIp }); if (!success) return new Response("Slow down", { status: 429 });\``,
-    agentsRule: "Rate limits in KV are approximate and fail open; strict limits need the Rate Limiting binding (commented out in `wrangler.jsonc`).",
+To switch, change \`rateLimit.limiter\` in \`src/config.ts\` and the binding in \`wrangler.jsonc\` (a \`durable_objects\` binding \`RATE_LIMITER\` with its migration, a \`ratelimits\` binding \`RATE_LIMITER\` with a \`namespace_id\` of your own, or a KV namespace), then run \`{{commands.run}} types\`; or create the project again with \`--rate-limit-backend\`.`,
+    agentsRule:
+      "Rate limits: this project counts with the `{{rateLimit.backend}}` backend (`rateLimit.limiter` in `src/config.ts`). Only `durable-object` is exact; the Rate Limiting binding is per location and approximate (period 10 or 60 s); KV counters are approximate, fail open and cannot count past one request per second per client.",
   },
-  summary: ({ rateLimit: { limit, window } }) => [
-    `rate limit: ${limit} requests per ${formatTtl(window)} per client (approximate across locations)`,
-    // One write per second per key: a KV counter cannot count faster than that.
-    ...(limit > window
-      ? [`note: KV takes one write per second per key, so it cannot count past about ${window} requests in ${window} s; enforce ${limit} with the Rate Limiting binding (see README)`]
-      : []),
+  summary: (settings) => [
+    `rate limit: ${settings.rateLimit.limit} requests per ${formatTtl(settings.rateLimit.window)} per client, ${BACKEND_SUMMARY[settings.rateLimitBackend]}`,
   ],
 });

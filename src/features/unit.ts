@@ -16,6 +16,11 @@ export interface FeatureUnit<Id extends string = string> {
   hint: string;
   /** Default binding name of the feature's KV namespace. */
   binding: string;
+  /**
+   * Whether the feature keeps a KV namespace with these settings; absent means always.
+   * False where its state lives elsewhere (a Durable Object, the Rate Limiting binding).
+   */
+  hasNamespace?: (choices: BackendChoices) => boolean;
   /** Default TTL of the namespace in seconds; 0 means no expiry. */
   ttl: number;
   /**
@@ -34,9 +39,12 @@ export interface FeatureUnit<Id extends string = string> {
   router: { module: string; routes: string; currentUser?: string };
   /**
    * Durable Object classes the feature defines: the Worker's entry module must export
-   * each one (`export { <name> } from "<module>"`, module relative to src/).
+   * each one (`export { <name> } from "<module>"`, module relative to src/), and
+   * wrangler.jsonc binds and migrates each, at the top level and in every environment.
    */
-  classes?: { name: string; module: string }[];
+  classes?: DurableObjectClass[];
+  /** Import lines the feature's config block needs at the top of src/config.ts (Handlebars). */
+  configImports?: string;
   /** The feature's block of src/config.ts (Handlebars). */
   config: string;
   /** Extra lines for wrangler.jsonc after the KV bindings (Handlebars, JSONC, may be comments). */
@@ -70,8 +78,33 @@ export interface FeatureDocs {
   agentsRule?: string;
 }
 
-/** The settings a feature's TTL rule and summary can read. */
-export interface FeatureSettings {
+/** A Durable Object class a feature defines. */
+export interface DurableObjectClass {
+  /** The class name: exported from the entry module, listed in the migration. */
+  name: string;
+  /** The import specifier from src/index.ts, e.g. "./lib/counters". */
+  module: string;
+  /** Its binding in wrangler.jsonc (a DurableObjectNamespace in Env). */
+  binding: string;
+  /** What one object holds, for the summary, e.g. "one object per client". */
+  objects: string;
+  /** For README.md and AGENTS.md: what it guarantees, what a call costs, how it scales. */
+  docs: { guarantee: string; cost: string; scaling: string };
+  /** Whether the project needs it with these settings; absent means whenever the feature is chosen. */
+  when?: (settings: FeatureSettings) => boolean;
+}
+
+export type RateLimitBackend = "durable-object" | "binding" | "kv";
+export type DocumentWrites = "durable-object" | "kv";
+
+/** Where the state that KV cannot keep exactly goes. */
+export interface BackendChoices {
+  rateLimitBackend: RateLimitBackend;
+  documentWrites: DocumentWrites;
+}
+
+/** The settings a feature's TTL rule, namespace, classes and summary can read. */
+export interface FeatureSettings extends BackendChoices {
   session: { ttl: number; refreshThreshold: number; maxLifetime: number };
   rateLimit: { limit: number; window: number };
   cachePattern: string;

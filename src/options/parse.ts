@@ -5,15 +5,17 @@
  */
 import { parseArgs, type ParseArgsConfig } from "node:util";
 import { UsageError } from "../errors.js";
-import type { CachePattern, FeatureId } from "../features/index.js";
+import { RATE_LIMIT_BACKENDS } from "../durable-objects.js";
+import type { CachePattern, FeatureId, RateLimitBackend } from "../features/index.js";
 import type { PackageManager } from "../package-managers.js";
-import { fixedTtlReason } from "./rules.js";
+import { duplicateEnvProblem, fixedTtlReason } from "./rules.js";
 import { optionsOf, type Command } from "./table.js";
 import {
   checkBindingName,
   checkCachePattern,
   checkEnvName,
   checkFeature,
+  checkOneOf,
   checkPackageManager,
   checkSeconds,
   checkTtl,
@@ -43,6 +45,7 @@ export interface Flags {
   sessionRefresh?: number;
   sessionMaxLifetime?: number;
   rateLimit?: { limit: number; window: number };
+  rateLimitBackend?: RateLimitBackend;
   cachePattern?: CachePattern;
   envs?: string[];
   template?: string;
@@ -107,6 +110,10 @@ export function parseFlags(argv: readonly string[], command: Command = "create")
       const parsed = parseRateLimit(value);
       if (typeof parsed === "string") fail(`--rate-limit ${value}: ${parsed}`);
       return parsed;
+    }),
+    rateLimitBackend: optionalString(values["rate-limit-backend"], (value) => {
+      orFail(checkOneOf(value, RATE_LIMIT_BACKENDS, "rate-limit backend"), `--rate-limit-backend ${value}`);
+      return value as RateLimitBackend;
     }),
     cachePattern: optionalString(values["cache-pattern"], (value) => {
       orFail(checkCachePattern(value), `--cache-pattern ${value}`);
@@ -208,7 +215,7 @@ function parseFeatures(value: string, subject = "--features"): FeatureId[] {
 function parseEnvs(value: string): string[] {
   const envs = splitList(value);
   for (const env of envs) orFail(checkEnvName(env), `--envs ${env}`);
-  if (new Set(envs).size !== envs.length) fail(`--envs ${value}: an environment is listed twice`);
+  orFail(duplicateEnvProblem(envs), `--envs ${value}`);
   return envs;
 }
 

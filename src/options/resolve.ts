@@ -6,13 +6,28 @@
  */
 import path from "node:path";
 import { UsageError } from "../errors.js";
-import { FEATURE_IDS, type CachePattern, type FeatureId } from "../features/index.js";
+import {
+  FEATURE_IDS,
+  type CachePattern,
+  type DocumentWrites,
+  type FeatureId,
+  type RateLimitBackend,
+} from "../features/index.js";
 import { DEFAULT_SESSION_MAX_LIFETIME } from "../features/sessions.js";
 import { packageManagerFromUserAgent, type PackageManager } from "../package-managers.js";
 import type { Namespace, ProjectSettings } from "../template/context.js";
 import type { LoadedTemplate } from "../template/types.js";
 import type { Flags } from "./parse.js";
-import { cacheTtlProblem, duplicateBindingProblem, namespacesFor, sessionMaxLifetimeProblem, sessionRefreshProblem } from "./rules.js";
+import {
+  bindingWithoutNamespaceProblem,
+  cacheTtlProblem,
+  duplicateBindingProblem,
+  namespacesFor,
+  otherBindings,
+  rateLimitBackendProblem,
+  sessionMaxLifetimeProblem,
+  sessionRefreshProblem,
+} from "./rules.js";
 import { resolveVariables } from "./template.js";
 import { toProjectName } from "./validate.js";
 
@@ -31,6 +46,7 @@ export type Answers = Partial<
     | "sessionRefresh"
     | "sessionMaxLifetime"
     | "rateLimit"
+    | "rateLimitBackend"
     | "cachePattern"
     | "envs"
     | "install"
@@ -70,18 +86,21 @@ export const DEFAULTS = {
   sessionRefresh: 3600,
   sessionMaxLifetime: DEFAULT_SESSION_MAX_LIFETIME,
   rateLimit: { limit: 100, window: 60 },
+  rateLimitBackend: "durable-object" as RateLimitBackend,
+  documentWrites: "durable-object" as DocumentWrites,
   cachePattern: "stale-while-revalidate" as CachePattern,
 };
 
-/** Interactive only with a terminal on both ends, outside CI and without --json, unless a flag says. */
+/** Never under --json; otherwise as --interactive says, else only with a terminal on both ends and outside CI. */
 export function isInteractive(
   flags: Partial<Pick<Flags, "interactive" | "json">>,
   env: NodeJS.ProcessEnv,
   stdinIsTTY: boolean,
   stdoutIsTTY: boolean,
 ): boolean {
-  if (flags.interactive !== undefined) return flags.interactive;
+  // Under --json, stdout is for the JSON document alone: no prompt may draw on it.
   if (flags.json) return false;
+  if (flags.interactive !== undefined) return flags.interactive;
   return stdinIsTTY && stdoutIsTTY && !env.CI;
 }
 
@@ -136,14 +155,25 @@ export function resolveOptions(flags: Flags, answers: Answers, context: ResolveC
   const ttls = { ...flags.ttls, ...answers.ttls };
   checkOnlyChosenFeatures({ "--ttl": ttls, "--binding": bindings }, features);
   const rateLimit = pick("rateLimit") ?? DEFAULTS.rateLimit;
+  const rateLimitBackend = pick("rateLimitBackend") ?? DEFAULTS.rateLimitBackend;
+  const backendProblem = features.includes("ratelimit") ? rateLimitBackendProblem(rateLimit, rateLimitBackend) : undefined;
+  if (backendProblem) {
+    throw new UsageError(`--rate-limit ${rateLimit.limit}/${rateLimit.window} with --rate-limit-backend ${rateLimitBackend}: ${backendProblem}`);
+  }
+  const documentWrites = DEFAULTS.documentWrites;
   const cachePattern = pick("cachePattern") ?? DEFAULTS.cachePattern;
+  const settings = { session, rateLimit, rateLimitBackend, documentWrites, cachePattern };
+  for (const [feature, binding] of Object.entries(bindings)) {
+    const problem = bindingWithoutNamespaceProblem(feature as FeatureId, settings);
+    if (problem) throw new UsageError(`--binding ${feature}=${binding}: ${problem}`);
+  }
   const namespaces = namespacesFor(features, {
-    settings: { session, rateLimit, cachePattern },
+    settings,
     ttls,
     bindings,
     extraNamespaces: [...flags.extraNamespaces, ...(answers.extraNamespaces ?? [])],
   });
-  const duplicate = duplicateBindingProblem(namespaces);
+  const duplicate = duplicateBindingProblem(namespaces, otherBindings(features, settings));
   if (duplicate) throw new UsageError(duplicate);
 
   const cacheTtl = namespaces.find((namespace) => namespace.feature === "cache")?.ttl;
@@ -159,6 +189,8 @@ export function resolveOptions(flags: Flags, answers: Answers, context: ResolveC
     namespaces,
     session,
     rateLimit,
+    rateLimitBackend,
+    documentWrites,
     cachePattern,
     envs: pick("envs") ?? [],
     template: flags.template,

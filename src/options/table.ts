@@ -3,6 +3,7 @@
  * (parse.ts), the help text and the README's flag list all come from here;
  * the prompts ask the same questions with the same rules (validate.ts).
  */
+import { RATE_LIMIT_BACKENDS } from "../durable-objects.js";
 import { CACHE_PATTERNS, FEATURE_IDS, FEATURES } from "../features/index.js";
 import { PACKAGE_MANAGERS } from "../package-managers.js";
 
@@ -27,7 +28,11 @@ export interface OptionSpec {
 export type Command = "create" | "add";
 const BOTH: readonly Command[] = ["create", "add"];
 
-const defaultBindings = FEATURES.map((feature) => feature.binding).join(", ");
+// The bindings of KV namespaces: ratelimit keeps one only with --rate-limit-backend kv, counters none.
+const defaultBindings = [
+  ...FEATURES.filter((feature) => feature.hasNamespace === undefined).map((feature) => feature.binding),
+  "RATE_LIMITS (with --rate-limit-backend kv)",
+].join(", ");
 
 export const OPTIONS: readonly OptionSpec[] = [
   {
@@ -90,6 +95,13 @@ export const OPTIONS: readonly OptionSpec[] = [
     commands: BOTH,
   },
   { name: "rate-limit", type: "string", value: "<requests/seconds>", help: "1 to 1000 requests per 1 to 86400 seconds; default 100/60", commands: BOTH },
+  {
+    name: "rate-limit-backend",
+    type: "string",
+    commands: BOTH,
+    value: `<${RATE_LIMIT_BACKENDS.join("|")}>`,
+    help: "what counts the requests: a Durable Object per client (exact, any window; default), the Rate Limiting binding (per location, approximate; a 10 or 60 s window) or KV counters (approximate; at most one request per second of window)",
+  },
   {
     name: "cache-pattern",
     type: "string",

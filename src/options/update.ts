@@ -40,6 +40,7 @@ export const SETTABLE = [
   "session-ttl",
   "session-refresh",
   "rate-limit",
+  "rate-limit-backend",
   "cache-pattern",
   "envs",
   "var",

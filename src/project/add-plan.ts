@@ -165,7 +165,7 @@ export function usesVitestPlugin(packageJson: string | undefined): boolean {
 export function pasteLines(
   units: readonly FeatureUnit<FeatureId>[],
   namespaces: readonly Namespace[],
-  settings: Pick<ProjectSettings, "session" | "rateLimit" | "cachePattern">,
+  settings: Pick<ProjectSettings, "session" | "rateLimit" | "rateLimitBackend" | "documentWrites" | "cachePattern">,
   importPath: string,
 ): { feature: FeatureId; lines: string }[] {
   return units.map((unit) => {
@@ -173,7 +173,9 @@ export function pasteLines(
     const context = { ...settings, importPath, binding: namespace?.binding ?? unit.binding, ttl: namespace?.ttl ?? unit.ttl };
     // The class's module is one of the unit's lib files, copied into the library folder.
     const moduleName = (module: string) => path.posix.basename(module, path.posix.extname(module));
-    const classes = (unit.classes ?? []).map((entry) => `export { ${entry.name} } from "${importPath}/${moduleName(entry.module)}";`);
+    const classes = (unit.classes ?? [])
+      .filter((entry) => entry.when?.(settings) ?? true)
+      .map((entry) => `export { ${entry.name} } from "${importPath}/${moduleName(entry.module)}";`);
     return { feature: unit.id, lines: [...classes, render(unit.paste, context, `feature ${unit.id} (paste)`)].join("\n") };
   });
 }

@@ -9,6 +9,7 @@
  */
 import { UserError } from "../errors.js";
 import { CACHE_PATTERNS, FEATURE_IDS, type CachePattern, type FeatureId } from "../features/index.js";
+import { RATE_LIMIT_BACKENDS, type RateLimitBackend } from "../durable-objects.js";
 import { DEFAULT_SESSION_MAX_LIFETIME } from "../features/sessions.js";
 import { PACKAGE_MANAGERS, type PackageManager } from "../package-managers.js";
 
@@ -48,6 +49,8 @@ export interface RecordedAnswers {
   namespaces: { binding: string; feature: FeatureId | null; ttl: number }[];
   session: { ttl: number; refreshThreshold: number; maxLifetime: number };
   rateLimit: { limit: number; window: number };
+  /** What counts rate-limited requests; absent in records written before it was an answer. */
+  rateLimitBackend?: RateLimitBackend;
   cachePattern: CachePattern;
   envs: string[];
   packageManager: PackageManager;
@@ -63,6 +66,7 @@ export function pickAnswers(from: RecordedAnswers): RecordedAnswers {
     namespaces: from.namespaces.map(({ binding, feature, ttl }) => ({ binding, feature, ttl })),
     session: { ttl: from.session.ttl, refreshThreshold: from.session.refreshThreshold, maxLifetime: from.session.maxLifetime },
     rateLimit: { limit: from.rateLimit.limit, window: from.rateLimit.window },
+    ...(from.rateLimitBackend ? { rateLimitBackend: from.rateLimitBackend } : {}),
     cachePattern: from.cachePattern,
     envs: [...from.envs],
     packageManager: from.packageManager,
@@ -136,7 +140,7 @@ function readTemplate(value: unknown): TemplateRecord {
 
 function readAnswers(value: unknown): RecordedAnswers {
   const answers = object(value, "answers");
-  const keys = ["projectName", "features", "namespaces", "session", "rateLimit", "cachePattern", "envs", "packageManager", "vars"];
+  const keys = ["projectName", "features", "namespaces", "session", "rateLimit", "rateLimitBackend", "cachePattern", "envs", "packageManager", "vars"];
   allowOnly(answers, "answers", keys);
 
   const features = array(answers.features, "answers.features").map((feature, index) =>
@@ -183,6 +187,9 @@ function readAnswers(value: unknown): RecordedAnswers {
       limit: wholeNumber(rateLimit.limit, "answers.rateLimit.limit", 1),
       window: wholeNumber(rateLimit.window, "answers.rateLimit.window", 1),
     },
+    ...(answers.rateLimitBackend === undefined
+      ? {}
+      : { rateLimitBackend: oneOf(answers.rateLimitBackend, "answers.rateLimitBackend", RATE_LIMIT_BACKENDS) }),
     cachePattern: oneOf(answers.cachePattern, "answers.cachePattern", CACHE_PATTERNS),
     envs: array(answers.envs, "answers.envs").map((env, index) => nonEmptyString(env, `answers.envs[${index}]`)),
     packageManager: oneOf(answers.packageManager, "answers.packageManager", PACKAGE_MANAGERS),

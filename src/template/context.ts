@@ -11,7 +11,15 @@
  * The instance runs with noEscape (no HTML escaping) and strict (an unknown variable
  * is an error naming the file and line).
  */
-import { FEATURES, type CachePattern, type FeatureId, type FeatureUnit } from "../features/index.js";
+import { durableObjectsFor, RATE_LIMITER_BINDING, rateLimitNamespaceId, usesRateLimitBinding } from "../durable-objects.js";
+import {
+  FEATURES,
+  type CachePattern,
+  type DocumentWrites,
+  type FeatureId,
+  type FeatureUnit,
+  type RateLimitBackend,
+} from "../features/index.js";
 import { commandsOf, type PackageManager } from "../package-managers.js";
 import { compatibilityDate, versions } from "../versions.js";
 import { render } from "./render.js";
@@ -31,6 +39,8 @@ export interface ProjectSettings {
   namespaces: readonly Namespace[];
   session: { ttl: number; refreshThreshold: number; maxLifetime: number };
   rateLimit: { limit: number; window: number };
+  rateLimitBackend: RateLimitBackend;
+  documentWrites: DocumentWrites;
   cachePattern: CachePattern;
   envs: readonly string[];
   packageManager: PackageManager;
@@ -63,11 +73,42 @@ export interface RenderContext {
   currentUser: { module: string; name: string } | null;
   /** Seconds. refreshThreshold < ttl <= maxLifetime. */
   session: { ttl: number; refreshThreshold: number; maxLifetime: number };
-  /** `limit` requests per `window` seconds. */
-  rateLimit: { limit: number; window: number };
+  /**
+   * `limit` requests per `window` seconds, counted by `backend` ("durable-object",
+   * "binding" or "kv"). `namespaceId` is the Rate Limiting binding's namespace_id,
+   * derived from the project name so no two projects share counters.
+   */
+  rateLimit: { limit: number; window: number; backend: string; namespaceId: string };
+  /**
+   * The Workers Rate Limiting binding when the project uses it (--rate-limit-backend
+   * binding), else null; `period` is 10 or 60. Environments get their own namespace_id
+   * (`environments[].rateLimitNamespaceId`).
+   */
+  rateLimitBinding: { name: string; namespaceId: string; limit: number; period: number } | null;
+  /** How the flags and config documents are saved: "durable-object" or "kv". */
+  documentWrites: string;
+  /**
+   * The Durable Object classes the project binds, migrates and exports (may be empty):
+   * `module` is the import specifier from src/index.ts, e.g. "./lib/counters", and `file`
+   * the file, e.g. "src/lib/counters.ts"; `docs` says, in a sentence
+   * each, what it guarantees, what a call costs and how it scales.
+   */
+  durableObjects: {
+    binding: string;
+    className: string;
+    module: string;
+    file: string;
+    docs: { guarantee: string; cost: string; scaling: string };
+  }[];
   cachePattern: CachePattern;
   /** Extra wrangler environments, e.g. ["staging", "production"]; may be empty. */
   envs: string[];
+  /**
+   * The same environments with what differs per environment: the Rate Limiting
+   * binding's namespace_id (an environment deploys as a Worker of its own, so it
+   * counts apart from the others).
+   */
+  environments: { name: string; rateLimitNamespaceId: string }[];
   /** YYYY-MM-DD, the workerd release of the pinned wrangler. */
   compatibilityDate: string;
   packageManager: PackageManager;
@@ -87,8 +128,12 @@ export interface RenderedUnit {
   ttl: number;
   /** `import { <imports> } from "./<module>"` in src/routes/index.ts; `routes` is the list to spread. */
   router: { module: string; routes: string; imports: string };
-  /** Durable Object classes the entry module must export. */
+  /** False when the feature keeps no KV namespace with these answers (rate limits in a Durable Object, counters). */
+  namespace: boolean;
+  /** Durable Object classes the entry module must export (only those these answers need). */
   classes: { name: string; module: string }[];
+  /** Import lines its config block needs at the top of src/config.ts, or "". */
+  configImports: string;
   /** Its src/config.ts block. */
   config: string;
   /** Its wrangler.jsonc lines after the KV bindings, or "". */
@@ -105,6 +150,7 @@ export interface Toolchain {
 export function buildRenderContext(settings: ProjectSettings, toolchain: Toolchain = { compatibilityDate, versions }): RenderContext {
   const chosen = FEATURES.filter((feature) => settings.features.includes(feature.id)) as FeatureUnit<FeatureId>[];
   const bindingOf = (id: FeatureId) => settings.namespaces.find((namespace) => namespace.feature === id);
+  const durableObjects = durableObjectsFor(settings.features, settings);
   const base: Omit<RenderContext, "units"> = {
     projectName: settings.projectName,
     features: Object.fromEntries(FEATURES.map((feature) => [feature.id, settings.features.includes(feature.id)])) as Record<
@@ -124,9 +170,33 @@ export function buildRenderContext(settings: ProjectSettings, toolchain: Toolcha
         .filter((feature) => feature.router.currentUser !== undefined)
         .map((feature) => ({ module: feature.router.module, name: feature.router.currentUser ?? "" }))[0] ?? null,
     session: { ...settings.session },
-    rateLimit: { ...settings.rateLimit },
+    rateLimit: {
+      ...settings.rateLimit,
+      backend: settings.rateLimitBackend,
+      namespaceId: rateLimitNamespaceId(settings.projectName),
+    },
+    rateLimitBinding: usesRateLimitBinding(settings.features, settings)
+      ? {
+          name: RATE_LIMITER_BINDING,
+          namespaceId: rateLimitNamespaceId(settings.projectName),
+          limit: settings.rateLimit.limit,
+          period: settings.rateLimit.window,
+        }
+      : null,
+    documentWrites: settings.documentWrites,
+    durableObjects: durableObjects.map(({ binding, name, module, docs }) => ({
+      binding,
+      className: name,
+      module,
+      file: `src/${module.slice("./".length)}.ts`,
+      docs: { ...docs },
+    })),
     cachePattern: settings.cachePattern,
     envs: [...settings.envs],
+    environments: settings.envs.map((name) => ({
+      name,
+      rateLimitNamespaceId: rateLimitNamespaceId(`${settings.projectName}-${name}`),
+    })),
     compatibilityDate: toolchain.compatibilityDate,
     packageManager: settings.packageManager,
     commands: commandsOf(settings.packageManager),
@@ -148,7 +218,11 @@ export function buildRenderContext(settings: ProjectSettings, toolchain: Toolcha
         routes: router.routes,
         imports: [router.routes, router.currentUser].filter(Boolean).join(", "),
       },
-      classes: (feature.classes ?? []).map((entry) => ({ ...entry })),
+      namespace: feature.hasNamespace?.(settings) ?? true,
+      classes: durableObjects
+        .filter((entry) => entry.feature === feature.id)
+        .map(({ name, module }) => ({ name, module })),
+      configImports: fragment(feature, "configImports", feature.configImports),
       config: fragment(feature, "config", feature.config),
       wrangler: fragment(feature, "wrangler", feature.wrangler),
       docs: {

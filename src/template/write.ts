@@ -145,9 +145,14 @@ async function writeStaged(files: PlannedFile[], dir: string, options: WriteOpti
  */
 async function writeIntoFolder(files: PlannedFile[], targetDir: string, options: WriteOptions): Promise<string[]> {
   const replaced: string[] = [];
+  const identical = new Set<string>();
   for (const file of files) {
-    if (await checkDestination(targetDir, file.path)) replaced.push(file.path);
+    if (!(await checkDestination(targetDir, file.path))) continue;
+    // A file that already holds exactly these bytes is left alone and not reported as replaced.
+    if (Buffer.from(file.bytes).equals(await readFile(path.join(targetDir, file.path)))) identical.add(file.path);
+    else replaced.push(file.path);
   }
+  files = files.filter((file) => !identical.has(file.path));
   const removed: string[] = [];
   for (const relativePath of options.remove ?? []) {
     if (await checkDestination(targetDir, relativePath)) removed.push(relativePath);

@@ -152,12 +152,14 @@ describe("create-kv-edge add", () => {
   it("--dry-run prints the plan and writes nothing; --json prints it as JSON", async () => {
     const project = await fixture("c3-hello-world");
     const before = await hashTree(project);
-    const dry = await add(project, "ratelimit", "--dry-run");
+    // The KV backend: a foreign config gets KV bindings only (Durable Object bindings and migrations are not written by add yet).
+    const kvBackend = ["--rate-limit-backend", "kv", "--rate-limit", "60/60"];
+    const dry = await add(project, "ratelimit", ...kvBackend, "--dry-run");
     expect(dry.code, dry.stderr).toBe(0);
     expect(dry.stdout).toContain("create    src/kv/rate-limiter.ts");
     expect(dry.stdout).toContain("RATE_LIMITS (ratelimit) in top level");
     expect(dry.stdout).toContain("Dry run: nothing was written.");
-    const json = await add(project, "ratelimit", "prefs", "--json", "--dry-run");
+    const json = await add(project, "ratelimit", "prefs", ...kvBackend, "--json", "--dry-run");
     expect(json.code, json.stderr).toBe(0);
     const plan = JSON.parse(json.stdout);
     expect(plan).toMatchObject({ kind: "worker", config: "wrangler.jsonc", features: ["ratelimit", "prefs"], dependencies: [], entry: "src/index.ts" });

@@ -66,7 +66,7 @@ describe("create-kv-edge (built CLI)", () => {
     const result = await runCli(["app", "--yes", "--dry-run", "--envs", "staging"], { cwd });
     expect(result.code).toBe(0);
     expect(result.stdout).toContain("Dry run: nothing was written");
-    for (const expected of ["wrangler.jsonc", "package.json", "src/lib/kv-store.ts", "CACHE", "SESSIONS", "RATE_LIMITS", "staging"]) {
+    for (const expected of ["wrangler.jsonc", "package.json", "src/lib/kv-store.ts", "CACHE", "SESSIONS", "RATE_LIMITER", "SlidingWindowLimiter", "staging"]) {
       expect(result.stdout).toContain(expected);
     }
     expect(await readdir(cwd)).toEqual([]);
@@ -116,8 +116,15 @@ describe("create-kv-edge (built CLI)", () => {
     await cli.type(" ");
     await cli.type(`${down} `);
     await cli.type("\r");
+    await cli.waitFor("What should count rate-limited requests?");
+    await cli.waitFor("exact and global"); // each choice says its trade-off
+    await cli.type(down);
+    await cli.waitFor("cheapest");
+    await cli.type("\r"); // the Rate Limiting binding
     await cli.waitFor("Rate limit (requests/seconds)");
-    await cli.type("20/10\r");
+    await cli.type("20/30\r"); // the binding counts only in 10 or 60 s windows: refused, asked again
+    await cli.waitFor("windows of 10 or 60 seconds");
+    await cli.type("\x7f\x7f\x7f\x7f\x7f20/10\r");
     await cli.waitFor("Customise the namespaces");
     await cli.type("y"); // y and n answer a confirm at once
     // Every binding name is offered, defaults first.
@@ -127,8 +134,7 @@ describe("create-kv-edge (built CLI)", () => {
     await cli.type("FLAGS\r"); // taken by flags: refused, asked again
     await cli.waitFor("FLAGS is already taken");
     await cli.type("\x7f\x7f\x7f\x7f\x7f\r");
-    await cli.waitFor("Binding name of the Rate limiting namespace");
-    await cli.type("\r");
+    // No rate-limiting namespace with the binding backend, and counters keep nothing in KV.
     await cli.waitFor("Binding name of the User preferences namespace");
     await cli.type("USER_PREFS\r");
     // Only prefs is asked for a TTL: flags and config never expire, rate-limit counters follow their window.
@@ -159,6 +165,9 @@ describe("create-kv-edge (built CLI)", () => {
     expect(config).toContain('"CONFIG": { feature: "config", ttl: 0 }');
     expect(config).toContain('"AUDIT": { feature: null, ttl: 600 }');
     expect(wrangler).toContain('"binding": "USER_PREFS"');
+    expect(wrangler).toContain('"simple": { "limit": 20, "period": 10 }');
+    expect(result.stdout).not.toContain("Binding name of the Rate limiting namespace");
+    expect(result.stdout).not.toContain("Binding name of the Counters and locks namespace");
     expect(result.stdout).not.toContain("Default TTL of FLAGS");
     expect(result.stdout).toContain("20 requests per 10 s");
     await expect(readdir(path.join(project, "node_modules"))).rejects.toThrow();

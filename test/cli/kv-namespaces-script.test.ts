@@ -1,32 +1,37 @@
 import { mkdtempSync, rmSync } from "node:fs";
+import { readFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { execa } from "execa";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { type FakeCloudflare, startFakeCloudflare } from "../support/fake-cloudflare.js";
+import { repoRoot as REPO_ROOT } from "../support/cli.js";
 import { filesContaining, type KvProject, makeKvProject, REALISTIC_CONFIG, wranglerEnv } from "../support/kv-project.js";
 
 // Runs templates/default/scripts/kv-namespaces.mjs, the real one, with the real
 // wrangler of this repo, against a fake Cloudflare API on 127.0.0.1.
 
 const SCRIPT_TIMEOUT_MS = 240_000;
-const { setBindingField, parseJsonc, parseNamespaceList, parseCreatedId } = (await import(
+const { setBindingField, parseJsonc, parseNamespaceList, parseCreatedId, autoProvisionedTitle, listNamespaces } = (await import(
   "../../templates/default/scripts/kv-namespaces.mjs" as string
 )) as {
+  autoProvisionedTitle(worker: string, binding: string): string;
+  listNamespaces(config: unknown): { title: string }[];
   parseJsonc(text: string): any;
   parseNamespaceList(stdout: string): Map<string, string> | undefined;
   parseCreatedId(stdout: string): string | undefined;
   setBindingField(text: string, env: string | null, binding: string, field: string, value: string): string;
 };
 
+/** wrangler deploy's titles: "<worker>-<binding, lower-cased, _ as ->", the worker of env.<e> being "<name>-<e>". */
 const REALISTIC_TITLES = [
-  "shop-api-CACHE",
-  "shop-api-SESSIONS",
-  "shop-api-FLAGS",
-  "shop-api-CACHE-staging",
-  "shop-api-SESSIONS-staging",
-  "shop-api-CACHE-production",
-  "shop-api-SESSIONS-production",
+  "shop-api-cache",
+  "shop-api-sessions",
+  "shop-api-flags",
+  "shop-api-staging-cache",
+  "shop-api-staging-sessions",
+  "shop-api-production-cache",
+  "shop-api-production-sessions",
 ].flatMap((title) => [title, `${title}_preview`]);
 
 const ONE_BINDING = `{
@@ -88,7 +93,7 @@ describe("a project with three bindings and two environments", () => {
     project.remove();
   });
 
-  test("creates a production and a preview namespace per binding, titled <name>-<BINDING>[-<env>]", () => {
+  test("creates a production and a preview namespace per binding, titled as wrangler deploy titles them", () => {
     expect(first.exitCode, first.output).toBe(0);
     expect(fake.namespaces.map((namespace) => namespace.title).sort()).toEqual([...REALISTIC_TITLES].sort());
     for (const title of REALISTIC_TITLES) {
@@ -103,7 +108,7 @@ describe("a project with three bindings and two environments", () => {
     );
     for (const [key, entry] of bindings) {
       const [section, binding] = key.split(".");
-      const base = section === "top" ? `shop-api-${binding}` : `shop-api-${binding}-${section}`;
+      const base = section === "top" ? `shop-api-${binding!.toLowerCase()}` : `shop-api-${section}-${binding!.toLowerCase()}`;
       expect(entry.id, key).toBe(idOfTitle(fake, base));
       expect(entry.preview_id, key).toBe(idOfTitle(fake, `${base}_preview`));
     }
@@ -124,7 +129,7 @@ describe("a project with three bindings and two environments", () => {
     expect(project.readConfig()).toContain("// keyed by SHA-256 of the token");
     expect(project.readConfig()).toContain('This comment mentions { "binding": "CACHE" } to make sure');
     expect(project.readConfig()).toContain("/* production repeats its bindings: KV bindings are not inherited */");
-    const sessions = idOfTitle(fake, "shop-api-SESSIONS");
+    const sessions = idOfTitle(fake, "shop-api-sessions");
     expect(project.readConfig()).toContain(
       `      "binding": "SESSIONS", // keyed by SHA-256 of the token\n      "id": "${sessions}",\n`,
     );
@@ -142,7 +147,7 @@ describe("a project with three bindings and two environments", () => {
         expect(result.exitCode, result.all).toBe(0);
         // The dry run lists the bound namespaces with their ids.
         const section = envArgs[1] ?? "top";
-        const cacheTitle = section === "top" ? "shop-api-CACHE" : `shop-api-CACHE-${section}`;
+        const cacheTitle = section === "top" ? "shop-api-cache" : `shop-api-${section}-cache`;
         expect(result.all).toContain(idOfTitle(fake, cacheTitle));
       }
     } finally {
@@ -150,7 +155,7 @@ describe("a project with three bindings and two environments", () => {
     }
   }, SCRIPT_TIMEOUT_MS);
 
-  test("a second run on the original config reuses every title: no new namespace, same ids", async () => {
+  test("a second run on the original config adopts every title: no new namespace, same ids", async () => {
     const again = makeKvProject(REALISTIC_CONFIG);
     try {
       const posts = () => fake.requests.filter((request) => request.method === "POST").length;
@@ -159,7 +164,7 @@ describe("a project with three bindings and two environments", () => {
       expect(second.exitCode, second.output).toBe(0);
       expect(posts()).toBe(postsBefore);
       expect(fake.namespaces).toHaveLength(REALISTIC_TITLES.length);
-      for (const title of REALISTIC_TITLES) expect(second.output).toContain(`reused   ${title}`);
+      for (const title of REALISTIC_TITLES) expect(second.output).toContain(`adopted  ${title}`);
       expect(again.readConfig()).toBe(project.readConfig());
     } finally {
       again.remove();
@@ -178,6 +183,73 @@ describe("a project with three bindings and two environments", () => {
   }, SCRIPT_TIMEOUT_MS);
 });
 
+describe("namespaces wrangler deploy already created", () => {
+  test("the titles are the ones this repository's wrangler gives an id-less binding on deploy", async () => {
+    // wrangler's own function, taken from its bundle: if wrangler renames it or changes
+    // its rule, this fails and the script must follow.
+    const bundle = await readFile(join(REPO_ROOT, "node_modules", "wrangler", "wrangler-dist", "cli.js"), "utf8");
+    const body = /function autoProvisionedResourceName\(scriptName, bindingName\) \{\s*(return [^\n]+)\s*\}/.exec(bundle)?.[1];
+    expect(body, "autoProvisionedResourceName not found in wrangler's bundle").toBeDefined();
+    const wranglersTitle = new Function("scriptName", "bindingName", body!) as (worker: string, binding: string) => string;
+    for (const [worker, binding] of [["shop-api", "CACHE"], ["shop-api-staging", "SESSION_DATA"], ["x", "A_B_C"]] as const) {
+      expect(autoProvisionedTitle(worker, binding)).toBe(wranglersTitle(worker, binding));
+    }
+  });
+
+  test("deploy first, script later: the deployed namespaces (top level and env) are adopted, not duplicated", async () => {
+    const fake = await startFakeCloudflare();
+    const project = makeKvProject(REALISTIC_CONFIG);
+    try {
+      // What `wrangler deploy` and `wrangler deploy --env staging` created for the
+      // id-less CACHE bindings, with the data in them.
+      fake.seed(["shop-api-cache", "shop-api-staging-cache"]);
+      const deployed = { top: idOfTitle(fake, "shop-api-cache"), staging: idOfTitle(fake, "shop-api-staging-cache") };
+      const result = await runScript(project, wranglerEnv(project, fake));
+      expect(result.exitCode, result.output).toBe(0);
+      expect(result.output).toContain(`adopted  shop-api-cache ${deployed.top}`);
+      expect(result.output).toContain(`adopted  shop-api-staging-cache ${deployed.staging}`);
+      const bindings = bindingsOf(project.readConfig());
+      expect(bindings.get("top.CACHE")?.id).toBe(deployed.top);
+      expect(bindings.get("staging.CACHE")?.id).toBe(deployed.staging);
+      // One namespace per binding, environment and field: nothing created twice.
+      const titles = fake.namespaces.map((namespace) => namespace.title);
+      expect(titles.sort()).toEqual([...REALISTIC_TITLES].sort());
+    } finally {
+      await fake.stop();
+      project.remove();
+    }
+  }, SCRIPT_TIMEOUT_MS);
+
+  test("script first: every binding has its id, so a later deploy has nothing to provision", async () => {
+    const fake = await startFakeCloudflare();
+    const project = makeKvProject(REALISTIC_CONFIG);
+    try {
+      const result = await runScript(project, wranglerEnv(project, fake));
+      expect(result.exitCode, result.output).toBe(0);
+      // wrangler deploy provisions only bindings without an id.
+      for (const [key, entry] of bindingsOf(project.readConfig())) expect(entry.id, key).toMatch(/^[0-9a-f]{32}$/);
+      expect(fake.namespaces).toHaveLength(REALISTIC_TITLES.length);
+    } finally {
+      await fake.stop();
+      project.remove();
+    }
+  }, SCRIPT_TIMEOUT_MS);
+
+  test("an environment with its own Worker name is titled after that name", () => {
+    const namespaces = listNamespaces({
+      name: "shop-api",
+      kv_namespaces: [{ binding: "CACHE" }],
+      env: { eu: { name: "shop-eu", kv_namespaces: [{ binding: "SESSION_DATA" }] } },
+    });
+    expect(namespaces.map((namespace) => namespace.title)).toEqual([
+      "shop-api-cache",
+      "shop-api-cache_preview",
+      "shop-eu-session-data",
+      "shop-eu-session-data_preview",
+    ]);
+  });
+});
+
 describe("without CLOUDFLARE_ACCOUNT_ID", () => {
   test("wrangler looks the account up through /accounts and /memberships, then creates", async () => {
     const fake = await startFakeCloudflare();
@@ -189,8 +261,8 @@ describe("without CLOUDFLARE_ACCOUNT_ID", () => {
       expect(paths).toContain("GET /accounts");
       expect(paths).toContain("GET /memberships");
       const entry = bindingsOf(project.readConfig()).get("top.CACHE");
-      expect(entry?.id).toBe(idOfTitle(fake, "tiny-CACHE"));
-      expect(entry?.preview_id).toBe(idOfTitle(fake, "tiny-CACHE_preview"));
+      expect(entry?.id).toBe(idOfTitle(fake, "tiny-cache"));
+      expect(entry?.preview_id).toBe(idOfTitle(fake, "tiny-cache_preview"));
       expectNoToken(project, fake.token, result.output);
     } finally {
       await fake.stop();
@@ -213,8 +285,8 @@ describe("when the namespaces cannot be created", () => {
       expect(result.exitCode, result.output).toBe(1);
       expect(project.readConfig()).toBe(ONE_BINDING);
       expect(result.output).toContain("2 KV namespace(s) were not created");
-      expect(result.output).toContain("npx wrangler kv namespace create tiny-CACHE   # CACHE id (top level)");
-      expect(result.output).toContain("npx wrangler kv namespace create tiny-CACHE_preview   # CACHE preview_id (top level)");
+      expect(result.output).toContain("npx wrangler kv namespace create tiny-cache   # CACHE id (top level)");
+      expect(result.output).toContain("npx wrangler kv namespace create tiny-cache_preview   # CACHE preview_id (top level)");
       expectNoToken(project, fake.token, result.output);
       return result.output;
     } finally {
@@ -247,7 +319,7 @@ describe("when the namespaces cannot be created", () => {
       const result = await runScript(project, env);
       expect(result.exitCode, result.output).toBe(1);
       expect(result.output).toContain("CLOUDFLARE_API_TOKEN");
-      expect(result.output).toContain("npx wrangler kv namespace create tiny-CACHE_preview");
+      expect(result.output).toContain("npx wrangler kv namespace create tiny-cache_preview");
       expect(fake.requests).toEqual([]);
     } finally {
       await fake.stop();
@@ -277,38 +349,38 @@ describe("partial results", () => {
       const failed = await runScript(project, wranglerEnv(project, fake));
       expect(failed.exitCode, failed.output).toBe(1);
       const afterFailure = bindingsOf(project.readConfig()).get("top.CACHE");
-      expect(afterFailure?.id).toBe(idOfTitle(fake, "tiny-CACHE"));
+      expect(afterFailure?.id).toBe(idOfTitle(fake, "tiny-cache"));
       expect(afterFailure?.preview_id).toBeUndefined();
       expect(failed.output).toContain("1 KV namespace(s) were not created");
-      expect(failed.output).toContain("npx wrangler kv namespace create tiny-CACHE_preview");
-      expect(failed.output).not.toContain("npx wrangler kv namespace create tiny-CACHE ");
+      expect(failed.output).toContain("npx wrangler kv namespace create tiny-cache_preview");
+      expect(failed.output).not.toContain("npx wrangler kv namespace create tiny-cache ");
 
       fake.setMode({ kind: "ok" });
       const rerun = await runScript(project, wranglerEnv(project, fake));
       expect(rerun.exitCode, rerun.output).toBe(0);
-      expect(rerun.output).toContain("kept     tiny-CACHE ");
+      expect(rerun.output).toContain("kept     tiny-cache ");
       const entry = bindingsOf(project.readConfig()).get("top.CACHE");
       expect(entry?.id).toBe(afterFailure?.id);
-      expect(entry?.preview_id).toBe(idOfTitle(fake, "tiny-CACHE_preview"));
+      expect(entry?.preview_id).toBe(idOfTitle(fake, "tiny-cache_preview"));
     } finally {
       await fake.stop();
       project.remove();
     }
   }, SCRIPT_TIMEOUT_MS);
 
-  test("an existing title past wrangler's first page of 1000 is found and reused", async () => {
+  test("an existing title past wrangler's first page of 1000 is found and adopted", async () => {
     const fake = await startFakeCloudflare();
     const project = makeKvProject(ONE_BINDING);
     try {
       // Titles sorting before "tiny-..." fill the first page.
       fake.seed(Array.from({ length: 1000 }, (_, index) => `other-${String(index).padStart(4, "0")}`));
-      fake.seed(["tiny-CACHE", "tiny-CACHE_preview"]);
+      fake.seed(["tiny-cache", "tiny-cache_preview"]);
       const result = await runScript(project, wranglerEnv(project, fake));
       expect(result.exitCode, result.output).toBe(0);
       expect(fake.requests.some((request) => request.query.page === "2")).toBe(true);
       expect(fake.requests.filter((request) => request.method === "POST")).toEqual([]);
-      expect(result.output).toContain(`reused   tiny-CACHE ${idOfTitle(fake, "tiny-CACHE")}`);
-      expect(bindingsOf(project.readConfig()).get("top.CACHE")?.preview_id).toBe(idOfTitle(fake, "tiny-CACHE_preview"));
+      expect(result.output).toContain(`adopted  tiny-cache ${idOfTitle(fake, "tiny-cache")}`);
+      expect(bindingsOf(project.readConfig()).get("top.CACHE")?.preview_id).toBe(idOfTitle(fake, "tiny-cache_preview"));
     } finally {
       await fake.stop();
       project.remove();
@@ -343,13 +415,13 @@ describe("reading wrangler's output", () => {
     const created = [
       "Resource location: remote ",
       "",
-      '🌀 Creating namespace with title "tiny-CACHE"',
+      '🌀 Creating namespace with title "tiny-cache"',
       "✨ Success!",
       "To access your new KV Namespace in your Worker, add the following snippet to your configuration file:",
       '{\n  "kv_namespaces": [\n    {\n      "binding": "tiny_CACHE",\n      "id": "56b7f7a070295e7d7b66a20b8dcb357e"\n    }\n  ]\n}',
     ].join("\n");
     expect(parseCreatedId(created)).toBe("56b7f7a070295e7d7b66a20b8dcb357e");
-    expect(parseCreatedId('🌀 Creating namespace with title "tiny-CACHE"')).toBeUndefined();
+    expect(parseCreatedId('🌀 Creating namespace with title "tiny-cache"')).toBeUndefined();
   });
 });
 

@@ -37,8 +37,8 @@ describe("createNamespaces", () => {
     });
     expect(result.ok, result.lines.join("\n")).toBe(true);
     expect(streamed).toEqual(result.lines);
-    const id = fake.namespaces.find((namespace) => namespace.title === "tiny-CACHE")?.id;
-    expect(result.lines).toContain(`created  tiny-CACHE ${id}`);
+    const id = fake.namespaces.find((namespace) => namespace.title === "tiny-cache")?.id;
+    expect(result.lines).toContain(`created  tiny-cache ${id}`);
     expect(project.readConfig()).toContain(`"id": "${id}"`);
   }, STEP_TIMEOUT_MS);
 
@@ -50,7 +50,7 @@ describe("createNamespaces", () => {
     expect(result.ok).toBe(false);
     expect(result.lines.join("\n")).toContain("wrangler took longer than 3 s");
     expect(result.lines).toContain(
-      "  npx wrangler kv namespace create tiny-CACHE_preview   # CACHE preview_id (top level)",
+      "  npx wrangler kv namespace create tiny-cache_preview   # CACHE preview_id (top level)",
     );
     expect(project.readConfig()).toBe(ONE_BINDING);
   }, STEP_TIMEOUT_MS);

@@ -33,7 +33,7 @@ afterAll(async () => {
 describe("a project with every feature and two environments", () => {
   it("is scaffolded, installed, typed and committed, with a summary that is the reference card", async () => {
     expect(scaffold.code, scaffold.stderr + scaffold.stdout).toBe(0);
-    for (const text of ["Installed dependencies", "Initialized a git repository", "RATE_LIMITS", "session:{sha256(token)}", "npm run dev"]) {
+    for (const text of ["Installed dependencies", "Initialized a git repository", "Durable Object SlidingWindowLimiter", "Durable Object CounterObject", "session:{sha256(token)}", "npm run dev"]) {
       expect(scaffold.stdout).toContain(text);
     }
     await stat(path.join(project, "worker-configuration.d.ts"));
@@ -48,10 +48,16 @@ describe("a project with every feature and two environments", () => {
     expect(text).toContain('"$schema": "node_modules/wrangler/config-schema.json"');
     expect(text).toContain(`"compatibility_date": "${compatibilityDate}"`);
     expect(text).not.toMatch(/"nodejs_compat"/);
-    for (const { binding } of FEATURES) {
+    for (const { binding } of FEATURES.filter((unit) => unit.hasNamespace === undefined)) {
       // Top level, staging and production: kv_namespaces are not inherited by environments.
       expect(text.match(new RegExp(`"binding": "${binding}"`, "g"))).toHaveLength(3);
     }
+    // Rate limits and counters live in Durable Objects, bound and migrated in every environment too.
+    expect(text).not.toContain('"RATE_LIMITS"');
+    for (const className of ["SlidingWindowLimiter", "CounterObject"]) {
+      expect(text.match(new RegExp(`"class_name": "${className}"`, "g"))).toHaveLength(3);
+    }
+    expect(text.match(/"new_sqlite_classes": \["SlidingWindowLimiter", "CounterObject"\]/g)).toHaveLength(3);
   });
 
   it("installs a single workerd binary", async () => {
@@ -67,6 +73,8 @@ describe("a project with every feature and two environments", () => {
   it("type-checks", async () => {
     const result = await runIn(project, "npm", ["run", "typecheck"]);
     expect(result.code, result.output).toBe(0);
+    // @types/node is a devDependency: wrangler types has nothing to ask for.
+    expect(result.output).not.toContain("Action required");
   });
 
   it("passes wrangler deploy --dry-run, at the top level and in an environment", async () => {
@@ -74,17 +82,19 @@ describe("a project with every feature and two environments", () => {
       const result = await runIn(project, "npx", ["wrangler", "deploy", "--dry-run", "--outdir", path.join(root, "out"), ...args]);
       expect(result.code, result.output).toBe(0);
       expect(result.output).toContain("env.CACHE");
+      expect(result.output).toMatch(/env\.RATE_LIMITER \(SlidingWindowLimiter\)\s+Durable Object/);
+      expect(result.output).toMatch(/env\.COUNTERS \(CounterObject\)\s+Durable Object/);
     }
   });
 
-  it("answers the demo routes under wrangler dev with real local KV, DEMO_ROUTES coming from .dev.vars", async () => {
+  it("answers the demo routes under wrangler dev with real local KV and Durable Objects, DEMO_ROUTES coming from .dev.vars", async () => {
     expect(await readFile(path.join(project, ".dev.vars"), "utf8")).toMatch(/^DEMO_ROUTES=1$/m);
     const dev = await startWranglerDev(project);
     try {
       const index = await fetch(dev.url);
       const listing = (await index.json()) as { routes: { path: string }[] };
       expect(listing.routes.map((route) => route.path)).toEqual(
-        expect.arrayContaining(["/login", "/me", "/flags", "/limited", "/cached/:id", "/config", "/prefs", "/__kv/stats"]),
+        expect.arrayContaining(["/login", "/me", "/flags", "/limited", "/cached/:id", "/config", "/prefs", "/__kv/stats", "/counters/:name", "/locks/:name"]),
       );
 
       const missing = await fetch(`${dev.url}/no-such-route`);
@@ -103,10 +113,21 @@ describe("a project with every feature and two environments", () => {
       expect(me.status).toBe(200);
       expect(JSON.stringify(await me.json())).toContain("ada");
 
-      const limited = await fetch(`${dev.url}/limited`);
-      expect(limited.status).toBe(200);
-      expect(limited.headers.get("x-ratelimit-limit")).toBe("100");
-      expect(Number(limited.headers.get("x-ratelimit-remaining"))).toBeLessThan(100);
+      // The client's Durable Object counts exactly: of 150 simultaneous requests, 100 pass.
+      const burst = await Promise.all(Array.from({ length: 150 }, () => fetch(`${dev.url}/limited`)));
+      const statuses = burst.map((response) => response.status);
+      expect(statuses.filter((status) => status === 200)).toHaveLength(100);
+      expect(statuses.filter((status) => status === 429)).toHaveLength(50);
+      expect(burst[0]!.headers.get("x-ratelimit-limit")).toBe("100");
+      expect(Number(burst.find((response) => response.status === 429)!.headers.get("retry-after"))).toBeGreaterThan(0);
+
+      // Counters in their Durable Object (.dev.vars turns the demo routes on): 100 at once end at 100.
+      const increments = await Promise.all(Array.from({ length: 100 }, () => fetch(`${dev.url}/counters/e2e`, { method: "POST" })));
+      expect(increments.every((response) => response.status === 200)).toBe(true);
+      expect(await (await fetch(`${dev.url}/counters/e2e`)).json()).toEqual({ name: "e2e", value: 100 });
+      const lock = await fetch(`${dev.url}/locks/e2e`, { method: "POST" });
+      expect(lock.status).toBe(200);
+      expect((await fetch(`${dev.url}/locks/e2e`, { method: "POST" })).status).toBe(409);
 
       const first = await fetch(`${dev.url}/cached/42`);
       expect(first.status).toBe(200);

@@ -15,7 +15,9 @@ import { filesContaining } from "../support/kv-project.js";
 import { runIn } from "../support/project.js";
 
 const BINDINGS = FEATURES.map((feature) => feature.binding);
+/** The Worker name of each scope: wrangler titles a namespace "<worker>-<binding, lower-cased, _ as ->". */
 const SCOPES = ["", "-staging", "-production"];
+const slug = (binding: string) => binding.toLowerCase().replaceAll("_", "-");
 
 let root: string;
 let fake: FakeCloudflare;
@@ -81,7 +83,7 @@ describe("--create-namespaces", () => {
     expect(result.code, result.stderr + result.stdout).toBe(0);
     const titles = fake.namespaces.map((namespace) => namespace.title).sort();
     const expected = BINDINGS.flatMap((binding) =>
-      SCOPES.flatMap((scope) => [`kv-ns-${binding}${scope}`, `kv-ns-${binding}${scope}_preview`]),
+      SCOPES.flatMap((scope) => [`kv-ns${scope}-${slug(binding)}`, `kv-ns${scope}-${slug(binding)}_preview`]),
     ).sort();
     expect(titles).toEqual(expected);
   });
@@ -136,7 +138,7 @@ describe("--create-namespaces when Cloudflare cannot be reached", () => {
     const output = result.stdout + result.stderr;
     expect(output).toContain("kv:namespaces");
     for (const binding of BINDINGS) {
-      expect(output).toContain(`npx wrangler kv namespace create kv-down-${binding}`);
+      expect(output).toContain(`npx wrangler kv namespace create kv-down-${slug(binding)}`);
     }
     expect(pristine).not.toMatch(/"id":/);
     expectNoToken(project(), result.stdout, result.stderr);
@@ -157,7 +159,7 @@ describe("--create-namespaces when Cloudflare cannot be reached", () => {
       const env = await cloudflareEnv(path.join(root, "home-down"), { KV_NAMESPACES_TIMEOUT: "3" });
       const run = await kvNamespaces(project(), env);
       expect(run.code, run.output).toBe(1);
-      expect(run.output).toContain("npx wrangler kv namespace create kv-down-CACHE");
+      expect(run.output).toContain("npx wrangler kv namespace create kv-down-cache");
       expect(await readFile(path.join(project(), "wrangler.jsonc"), "utf8")).toBe(pristine);
       expectNoToken(project(), run.output);
     } finally {

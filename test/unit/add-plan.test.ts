@@ -34,6 +34,8 @@ describe("settingsAfterAdd", () => {
       ],
       session: { ttl: 86400, refreshThreshold: 3600, maxLifetime: 2592000 },
       rateLimit: { limit: 100, window: 60 },
+      rateLimitBackend: "durable-object",
+      documentWrites: "durable-object",
       cachePattern: "cache-aside",
       envs: [],
       packageManager: "npm",
@@ -46,7 +48,13 @@ describe("settingsAfterAdd", () => {
 });
 
 describe("pasteLines", () => {
-  const settings = { session: { ttl: 600, refreshThreshold: 60, maxLifetime: 3600 }, rateLimit: { limit: 5, window: 10 }, cachePattern: "cache-aside" as const };
+  const settings = {
+    session: { ttl: 600, refreshThreshold: 60, maxLifetime: 3600 },
+    rateLimit: { limit: 5, window: 10 },
+    rateLimitBackend: "kv" as const,
+    documentWrites: "durable-object" as const,
+    cachePattern: "cache-aside" as const,
+  };
 
   it("renders each unit's lines with its binding and the import path", () => {
     const [lines] = pasteLines([featureById("sessions")], [{ binding: "AUTH", feature: "sessions", ttl: 600 }], settings, "./lib/kv");
@@ -67,6 +75,16 @@ describe("pasteLines", () => {
       expect(lines?.lines, unit.id).toContain("env.MY_NS");
       expect(lines?.lines, unit.id).toMatch(/from "\.\/kv\//);
     }
+  });
+
+  it("exports a Durable Object class only when the answers use it, and the limiter follows the backend", () => {
+    const ratelimit = featureById("ratelimit");
+    const [kv] = pasteLines([ratelimit], [{ binding: "LIMITS", feature: "ratelimit", ttl: 60 }], settings, "./kv");
+    expect(kv?.lines).not.toContain("SlidingWindowLimiter");
+    expect(kv?.lines).toContain("new KVRateLimiter(env.LIMITS");
+    const [exact] = pasteLines([ratelimit], [], { ...settings, rateLimitBackend: "durable-object" }, "./kv");
+    expect(exact?.lines.split("\n")[0]).toBe('export { SlidingWindowLimiter } from "./kv/rate-limit-object";');
+    expect(exact?.lines).toContain("new SlidingWindowRateLimiter(env.RATE_LIMITER");
   });
 });
 

@@ -67,3 +67,54 @@ describe.each(variants)("the built-in template with %s", (variant) => {
     }
   });
 });
+
+type WranglerBindings = {
+  kv_namespaces?: { binding: string }[];
+  durable_objects?: { bindings: { name: string; class_name: string }[] };
+  migrations?: { tag: string; new_sqlite_classes: string[] }[];
+  ratelimits?: { name: string; namespace_id: string; simple: { limit: number; period: number } }[];
+};
+
+describe("Durable Objects and the Rate Limiting binding in the built-in template", () => {
+  const wranglerOf = (argv: string[]) => {
+    const { files } = render(["app", "--yes", "--envs", "staging,production", ...argv]);
+    const wrangler = parseJsonc(files.get("wrangler.jsonc")!) as WranglerBindings & { env: Record<string, WranglerBindings> };
+    return { files, wrangler, scopes: [wrangler, wrangler.env.staging!, wrangler.env.production!] };
+  };
+
+  it.each([
+    [["--features", "ratelimit"], ["SlidingWindowLimiter"]],
+    [["--features", "counters,cache"], ["CounterObject"]],
+    [["--features", "ratelimit,counters"], ["SlidingWindowLimiter", "CounterObject"]],
+    [["--features", "ratelimit", "--rate-limit-backend", "binding"], []],
+    [["--features", "cache,sessions"], []],
+  ])("%j binds, migrates and exports exactly %j, in every environment", (argv, classes) => {
+    const { files, scopes } = wranglerOf(argv);
+    for (const scope of scopes) {
+      expect(scope.durable_objects?.bindings.map((binding) => binding.class_name) ?? []).toEqual(classes);
+      expect(scope.migrations ?? []).toEqual(classes.length ? [{ tag: "v1", new_sqlite_classes: classes }] : []);
+    }
+    const exported = [...files.get("src/index.ts")!.matchAll(/^export \{ (\w+) \} from/gm)].map((match) => match[1]);
+    expect(exported).toEqual(classes);
+  });
+
+  it("keeps a KV namespace for rate limiting only with the kv backend", () => {
+    expect(wranglerOf(["--features", "ratelimit,cache"]).wrangler.kv_namespaces).toEqual([{ binding: "CACHE" }]);
+    const kv = wranglerOf(["--features", "ratelimit,cache", "--rate-limit-backend", "kv", "--rate-limit", "30/60"]);
+    for (const scope of kv.scopes) expect(scope.kv_namespaces).toEqual([{ binding: "CACHE" }, { binding: "RATE_LIMITS" }]);
+    expect(kv.wrangler.durable_objects).toBeUndefined();
+  });
+
+  it("gives the Rate Limiting binding the window as its period and a namespace_id of the project's and environment's own", () => {
+    const { scopes } = wranglerOf(["--features", "ratelimit", "--rate-limit-backend", "binding", "--rate-limit", "50/10"]);
+    const ids = scopes.map((scope) => {
+      expect(scope.ratelimits).toEqual([{ name: "RATE_LIMITER", namespace_id: expect.stringMatching(/^\d+$/), simple: { limit: 50, period: 10 } }]);
+      return scope.ratelimits![0]!.namespace_id;
+    });
+    expect(new Set(ids).size).toBe(3);
+    // The same project name gives the same ids; another name, others.
+    expect(wranglerOf(["--features", "ratelimit", "--rate-limit-backend", "binding"]).wrangler.ratelimits![0]!.namespace_id).toBe(ids[0]);
+    const other = render(["other-app", "--yes", "--features", "ratelimit", "--rate-limit-backend", "binding"]);
+    expect(other.files.get("wrangler.jsonc")).not.toContain(`"${ids[0]}"`);
+  });
+});

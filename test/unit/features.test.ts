@@ -35,7 +35,12 @@ describe.each(FEATURES.map((unit) => ({ id: unit.id, unit })))("the $id unit", (
     const chosen = buildRenderContext(resolveOptions(parseFlags(["app", "--yes", "--features", id]), {}, { cwd: "/tmp" }));
     expect(chosen.units.map((rendered) => rendered.id)).toEqual([id]);
     const [rendered] = chosen.units;
-    expect(rendered?.config).toContain(`env[${JSON.stringify(unit.binding)}]`);
+    // The block reaches the feature's binding: its KV namespace, else its Durable Object or Rate Limiting binding.
+    const reaches = rendered?.namespace
+      ? [`env[${JSON.stringify(unit.binding)}]`]
+      : [...chosen.durableObjects.map((object) => `env.${object.binding}`), ...(chosen.rateLimitBinding ? [`env.${chosen.rateLimitBinding.name}`] : [])];
+    expect(reaches.length).toBeGreaterThan(0);
+    expect(reaches.some((reach) => rendered?.config.includes(reach)), reaches.join(", ")).toBe(true);
     expect(rendered?.docs.ttl).toMatch(new RegExp(`^\\*\\*${id}\\*\\*`));
     const others = FEATURE_IDS.filter((other) => other !== id);
     const without = buildRenderContext(resolveOptions(parseFlags(["app", "--yes", "--features", others.join(",")]), {}, { cwd: "/tmp" }));

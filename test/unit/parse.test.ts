@@ -119,7 +119,7 @@ describe("parseFlags", () => {
     [["--rate-limit", "10/86401"], /--rate-limit 10\/86401: the window must be at least 1 second and at most 86400 \(a day\)/],
     [["--cache-pattern", "lru"], /--cache-pattern lru: unknown cache pattern; choose one of cache-aside/],
     [["--envs", "Staging"], /--envs Staging: an environment name is lowercase/],
-    [["--envs", "a,a"], /an environment is listed twice/],
+    [["--envs", "a,a"], /--envs a,a: a is listed twice/],
     [["--pm", "deno"], /--pm deno: unknown package manager; choose one of npm, pnpm, yarn, bun/],
     [["--var", "novalue"], /--var novalue: expected name=value/],
     [["--template", ""], /--template needs a source/],

@@ -44,6 +44,13 @@ describe("the project record", () => {
     expect(text.endsWith("}\n")).toBe(true);
   });
 
+  it("keeps the rate-limit backend when there is one (older records have none)", () => {
+    const answers = { ...RECORD.answers, rateLimitBackend: "binding" as const };
+    const text = serializeRecord({ ...RECORD, answers });
+    expect(parseRecord(text).answers.rateLimitBackend).toBe("binding");
+    expect(parseRecord(serializeRecord(RECORD)).answers).not.toHaveProperty("rateLimitBackend");
+  });
+
   it("keeps only the answers out of a larger options object", () => {
     const options = { ...RECORD.answers, targetDir: "/tmp/x", install: true, token: "secret" };
     const picked = pickAnswers(options);
@@ -59,6 +66,7 @@ describe("the project record", () => {
     ["answers.namespaces", [{ binding: "CACHE", feature: "cache", ttl: 30 }], /answers\.namespaces\[0\]\.ttl must be 0 .* at least 60/],
     ["answers.namespaces", [{ binding: "my-cache", feature: "cache", ttl: 300 }], /answers\.namespaces\[0\]\.binding must be a JavaScript identifier/],
     ["answers.cachePatern", "cache-aside", /answers\.cachePatern is not a known field/],
+    ["answers.rateLimitBackend", "token-bucket", /answers\.rateLimitBackend must be one of durable-object, binding, kv, got "token-bucket"/],
     ["answers.vars", { team: 3 }, /answers\.vars\.team must be a string or true\/false, got 3/],
     ["template.source", "", /template\.source must be a non-empty string/],
     ["template.digest", "md5:abc", /template\.digest must be "sha256:"/],

@@ -22,12 +22,13 @@ describe("resolveOptions", () => {
       { binding: "SESSIONS", feature: "sessions", ttl: 86400 },
       { binding: "FLAGS", feature: "flags", ttl: 0 },
       { binding: "CONFIG", feature: "config", ttl: 0 },
-      { binding: "RATE_LIMITS", feature: "ratelimit", ttl: 60 },
+      // No namespace for ratelimit (a Durable Object counts) or counters (a Durable Object).
       { binding: "PREFS", feature: "prefs", ttl: 0 },
     ]);
     expect(options).toMatchObject({
       session: { ttl: 86400, refreshThreshold: 3600, maxLifetime: 2592000 },
       rateLimit: { limit: 100, window: 60 },
+      rateLimitBackend: "durable-object",
       cachePattern: "stale-while-revalidate",
       envs: [],
       install: true,
@@ -47,11 +48,38 @@ describe("resolveOptions", () => {
   });
 
   it("derives the sessions and rate-limit TTLs from their own settings", () => {
-    const options = resolve(["app", "--session-ttl", "7200", "--rate-limit", "10/600"]);
+    const options = resolve(["app", "--session-ttl", "7200", "--rate-limit", "10/600", "--rate-limit-backend", "kv"]);
     expect(options.namespaces[1]).toEqual({ binding: "SESSIONS", feature: "sessions", ttl: 7200 });
     expect(options.namespaces[4]).toEqual({ binding: "RATE_LIMITS", feature: "ratelimit", ttl: 600 });
     // A window under KV's 60 s minimum still gives counters a TTL KV accepts.
-    expect(resolve(["app", "--rate-limit", "5/10"]).namespaces[4]?.ttl).toBe(60);
+    expect(resolve(["app", "--rate-limit", "5/10", "--rate-limit-backend", "kv"]).namespaces[4]?.ttl).toBe(60);
+  });
+
+  it("refuses a rate limit the chosen backend cannot enforce, naming the backend that can", () => {
+    expect(() => resolve(["app", "--rate-limit", "100/30", "--rate-limit-backend", "binding"])).toThrow(
+      /--rate-limit 100\/30 with --rate-limit-backend binding: .*windows of 10 or 60 seconds.*--rate-limit-backend durable-object/,
+    );
+    expect(() => resolve(["app", "--rate-limit", "100/60", "--rate-limit-backend", "kv"])).toThrow(
+      /--rate-limit 100\/60 with --rate-limit-backend kv: KV takes one write per second per key.*--rate-limit-backend durable-object/,
+    );
+    for (const argv of [["--rate-limit", "100/10", "--rate-limit-backend", "binding"], ["--rate-limit", "60/60", "--rate-limit-backend", "kv"], ["--rate-limit", "1000/7"]]) {
+      expect(resolve(["app", ...argv]).rateLimit).toBeDefined();
+    }
+    // Without the ratelimit feature the backend counts nothing, so nothing is refused.
+    expect(resolve(["app", "--features", "cache", "--rate-limit", "100/30", "--rate-limit-backend", "binding"]).features).toEqual(["cache"]);
+  });
+
+  it("refuses a KV binding name that a Durable Object or the Rate Limiting binding already uses", () => {
+    expect(() => resolve(["app", "--namespace", "COUNTERS"])).toThrow(/binding COUNTERS is used by both the CounterObject Durable Object and --namespace/);
+    expect(() => resolve(["app", "--rate-limit-backend", "binding", "--binding", "cache=RATE_LIMITER"])).toThrow(
+      /binding RATE_LIMITER is used by both the Rate Limiting binding and the cache namespace/,
+    );
+  });
+
+  it("refuses --binding and --ttl for counters, which has no KV namespace", () => {
+    expect(() => resolve(["app", "--binding", "counters=C"])).toThrow(/--binding counters=C: the counters feature keeps no KV namespace/);
+    expect(() => resolve(["app", "--binding", "ratelimit=R"])).toThrow(/the durable-object rate-limit backend keeps no KV namespace \(only --rate-limit-backend kv does\)/);
+    expect(() => resolve(["app", "--ttl", "counters=600"])).toThrow(/counters and locks live in a Durable Object/);
   });
 
   it("refuses --ttl and --binding for a feature that was not chosen", () => {
@@ -130,6 +158,7 @@ describe("isInteractive", () => {
     expect(isInteractive({ interactive: true }, { CI: "true" }, false, false)).toBe(true);
     expect(isInteractive({ interactive: false }, {}, true, true)).toBe(false);
     expect(isInteractive({ json: true }, {}, true, true)).toBe(false);
+    expect(isInteractive({ json: true, interactive: true }, {}, true, true)).toBe(false);
   });
 });
 

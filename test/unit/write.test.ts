@@ -1,4 +1,4 @@
-import { mkdtemp, mkdir, readdir, readFile, rm, symlink, writeFile } from "node:fs/promises";
+import { mkdtemp, mkdir, readdir, readFile, rm, stat, symlink, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
@@ -53,6 +53,18 @@ describe("writeProject", () => {
     expect(await readFile(path.join(target, "README.md"), "utf8")).toBe("# new");
     expect(await readFile(path.join(target, "notes.txt"), "utf8")).toBe("keep me");
     expect(await readdir(root)).toEqual(["app"]);
+  });
+
+  it("with overwrite, leaves a file that already holds the same bytes untouched and does not list it", async () => {
+    const target = path.join(root, "app");
+    await mkdir(target);
+    await writeFile(path.join(target, "package.json"), "{}");
+    await writeFile(path.join(target, "README.md"), "# old");
+    const before = await stat(path.join(target, "package.json"));
+    const result = await writeProject(plan, target, { overwrite: true, isCancelled: never });
+    expect(result.replaced).toEqual(["README.md"]);
+    const after = await stat(path.join(target, "package.json"));
+    expect([after.ino, after.mtimeMs]).toEqual([before.ino, before.mtimeMs]);
   });
 
   it("leaves nothing behind when writing fails half way", async () => {

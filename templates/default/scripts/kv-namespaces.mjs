@@ -9,13 +9,16 @@
  *
  * For every entry of `kv_namespaces`, at the top level and in each `env.<name>`, it
  * needs two namespaces: a production one (`id`) and a preview one (`preview_id`, used
- * by `wrangler dev --remote`). They are titled
+ * by `wrangler dev --remote`). They are titled the way `wrangler deploy` titles the
+ * namespace it creates for a binding without an `id`:
  *
- *   <name>-<BINDING>             <name>-<BINDING>_preview               (top level)
- *   <name>-<BINDING>-<env>       <name>-<BINDING>-<env>_preview         (env.<env>)
+ *   <worker>-<binding>           <worker>-<binding>_preview
  *
- * where <name> is the top-level "name" of wrangler.jsonc. A title that already exists
- * on the account is reused, so running this twice gives the same IDs. An `id` or
+ * where <worker> is the Worker's name (the top-level "name"; in env.<env> its own
+ * "name", else "<name>-<env>") and <binding> is the binding lower-cased with "_" as
+ * "-" (SESSION_DATA -> session-data). A title that already exists on the account is
+ * adopted, so a namespace `wrangler deploy` already created (with your data in it)
+ * is the one that gets pinned, and running this twice gives the same IDs. An `id` or
  * `preview_id` already written in wrangler.jsonc is kept as it is. Namespace IDs are
  * not secrets: commit wrangler.jsonc with them.
  *
@@ -86,7 +89,7 @@ async function main() {
   for (const [index, namespace] of missing.entries()) {
     let id = existingIds.get(namespace.title);
     if (id !== undefined) {
-      say(`reused   ${namespace.title} ${id}`);
+      say(`adopted  ${namespace.title} ${id}`);
     } else {
       const created = await createNamespace(wranglerPath, namespace.title, timeoutMs);
       if (created.id === undefined) {
@@ -160,8 +163,9 @@ export function listNamespaces(config) {
   /** @type {Namespace[]} */
   const namespaces = [];
   for (const [env, section] of sections) {
+    const worker = env === null ? name : typeof section.name === "string" && section.name !== "" ? section.name : `${name}-${env}`;
     for (const entry of section.kv_namespaces ?? []) {
-      const base = env === null ? `${name}-${entry.binding}` : `${name}-${entry.binding}-${env}`;
+      const base = autoProvisionedTitle(worker, entry.binding);
       for (const field of /** @type {const} */ (["id", "preview_id"])) {
         namespaces.push({
           env,
@@ -174,6 +178,16 @@ export function listNamespaces(config) {
     }
   }
   return namespaces;
+}
+
+/**
+ * The title `wrangler deploy` gives the namespace it creates for a binding without
+ * an `id`: the Worker's name, "-", the binding lower-cased with "_" as "-".
+ * @param {string} worker
+ * @param {string} binding
+ */
+export function autoProvisionedTitle(worker, binding) {
+  return `${worker}-${binding.toLowerCase().replaceAll("_", "-")}`;
 }
 
 /**

@@ -3,20 +3,21 @@
  * `ratelimit:{id}:{window number}`, that expires after its window (never sooner
  * than KV's 60-second minimum). A check is at most one read and one write.
  *
- * KV counters are approximate. Each location reads its own, eventually
- * consistent copy, so clients spread over several locations can exceed the limit,
- * and KV accepts one write per second per key: a client making more requests
- * than that gets refused writes, which this limiter lets through (it fails open
- * rather than break your route) and reports. Use it for soft limits; for strict
- * ones use the Workers Rate Limiting binding, which counts at the edge:
- *
- *   // wrangler.jsonc
- *   "ratelimits": [{ "name": "RATE_LIMITER", "namespace_id": "1001", "simple": { "limit": 100, "period": 60 } }]
- *   // in the Worker (period is 10 or 60 seconds)
- *   const { success } = await env.RATE_LIMITER.limit({ key: clientId });
+ * What it guarantees: only an approximate limit, for soft limits at low rates.
+ * - A check reads, then writes: requests that arrive together all read the same
+ *   count and all pass (a burst of 150 against a limit of 100 passes whole).
+ * - Each location reads its own, eventually consistent copy, so clients spread
+ *   over several locations can exceed the limit.
+ * - KV accepts one write per second per key: a client making more requests than
+ *   that gets refused writes, which this limiter lets through (it fails open
+ *   rather than break your route) and reports. That is why the project refuses
+ *   this backend for more than one request per second of window.
+ * - A fixed window lets up to twice the limit through around a window boundary.
+ * For an exact limit use the Durable Object limiter (rate-limit-object.ts).
  */
 import { keys, sha256Hex } from "./keys";
 import { KVStore } from "./kv-store";
+import type { RateLimiter, RateLimitResult } from "./rate-limit";
 
 export interface RateLimiterOptions {
   /** Requests allowed per window. */
@@ -31,19 +32,7 @@ export interface RateLimiterOptions {
   now?: () => number;
 }
 
-export interface RateLimitResult {
-  allowed: boolean;
-  limit: number;
-  remaining: number;
-  /** When the current window ends, in ms since the epoch. */
-  resetAt: number;
-  /** Whole seconds until the window ends; set only when the request is refused. */
-  retryAfter?: number;
-  /** True when KV failed and the request was allowed without being counted. */
-  failedOpen?: boolean;
-}
-
-export class RateLimiter {
+export class KVRateLimiter implements RateLimiter {
   readonly #store: KVStore;
   readonly #limit: number;
   readonly #windowMs: number;
@@ -94,17 +83,6 @@ export class RateLimiter {
   /** Forgets `id`'s requests in the current window. */
   async reset(id: string): Promise<void> {
     await this.#store.delete((await this.#window(id)).key);
-  }
-
-  /** Standard rate-limit response headers for a result: Reset in epoch seconds, Retry-After in whole seconds. */
-  headers(result: RateLimitResult): Record<string, string> {
-    const headers: Record<string, string> = {
-      "X-RateLimit-Limit": String(result.limit),
-      "X-RateLimit-Remaining": String(result.remaining),
-      "X-RateLimit-Reset": String(Math.ceil(result.resetAt / 1000)),
-    };
-    if (result.retryAfter !== undefined) headers["Retry-After"] = String(result.retryAfter);
-    return headers;
   }
 
   /**

@@ -1,7 +1,8 @@
 import { env } from "cloudflare:workers";
 import { beforeEach, describe, expect, it } from "vitest";
 import { keys } from "../../src/lib/keys";
-import { RateLimiter } from "../../src/lib/rate-limiter";
+import { rateLimitHeaders } from "../../src/lib/rate-limit";
+import { KVRateLimiter } from "../../src/lib/rate-limiter";
 import { countingKV, type CountingKV } from "../support/counting-kv";
 import { freshKV } from "../support/fresh-kv";
 import { refusingWrites } from "../support/refusing-kv";
@@ -19,9 +20,9 @@ beforeEach(() => {
   clock = WINDOW_START + 250;
 });
 
-describe("RateLimiter.check", () => {
+describe("KVRateLimiter.check", () => {
   it("allows up to the limit in a window, then refuses with Retry-After", async () => {
-    const limiter = new RateLimiter(counting.kv, { limit: 3, window: 60, now });
+    const limiter = new KVRateLimiter(counting.kv, { limit: 3, window: 60, now });
     const results = [];
     for (let i = 0; i < 4; i++) results.push(await limiter.check("1.2.3.4"));
     expect(results.map((result) => result.allowed)).toEqual([true, true, true, false]);
@@ -31,7 +32,7 @@ describe("RateLimiter.check", () => {
   });
 
   it("rounds Retry-After up to whole seconds, never below 1", async () => {
-    const limiter = new RateLimiter(counting.kv, { limit: 1, window: 60, now });
+    const limiter = new KVRateLimiter(counting.kv, { limit: 1, window: 60, now });
     await limiter.check("a");
     clock = WINDOW_START + 58_500;
     expect((await limiter.check("a")).retryAfter).toBe(2);
@@ -40,7 +41,7 @@ describe("RateLimiter.check", () => {
   });
 
   it("costs at most 1 read and 1 write per check, and no write once refused", async () => {
-    const limiter = new RateLimiter(counting.kv, { limit: 1, window: 60, now });
+    const limiter = new KVRateLimiter(counting.kv, { limit: 1, window: 60, now });
     await limiter.check("a");
     expect(counting.counts).toEqual({ reads: 1, writes: 1, deletes: 0, lists: 0 });
     counting.reset();
@@ -49,7 +50,7 @@ describe("RateLimiter.check", () => {
   });
 
   it("starts a fresh count when the window rolls over", async () => {
-    const limiter = new RateLimiter(counting.kv, { limit: 2, window: 60, now });
+    const limiter = new KVRateLimiter(counting.kv, { limit: 2, window: 60, now });
     await limiter.check("a");
     await limiter.check("a");
     expect((await limiter.check("a")).allowed).toBe(false);
@@ -59,7 +60,7 @@ describe("RateLimiter.check", () => {
   });
 
   it("counts each id separately, even ids that contain the key separator", async () => {
-    const limiter = new RateLimiter(counting.kv, { limit: 1, window: 60, now });
+    const limiter = new KVRateLimiter(counting.kv, { limit: 1, window: 60, now });
     expect((await limiter.check("::1")).allowed).toBe(true);
     expect((await limiter.check(":")).allowed).toBe(true);
     expect((await limiter.check("::1")).allowed).toBe(false);
@@ -67,7 +68,7 @@ describe("RateLimiter.check", () => {
 
   it("limits a client whose id is too long for a KV key instead of failing open", async () => {
     const errors: unknown[] = [];
-    const limiter = new RateLimiter(counting.kv, { limit: 1, window: 60, now, onError: (e) => errors.push(e) });
+    const limiter = new KVRateLimiter(counting.kv, { limit: 1, window: 60, now, onError: (e) => errors.push(e) });
     const longId = "x".repeat(2000);
     expect((await limiter.check(longId)).allowed).toBe(true);
     const second = await limiter.check(longId);
@@ -78,36 +79,36 @@ describe("RateLimiter.check", () => {
   });
 
   it("keeps two limiters with different prefixes apart", async () => {
-    const login = new RateLimiter(counting.kv, { limit: 1, window: 60, prefix: "login:", now });
-    const api = new RateLimiter(counting.kv, { limit: 1, window: 60, prefix: "api:", now });
+    const login = new KVRateLimiter(counting.kv, { limit: 1, window: 60, prefix: "login:", now });
+    const api = new KVRateLimiter(counting.kv, { limit: 1, window: 60, prefix: "api:", now });
     await login.check("a");
     expect((await api.check("a")).allowed).toBe(true);
     expect((await login.check("a")).allowed).toBe(false);
   });
 });
 
-describe("RateLimiter counter keys", () => {
+describe("KVRateLimiter counter keys", () => {
   it("expire after their window, never sooner than KV's 60-second minimum", async () => {
     // KV stamps expiry with the real clock, so this test's clock is the real time, held still.
     const start = Date.now();
     const frozen = () => start;
-    const short = new RateLimiter(kv, { limit: 5, window: 10, now: frozen });
-    const long = new RateLimiter(kv, { limit: 5, window: 3600, prefix: "long:", now: frozen });
+    const short = new KVRateLimiter(kv, { limit: 5, window: 10, now: frozen });
+    const long = new KVRateLimiter(kv, { limit: 5, window: 3600, prefix: "long:", now: frozen });
     const shortResult = await short.check("a");
     const longResult = await long.check("a");
     const listed = new Map((await kv.list()).keys.map((key) => [key.name, key.expiration!]));
     const shortExpiry = listed.get(keys.rateLimit("a", Math.floor(start / 10_000)))!;
     expect(shortExpiry).toBeGreaterThanOrEqual(Math.floor(start / 1000) + 60);
-    expect(shortExpiry).toBeGreaterThanOrEqual(Math.floor(shortResult.resetAt / 1000));
+    expect(shortExpiry).toBeGreaterThanOrEqual(Math.floor(shortResult.resetAt! / 1000));
     const longExpiry = listed.get(`long:${keys.rateLimit("a", Math.floor(start / 3_600_000))}`)!;
-    expect(Math.abs(longExpiry - longResult.resetAt / 1000)).toBeLessThanOrEqual(2);
+    expect(Math.abs(longExpiry - longResult.resetAt! / 1000)).toBeLessThanOrEqual(2);
   });
 });
 
-describe("RateLimiter fails open", () => {
+describe("KVRateLimiter fails open", () => {
   it("allows and reports the request when KV refuses the write", async () => {
     const errors: unknown[] = [];
-    const limiter = new RateLimiter(refusingWrites(kv), { limit: 5, window: 60, now, onError: (e) => errors.push(e) });
+    const limiter = new KVRateLimiter(refusingWrites(kv), { limit: 5, window: 60, now, onError: (e) => errors.push(e) });
     const result = await limiter.check("a");
     expect(result).toEqual({ allowed: true, limit: 5, remaining: 4, resetAt: WINDOW_START + 60_000, failedOpen: true });
     expect(String(errors[0])).toMatch(/429/);
@@ -120,7 +121,7 @@ describe("RateLimiter fails open", () => {
         throw new Error("KV GET failed");
       },
     } as unknown as KVNamespace;
-    const limiter = new RateLimiter(broken, { limit: 5, window: 60, now, onError: (e) => errors.push(e) });
+    const limiter = new KVRateLimiter(broken, { limit: 5, window: 60, now, onError: (e) => errors.push(e) });
     const result = await limiter.check("a");
     expect(result.allowed).toBe(true);
     expect(result.failedOpen).toBe(true);
@@ -128,9 +129,9 @@ describe("RateLimiter fails open", () => {
   });
 });
 
-describe("RateLimiter status, reset and headers", () => {
+describe("KVRateLimiter status, reset and headers", () => {
   it("status reports without consuming, reset clears the window", async () => {
-    const limiter = new RateLimiter(counting.kv, { limit: 2, window: 60, now });
+    const limiter = new KVRateLimiter(counting.kv, { limit: 2, window: 60, now });
     await limiter.check("a");
     counting.reset();
     const status = await limiter.status("a");
@@ -145,16 +146,16 @@ describe("RateLimiter status, reset and headers", () => {
   });
 
   it("builds headers with epoch-second reset and Retry-After only when refused", async () => {
-    const limiter = new RateLimiter(counting.kv, { limit: 1, window: 60, now });
+    const limiter = new KVRateLimiter(counting.kv, { limit: 1, window: 60, now });
     const allowed = await limiter.check("a");
-    expect(limiter.headers(allowed)).toEqual({
+    expect(rateLimitHeaders(allowed)).toEqual({
       "X-RateLimit-Limit": "1",
       "X-RateLimit-Remaining": "0",
       "X-RateLimit-Reset": String((WINDOW_START + 60_000) / 1000),
     });
     clock += 20_000;
     const refused = await limiter.check("a");
-    expect(limiter.headers(refused)).toEqual({
+    expect(rateLimitHeaders(refused)).toEqual({
       "X-RateLimit-Limit": "1",
       "X-RateLimit-Remaining": "0",
       "X-RateLimit-Reset": String((WINDOW_START + 60_000) / 1000),
@@ -163,7 +164,7 @@ describe("RateLimiter status, reset and headers", () => {
   });
 
   it("rejects a limit or window that is not a positive whole number", () => {
-    expect(() => new RateLimiter(counting.kv, { limit: 0, window: 60 })).toThrow(/limit/);
-    expect(() => new RateLimiter(counting.kv, { limit: 10, window: 0.5 })).toThrow(/window/);
+    expect(() => new KVRateLimiter(counting.kv, { limit: 0, window: 60 })).toThrow(/limit/);
+    expect(() => new KVRateLimiter(counting.kv, { limit: 10, window: 0.5 })).toThrow(/window/);
   });
 });
