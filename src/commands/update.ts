@@ -15,7 +15,8 @@ import { EXIT, UsageError, UserError } from "../errors.js";
 import { fixedTtlReason } from "../options/rules.js";
 import { parseFlags, type Flags } from "../options/parse.js";
 import { resolveOptions, type Options } from "../options/resolve.js";
-import { parseUpdateFlags, updateHelpText, type UpdateFlags } from "../options/update.js";
+import { helpText } from "../options/table.js";
+import { parseUpdateFlags, type UpdateFlags } from "../options/update.js";
 import { mergeProject, type FileMerge } from "../project/merge.js";
 import { parseRecord, pickAnswers, RECORD_FILE, serializeRecord, type ProjectRecord, type RecordedAnswers } from "../project/record.js";
 import { describeTemplate, resolveGitCommit, sourceAtRef, templateDigest } from "../project/template-version.js";
@@ -35,7 +36,7 @@ const CURRENT_TOOLCHAIN: Toolchain = { compatibilityDate, versions: { ...version
 export async function update(args: string[], version: string): Promise<number> {
   const flags = parseUpdateFlags(args);
   if (flags.help) {
-    print(updateHelpText(version));
+    print(helpText(version, "update"));
     return EXIT.ok;
   }
   const projectDir = process.cwd();
@@ -268,6 +269,7 @@ function optionsFromRecord(
     extraNamespaces: answers.namespaces.flatMap(({ feature, binding, ttl }) => (feature ? [] : [{ binding, ttl }])),
     sessionTtl: answers.session.ttl,
     sessionRefresh: answers.session.refreshThreshold,
+    sessionMaxLifetime: answers.session.maxLifetime,
     rateLimit: { ...answers.rateLimit },
     rateLimitBackend: answers.rateLimitBackend,
     cachePattern: answers.cachePattern,
@@ -281,7 +283,8 @@ function optionsFromRecord(
     flags.bindings = { ...flags.bindings, ...set.bindings };
     flags.extraNamespaces = [...flags.extraNamespaces.filter((namespace) => !extra.some((given) => given.binding === namespace.binding)), ...extra];
     vars = { ...vars, ...set.vars };
-    for (const key of ["features", "sessionTtl", "sessionRefresh", "rateLimit", "cachePattern", "envs", "packageManager"] as const) {
+    const replaced = ["features", "sessionTtl", "sessionRefresh", "sessionMaxLifetime", "rateLimit", "cachePattern", "envs", "packageManager"] as const;
+    for (const key of replaced) {
       if (set[key] !== undefined) Object.assign(flags, { [key]: set[key] });
     }
   }

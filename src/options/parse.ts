@@ -158,7 +158,7 @@ function readArgs(args: string[], command: Command): { values: RawValues; positi
 }
 
 /** Node's parseArgs messages, shortened to the part a user needs. */
-export function describeParseError(error: unknown, command: Command | "update"): string {
+export function describeParseError(error: unknown, command: Command): string {
   const help = command === "create" ? "create-kv-edge --help" : `create-kv-edge ${command} --help`;
   const message = error instanceof Error ? error.message : String(error);
   const unknown = /Unknown option '([^']+)'/.exec(message);

@@ -23,10 +23,13 @@ export interface OptionSpec {
   commands?: readonly Command[];
   /** Its help under `add`, when it differs. */
   addHelp?: string;
+  /** Its help under `update`, when it differs. */
+  updateHelp?: string;
 }
 
-export type Command = "create" | "add";
+export type Command = "create" | "add" | "update";
 const BOTH: readonly Command[] = ["create", "add"];
+const ALL: readonly Command[] = ["create", "add", "update"];
 
 // The bindings of KV namespaces: ratelimit keeps one only with --rate-limit-backend kv, counters none.
 const defaultBindings = [
@@ -128,7 +131,13 @@ export const OPTIONS: readonly OptionSpec[] = [
     value: "<name=value>",
     help: "answer to a template variable (see the template's template.json), repeatable",
   },
-  { name: "offline", type: "boolean", help: "fetch a remote --template only from the local cache" },
+  {
+    name: "offline",
+    type: "boolean",
+    help: "fetch a remote --template only from the local cache",
+    commands: ["create", "update"],
+    updateHelp: "fetch a forked template only from the local cache",
+  },
   {
     name: "trust-template-scripts",
     type: "boolean",
@@ -140,7 +149,14 @@ export const OPTIONS: readonly OptionSpec[] = [
     value: `<${PACKAGE_MANAGERS.join("|")}>`,
     help: "default: the one that launched it (npm_config_user_agent), else npm",
   },
-  { name: "install", type: "boolean", negatable: true, help: "default: install" },
+  {
+    name: "install",
+    type: "boolean",
+    negatable: true,
+    help: "default: install",
+    commands: ["create", "update"],
+    updateHelp: "reinstall dependencies when package.json changed; default: say so instead",
+  },
   {
     name: "git",
     type: "boolean",
@@ -166,7 +182,8 @@ export const OPTIONS: readonly OptionSpec[] = [
     name: "dry-run",
     type: "boolean",
     help: "print the plan (every file, every namespace), write nothing",
-    commands: BOTH,
+    commands: ALL,
+    updateHelp: "print the plan and each file's outcome, write nothing",
   },
   {
     name: "cwd",
@@ -186,10 +203,33 @@ export const OPTIONS: readonly OptionSpec[] = [
     name: "json",
     type: "boolean",
     help: "for scripts and coding agents: one JSON document on stdout at the end (files, namespaces, settings, each step's outcome, next commands), human text on stderr; asks no questions",
-    commands: BOTH,
+    commands: ALL,
     addHelp: "print the plan as JSON on stdout (human text on stderr)",
+    updateHelp: "print the plan (or the --check answer) as JSON on stdout (human text on stderr)",
   },
-  { name: "help", short: "h", type: "boolean", help: "show this help", commands: BOTH },
+  {
+    name: "to",
+    type: "string",
+    value: "<ref|version>",
+    help: "the template version to update to: a branch, tag or commit of a git fork, a tarball URL, or a create-kv-edge version for the built-in template; default: the newest the source offers",
+    commands: ["update"],
+  },
+  {
+    name: "check",
+    type: "boolean",
+    help: "only say whether an update exists: exit 0 when up to date, 1 when one exists",
+    commands: ["update"],
+  },
+  {
+    name: "set",
+    type: "string",
+    multiple: true,
+    value: "<option=value>",
+    help: "change one recorded answer and re-render at the same template version, repeatable (e.g. --set session-ttl=7200)",
+    commands: ["update"],
+  },
+  { name: "allow-dirty", type: "boolean", help: "run even when the project has uncommitted changes", commands: ["update"] },
+  { name: "help", short: "h", type: "boolean", help: "show this help", commands: ALL },
   { name: "version", short: "v", type: "boolean", help: "show the version" },
 ];
 
@@ -199,7 +239,22 @@ export function optionsOf(command: Command): OptionSpec[] {
 }
 
 export function helpText(version: string, command: Command = "create"): string {
-  const rows = optionRows(optionsOf(command), (option) => (command === "add" && option.addHelp) || option.help);
+  const helpOf = (option: OptionSpec) =>
+    (command === "add" && option.addHelp) || (command === "update" && option.updateHelp) || option.help;
+  const rows = optionRows(optionsOf(command), helpOf);
+  if (command === "update") {
+    return [
+      `create-kv-edge ${version}: update a project to its template's newer version, keeping your changes`,
+      "",
+      "Usage: create-kv-edge update [options]        (run inside the project)",
+      "       npm create kv-edge@latest -- update [options]",
+      "",
+      "Options:",
+      ...rows,
+      "",
+      "Exit codes: 0 done (or up to date), 1 failed, a conflict to resolve, or (--check) an update exists, 2 usage error, 130 cancelled.",
+    ].join("\n");
+  }
   return [
     `create-kv-edge ${version}: a Cloudflare Worker with its state in Workers KV`,
     "",

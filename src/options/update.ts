@@ -1,35 +1,12 @@
 /**
- * The options of `create-kv-edge update`, in the order its --help shows them, and
- * argv -> UpdateFlags. `--set name=value` takes the name of a create option that
+ * argv -> UpdateFlags for `create-kv-edge update` (its options are in table.ts,
+ * marked for the update command). `--set name=value` takes the name of a create option that
  * is an answer (see SETTABLE) and is checked by the same parser as that option.
  */
 import { parseArgs } from "node:util";
 import { UsageError } from "../errors.js";
 import { describeParseError, parseFlags, type Flags } from "./parse.js";
-import { optionRows, type OptionSpec } from "./table.js";
-
-export const UPDATE_OPTIONS: readonly OptionSpec[] = [
-  {
-    name: "to",
-    type: "string",
-    value: "<ref|version>",
-    help: "the template version to update to: a branch, tag or commit of a git fork, a tarball URL, or a create-kv-edge version for the built-in template; default: the newest the source offers",
-  },
-  { name: "check", type: "boolean", help: "only say whether an update exists: exit 0 when up to date, 1 when one exists" },
-  { name: "dry-run", type: "boolean", help: "print the plan and each file's outcome, write nothing" },
-  { name: "json", type: "boolean", help: "print the plan (or the --check answer) as JSON" },
-  {
-    name: "set",
-    type: "string",
-    multiple: true,
-    value: "<option=value>",
-    help: "change one recorded answer and re-render at the same template version, repeatable (e.g. --set session-ttl=7200)",
-  },
-  { name: "allow-dirty", type: "boolean", help: "run even when the project has uncommitted changes" },
-  { name: "install", type: "boolean", negatable: true, help: "reinstall dependencies when package.json changed; default: say so instead" },
-  { name: "offline", type: "boolean", help: "fetch a forked template only from the local cache" },
-  { name: "help", short: "h", type: "boolean", help: "show this help" },
-];
+import { optionsOf } from "./table.js";
 
 /** Create options that are answers, and so can be changed with --set. */
 export const SETTABLE = [
@@ -39,6 +16,7 @@ export const SETTABLE = [
   "namespace",
   "session-ttl",
   "session-refresh",
+  "session-max-lifetime",
   "rate-limit",
   "rate-limit-backend",
   "cache-pattern",
@@ -63,7 +41,7 @@ export interface UpdateFlags {
 /** `args` starts after the word "update". */
 export function parseUpdateFlags(args: readonly string[]): UpdateFlags {
   const options = Object.fromEntries(
-    UPDATE_OPTIONS.map((option) => [
+    optionsOf("update").map((option) => [
       option.name,
       { type: option.type, ...(option.multiple ? { multiple: true } : {}), ...(option.short ? { short: option.short } : {}) },
     ]),
@@ -106,18 +84,4 @@ function parseSet(item: string): { name: string; flags: Flags } {
     throw new UsageError(`--set ${item}: give <option>=<value> with one of ${SETTABLE.join(", ")}`);
   }
   return { name, flags: parseFlags([`--${name}`, item.slice(at + 1)]) };
-}
-
-export function updateHelpText(version: string): string {
-  return [
-    `create-kv-edge ${version}: update a project to its template's newer version, keeping your changes`,
-    "",
-    "Usage: create-kv-edge update [options]        (run inside the project)",
-    "       npm create kv-edge@latest -- update [options]",
-    "",
-    "Options:",
-    ...optionRows(UPDATE_OPTIONS),
-    "",
-    "Exit codes: 0 done (or up to date), 1 failed, a conflict to resolve, or (--check) an update exists, 2 usage error, 130 cancelled.",
-  ].join("\n");
 }

@@ -18,7 +18,16 @@
 import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { applyEdits, format, modify, parse, type FormattingOptions, type ParseError } from "jsonc-parser";
+import {
+  applyEdits,
+  findNodeAtLocation,
+  format,
+  modify,
+  parse,
+  parseTree,
+  type FormattingOptions,
+  type ParseError,
+} from "jsonc-parser";
 import { run } from "../steps/run.js";
 
 export type Outcome =
@@ -149,7 +158,16 @@ export async function mergeText(
 }
 
 type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
+/**
+ * Where a value sits: object keys, and array elements named by their identity
+ * (the element of a kv_namespaces list whose "binding" is "CACHE"), so that an
+ * element is found again after either side added, removed or reordered others.
+ */
+type Segment = string | { key: string; value: string };
 type JsonPath = (string | number)[];
+
+/** Fields that name an element of the lists wrangler.jsonc holds (bindings, migrations, ...). */
+const IDENTITY_KEYS = ["binding", "name", "tag", "class_name"];
 
 /**
  * Applies the template's change (base -> target) to the project's JSON/JSONC text
@@ -157,7 +175,8 @@ type JsonPath = (string | number)[];
  * stay as the user has them. A key's change is taken when the project still has
  * the base value there (or already the new one). Returns undefined when a key was
  * changed on both sides, or a text does not parse: then the text merge stands.
- * Arrays are values: changed as a whole.
+ * A list of objects named by one of IDENTITY_KEYS is merged element by element;
+ * any other list is a value, changed as a whole.
  */
 export function mergeJsonByKey(base: string, project: string, target: string): string | undefined {
   const [baseValue, projectValue, targetValue] = [base, project, target].map(parseJson);
@@ -165,10 +184,14 @@ export function mergeJsonByKey(base: string, project: string, target: string): s
   let text = project;
   const formatting = detectFormatting(project);
   for (const change of changedKeys(baseValue.value, targetValue.value, [])) {
-    const current = valueAt(projectValue.value, change.path);
+    // Indexes move as elements come and go: find the place in the text as it is now.
+    const now = parseJson(text)?.value;
+    const current = valueAt(now, change.path);
     if (equal(current, change.value)) continue;
     if (!equal(current, valueAt(baseValue.value, change.path))) return undefined;
-    text = setJsonValue(text, change.path, change.value, formatting);
+    const place = locate(now, change.path);
+    if (place === undefined) return undefined;
+    text = setJsonValue(text, place.path, change.value, formatting, place.insert);
   }
   return parseJson(text) === undefined ? undefined : text;
 }
@@ -178,31 +201,107 @@ export function mergeJsonByKey(base: string, project: string, target: string): s
  * text is formatted: jsonc-parser's own formatting would also reformat the
  * neighbouring property the user wrote.
  */
-function setJsonValue(text: string, path: JsonPath, value: Json | undefined, formatting: FormattingOptions): string {
+function setJsonValue(
+  text: string,
+  path: JsonPath,
+  value: Json | undefined,
+  formatting: FormattingOptions,
+  isArrayInsertion: boolean,
+): string {
+  if (value === undefined && typeof path.at(-1) === "number") return removeElement(text, path);
   let result = text;
-  for (const edit of modify(text, path, value, {}).reverse()) {
+  for (const edit of modify(text, path, value, { isArrayInsertion }).reverse()) {
     result = applyEdits(result, [edit]);
     result = applyEdits(result, format(result, { offset: edit.offset, length: edit.content.length }, formatting));
   }
   return result;
 }
 
-/** Leaf-level differences between two JSON values: objects are walked, anything else compared whole. */
-function changedKeys(from: Json | undefined, to: Json | undefined, path: JsonPath): { path: JsonPath; value: Json | undefined }[] {
+/**
+ * Deletes one element of a list, with the comma before it (or after it, for the
+ * first). jsonc-parser's own removal miscounts the offsets of a last element that
+ * is an object.
+ */
+function removeElement(text: string, path: JsonPath): string {
+  const tree = parseTree(text);
+  const node = tree && findNodeAtLocation(tree, path);
+  if (node === undefined) return text;
+  const siblings = node.parent?.children ?? [];
+  const index = siblings.indexOf(node);
+  const previous = siblings[index - 1];
+  const next = siblings[index + 1];
+  const start = previous ? previous.offset + previous.length : node.offset;
+  const end = previous || !next ? node.offset + node.length : next.offset;
+  return text.slice(0, start) + text.slice(end);
+}
+
+/** Leaf-level differences between two JSON values: objects and named lists are walked, anything else compared whole. */
+function changedKeys(from: Json | undefined, to: Json | undefined, path: Segment[]): { path: Segment[]; value: Json | undefined }[] {
   if (isObject(from) && isObject(to)) {
     const keys = [...new Set([...Object.keys(from), ...Object.keys(to)])];
     return keys.flatMap((key) => changedKeys(from[key], to[key], [...path, key]));
   }
+  const key = Array.isArray(from) && Array.isArray(to) ? identityKey(from, to) : undefined;
+  if (key !== undefined && Array.isArray(from) && Array.isArray(to)) {
+    const names = [...new Set([...to, ...from].map((item) => nameOf(item, key)))];
+    return names.flatMap((name) =>
+      changedKeys(elementNamed(from, key, name), elementNamed(to, key, name), [...path, { key, value: name }]),
+    );
+  }
   return equal(from, to) ? [] : [{ path, value: to }];
 }
 
-function valueAt(value: Json | undefined, path: JsonPath): Json | undefined {
+/** The field that names every element of both lists uniquely, if there is one. */
+function identityKey(a: Json[], b: Json[]): string | undefined {
+  if (a.length + b.length === 0 || ![...a, ...b].every(isObject)) return undefined;
+  return IDENTITY_KEYS.find((key) =>
+    [a, b].every((list) => {
+      const names = list.map((item) => (isObject(item) ? item[key] : undefined));
+      return names.every((name) => typeof name === "string") && new Set(names).size === names.length;
+    }),
+  );
+}
+
+function nameOf(item: Json, key: string): string {
+  return isObject(item) ? String(item[key]) : "";
+}
+
+function elementNamed(list: Json[], key: string, name: string): Json | undefined {
+  return list.find((item) => nameOf(item, key) === name);
+}
+
+function valueAt(value: Json | undefined, path: Segment[]): Json | undefined {
   let current = value;
-  for (const key of path) {
-    if (!isObject(current)) return undefined;
-    current = current[key as string];
+  for (const segment of path) {
+    if (typeof segment === "string") current = isObject(current) ? current[segment] : undefined;
+    else current = Array.isArray(current) ? elementNamed(current, segment.key, segment.value) : undefined;
+    if (current === undefined) return undefined;
   }
   return current;
+}
+
+/**
+ * The jsonc-parser path of a place in the document; a named element that is not
+ * there yet goes at the end of its list (insert). Undefined when the place cannot
+ * exist (a list missing above it).
+ */
+function locate(document: Json | undefined, path: Segment[]): { path: JsonPath; insert: boolean } | undefined {
+  const result: JsonPath = [];
+  let current = document;
+  for (const [index, segment] of path.entries()) {
+    if (typeof segment === "string") {
+      result.push(segment);
+      current = isObject(current) ? current[segment] : undefined;
+      continue;
+    }
+    if (!Array.isArray(current)) return undefined;
+    const list: Json[] = current;
+    const at = list.findIndex((item) => nameOf(item, segment.key) === segment.value);
+    if (at === -1) return index === path.length - 1 ? { path: [...result, list.length], insert: true } : undefined;
+    result.push(at);
+    current = list[at];
+  }
+  return { path: result, insert: false };
 }
 
 function parseJson(text: string): { value: Json } | undefined {

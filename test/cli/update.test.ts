@@ -5,6 +5,7 @@ import { join } from "node:path";
 import { execa } from "execa";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import packageJson from "../../package.json" with { type: "json" };
+import { optionsOf } from "../../src/options/table.js";
 import { cliEnv, runCli } from "../support/cli.js";
 import { gitIdentity } from "../support/project.js";
 import { manifestJson, writeFolder } from "../support/template-fixture.js";
@@ -99,6 +100,16 @@ describe("update of a project made from a git fork", () => {
   });
 });
 
+describe("update --help", () => {
+  it("lists every option of the update command, and only those", async () => {
+    const result = await cli(scratch, "update", "--help");
+    expect(result.code).toBe(0);
+    expect(result.stdout).toContain("Usage: create-kv-edge update [options]");
+    for (const option of optionsOf("update")) expect(result.stdout).toContain(`--${option.name}`);
+    expect(result.stdout).not.toContain("--template");
+  });
+});
+
 describe("update of a built-in project", () => {
   const app = () => join(scratch, "plain-app");
   beforeAll(async () => {
@@ -151,6 +162,24 @@ describe("update of a built-in project", () => {
     const allowed = await cli(loose, "update", "--set", "ttl=cache=600", "--allow-dirty");
     expect(allowed.code, allowed.stderr).toBe(0);
     expect(await readFile(join(loose, "src/config.ts"), "utf8")).toContain("600");
+  });
+});
+
+describe("update --set keeps every other recorded answer", () => {
+  it("a changed session TTL keeps the recorded --session-max-lifetime", async () => {
+    const created = await cli(scratch, "lifetime-app", "--yes", "--no-install", "--no-git", "--features", "sessions", "--session-max-lifetime", "604800");
+    expect(created.code, created.stderr).toBe(0);
+    const app = join(scratch, "lifetime-app");
+    const result = await cli(app, "update", "--allow-dirty", "--set", "session-ttl=7200");
+    expect(result.code, result.stderr).toBe(0);
+    const config = await readFile(join(app, "src/config.ts"), "utf8");
+    expect(config).toMatch(/maxLifetime: 604800/);
+    expect(config).toMatch(/ttl: 7200/);
+    expect(JSON.parse(await readFile(join(app, ".kv-edge.json"), "utf8")).answers.session).toEqual({
+      ttl: 7200,
+      refreshThreshold: 3600,
+      maxLifetime: 604800,
+    });
   });
 });
 

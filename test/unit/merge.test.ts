@@ -117,4 +117,35 @@ describe("mergeJsonByKey", () => {
     const target = base.replace('"a": 1', '"a": 2');
     expect(mergeJsonByKey(base, `// c\n${target}`, target)).toBe(`// c\n${target}`);
   });
+
+  it("merges a list of named objects element by element: the user's ids stay, the template's new binding arrives", () => {
+    const base = '{\n\t"kv_namespaces": [\n\t\t{ "binding": "CACHE" }\n\t]\n}\n';
+    const project = '{\n\t"kv_namespaces": [\n\t\t// created by kv:namespaces\n\t\t{ "binding": "CACHE", "id": "abc" }\n\t]\n}\n';
+    const target = '{\n\t"kv_namespaces": [\n\t\t{ "binding": "CACHE" },\n\t\t{ "binding": "FLAGS" }\n\t]\n}\n';
+    const merged = mergeJsonByKey(base, project, target) ?? "";
+    expect(merged).toContain('// created by kv:namespaces\n\t\t{ "binding": "CACHE", "id": "abc" }');
+    expect(JSON.parse(merged.replace(/\/\/.*\n/g, "\n"))).toEqual({
+      kv_namespaces: [{ binding: "CACHE", id: "abc" }, { binding: "FLAGS" }],
+    });
+  });
+
+  it("removes a named element the user left alone, and refuses to remove one the user changed", () => {
+    const base = '{ "kv_namespaces": [{ "binding": "CACHE" }, { "binding": "OLD" }] }';
+    const target = '{ "kv_namespaces": [{ "binding": "CACHE" }] }';
+    const untouched = mergeJsonByKey(base, base.replace('"CACHE" }', '"CACHE", "id": "1" }'), target) ?? "";
+    expect(JSON.parse(untouched)).toEqual({ kv_namespaces: [{ binding: "CACHE", id: "1" }] });
+    expect(mergeJsonByKey(base, base.replace('"OLD" }', '"OLD", "id": "2" }'), target)).toBeUndefined();
+    const first = '{ "kv_namespaces": [{ "binding": "OLD" }, { "binding": "CACHE", "id": "1" }] }';
+    expect(mergeJsonByKey(first.replace(', "id": "1"', ""), first, target)).toBe('{ "kv_namespaces": [{ "binding": "CACHE", "id": "1" }] }');
+  });
+
+  it("changes a field of a named element wherever the user moved it", () => {
+    const base = '{ "migrations": [{ "tag": "v1", "new_classes": ["A"] }, { "tag": "v2" }] }';
+    const project = '{ "migrations": [{ "tag": "v2" }, { "tag": "v1", "new_classes": ["A"] }] }';
+    const target = '{ "migrations": [{ "tag": "v1", "new_sqlite_classes": ["A"] }, { "tag": "v2" }] }';
+    expect(JSON.parse(mergeJsonByKey(base, project, target) ?? "null")).toEqual({
+      migrations: [{ tag: "v2" }, { tag: "v1", new_sqlite_classes: ["A"] }],
+    });
+  });
 });
+

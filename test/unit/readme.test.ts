@@ -1,11 +1,10 @@
 import { readFile } from "node:fs/promises";
 import { expect, it } from "vitest";
 import { OPTIONS } from "../../src/options/table.js";
-import { UPDATE_OPTIONS } from "../../src/options/update.js";
 
 it("README.md documents every command-line option", async () => {
   const readme = await readFile(new URL("../../README.md", import.meta.url), "utf8");
-  for (const option of [...OPTIONS, ...UPDATE_OPTIONS]) {
+  for (const option of OPTIONS) {
     expect(readme, `--${option.name}`).toContain(`--${option.name}`);
     if (option.negatable) expect(readme).toContain(`--no-${option.name}`);
   }

@@ -19,8 +19,9 @@ describe("parseUpdateFlags", () => {
   });
 
   it("parses each --set as the create option it names", () => {
-    const { sets } = parseUpdateFlags(["--set", "session-ttl=7200", "--set", "ttl=cache=600", "--set", "var=team=edge"]);
-    expect(sets.map((set) => set.name)).toEqual(["session-ttl", "ttl", "var"]);
+    const { sets } = parseUpdateFlags(["--set", "session-ttl=7200", "--set", "ttl=cache=600", "--set", "var=team=edge", "--set", "session-max-lifetime=604800"]);
+    expect(sets.map((set) => set.name)).toEqual(["session-ttl", "ttl", "var", "session-max-lifetime"]);
+    expect(sets[3]?.flags.sessionMaxLifetime).toBe(604800);
     expect(sets[0]?.flags.sessionTtl).toBe(7200);
     expect(sets[1]?.flags.ttls).toEqual({ cache: 600 });
     expect(sets[2]?.flags.vars).toEqual({ team: "edge" });
