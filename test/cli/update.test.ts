@@ -183,6 +183,18 @@ describe("update --set keeps every other recorded answer", () => {
   });
 });
 
+describe("update --set rate-limit-backend", () => {
+  it("changes the recorded backend", async () => {
+    const created = await cli(scratch, "backend-app", "--yes", "--no-install", "--no-git", "--features", "ratelimit", "--rate-limit-backend", "durable-object");
+    expect(created.code, created.stderr).toBe(0);
+    const app = join(scratch, "backend-app");
+    const result = await cli(app, "update", "--allow-dirty", "--set", "rate-limit=60/60", "--set", "rate-limit-backend=kv");
+    expect(result.code, result.stderr).toBe(0);
+    expect(JSON.parse(await readFile(join(app, ".kv-edge.json"), "utf8")).answers.rateLimitBackend).toBe("kv");
+    expect(await readFile(join(app, "wrangler.jsonc"), "utf8")).toContain("RATE_LIMITS");
+  });
+});
+
 describe("update of a project made from a folder that changed since", () => {
   it("says the base version cannot be fetched, and writes nothing", async () => {
     const folder = join(scratch, "folder-fork");
