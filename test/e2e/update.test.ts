@@ -75,7 +75,7 @@ beforeAll(async () => {
   await git(repo(), "tag", "-a", "v1", "-m", "v1");
 
   // v2.
-  await edit(path.join(fork, "src/index.ts"), 'description: "This list of routes."', 'description: "Every route of this Worker."');
+  await edit(path.join(fork, "src/index.ts.hbs"), 'description: "This list of routes."', 'description: "Every route of this Worker."');
   await edit(path.join(fork, "src/per-isolate.ts"), " * Stores that keep something in memory", " * Stores that hold state in memory");
   await writeFile(path.join(fork, "src/lib/greeting.ts"), 'export const greeting = (name: string): string => `hello, ${name}`;\n');
   await writeFile(
@@ -85,7 +85,7 @@ beforeAll(async () => {
   await unlink(path.join(fork, "docs/legacy.md"));
   await unlink(path.join(fork, "docs/notes.md"));
   await edit(path.join(fork, "AGENTS.md.hbs"), "\n", "\n<!-- v2 of the team's template -->\n");
-  await edit(path.join(fork, "wrangler.jsonc.hbs"), '\t"observability": { "enabled": true },\n', '\t"observability": { "enabled": true },\n\t"workers_dev": true,\n');
+  await edit(path.join(fork, "wrangler.jsonc.hbs"), '\t"observability": { "enabled": true }{{', '\t"workers_dev": true,\n\t"observability": { "enabled": true }{{');
   await git(repo(), "add", "-A");
   await git(repo(), "commit", "--quiet", "-m", "v2");
   await git(repo(), "tag", "v2");
