@@ -8,9 +8,10 @@
  * A folder literally named "add" or "update" is given as ./add.
  */
 import packageJson from "../package.json" with { type: "json" };
-import { CancelledError, EXIT, UsageError, UserError } from "./errors.js";
+import { CancelledError, EXIT, systemUserError, UsageError, UserError } from "./errors.js";
 import { parseFlags } from "./options/parse.js";
 import { helpText } from "./options/table.js";
+import { cancelExitCode, installSignalHandlers, showCursor, signalReceived } from "./signals.js";
 import { print, printError, sendHumanTextToStderr } from "./ui.js";
 
 const COMMANDS = ["add", "update"] as const;
@@ -21,7 +22,7 @@ export async function main(argv: string[]): Promise<number> {
   if (json) sendHumanTextToStderr();
   const exit = (exitCode: number, message: string) => {
     if (json) {
-      const outcome = exitCode === EXIT.cancelled ? "cancelled" : "failed";
+      const outcome = exitCode === EXIT.cancelled || signalReceived() ? "cancelled" : "failed";
       process.stdout.write(`${JSON.stringify({ outcome, exitCode, error: message }, null, 2)}\n`);
     }
     return exitCode;
@@ -39,6 +40,7 @@ export async function main(argv: string[]): Promise<number> {
       print(helpText(packageJson.version, command ?? "create"));
       return EXIT.ok;
     }
+    installSignalHandlers();
     if (command === "add") {
       const { add } = await import("./commands/add.js");
       return await add(flags, packageJson.version);
@@ -55,12 +57,14 @@ export async function main(argv: string[]): Promise<number> {
     return await create(flags, packageJson.version);
   } catch (error) {
     if (error instanceof CancelledError) {
+      showCursor();
       printError("Cancelled; nothing was written.");
-      return exit(EXIT.cancelled, "cancelled; nothing was written");
+      return exit(cancelExitCode(), "cancelled; nothing was written");
     }
-    if (error instanceof UserError) {
-      printError(error.message);
-      return exit(error.exitCode, error.message);
+    const userError = error instanceof UserError ? error : systemUserError(error);
+    if (userError) {
+      printError(userError.message);
+      return exit(userError.exitCode, userError.message);
     }
     const message = `Unexpected error: ${error instanceof Error ? error.message : String(error)}`;
     printError(message);

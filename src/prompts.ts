@@ -8,6 +8,7 @@ import type { Readable, Writable } from "node:stream";
 import path from "node:path";
 import { RATE_LIMIT_BACKEND_HINTS, RATE_LIMIT_BACKENDS, type RateLimitBackend } from "./durable-objects.js";
 import { CancelledError } from "./errors.js";
+import { notePromptShown, stopRequested } from "./signals.js";
 import { CACHE_PATTERN_HINTS, CACHE_PATTERNS, FEATURES, type CachePattern, type FeatureId } from "./features/index.js";
 import type { Flags } from "./options/parse.js";
 import { DEFAULTS, type Answers } from "./options/resolve.js";
@@ -29,6 +30,7 @@ import {
   splitList,
 } from "./options/validate.js";
 import type { PackageManager } from "./package-managers.js";
+import { matchesWhole } from "./template/manifest.js";
 import type { TemplateManifest, TemplateVariable } from "./template/types.js";
 import { inspectTarget } from "./template/write.js";
 
@@ -70,6 +72,7 @@ export async function ask(flags: Flags, context: PromptContext): Promise<Answers
         initialValues: context.manifest.features,
         required: true,
       }),
+      io.input,
     ));
   answers.features = features;
 
@@ -81,6 +84,7 @@ export async function ask(flags: Flags, context: PromptContext): Promise<Answers
         options: CACHE_PATTERNS.map((pattern) => ({ value: pattern, label: pattern, hint: CACHE_PATTERN_HINTS[pattern] })),
         initialValue: DEFAULTS.cachePattern,
       }),
+      io.input,
     );
   }
 
@@ -198,15 +202,33 @@ async function askNamespaces(
   return { bindings, ttls, extraNamespaces };
 }
 
-/** Unwraps a prompt's answer; Ctrl+C (or Escape) cancels the whole run. */
-async function answer<T>(prompt: Promise<T>): Promise<Exclude<T, symbol>> {
-  const value = await prompt;
-  if (clack.isCancel(value)) throw new CancelledError();
-  return value as Exclude<T, symbol>;
+/**
+ * Unwraps a prompt's answer; Ctrl+C (or Escape) cancels the whole run, and so do
+ * the end of input (Ctrl+D, a closed pipe), which would otherwise leave the prompt
+ * waiting forever, and a stop signal that the caller handles (signals.ts).
+ */
+async function answer<T>(prompt: Promise<T>, input: Readable = process.stdin): Promise<Exclude<T, symbol>> {
+  notePromptShown();
+  let onEnd = () => {};
+  const ended = new Promise<symbol>((resolve) => {
+    onEnd = () => resolve(Symbol("end of input"));
+    if (input.readableEnded || input.destroyed) onEnd();
+    input.once("end", onEnd);
+    input.once("close", onEnd);
+  });
+  try {
+    const stopped = stopRequested().then(() => Symbol("stop signal"));
+    const value = await Promise.race([prompt, ended, stopped]);
+    if (typeof value === "symbol" || clack.isCancel(value)) throw new CancelledError();
+    return value as Exclude<T, symbol>;
+  } finally {
+    input.off("end", onEnd);
+    input.off("close", onEnd);
+  }
 }
 
 export function confirm(options: clack.ConfirmOptions): Promise<boolean> {
-  return answer(clack.confirm(options));
+  return answer(clack.confirm(options), options.input);
 }
 
 async function askText(io: IO, message: string, defaultValue: string, check: (value: string) => string | undefined): Promise<string> {
@@ -218,6 +240,7 @@ async function askText(io: IO, message: string, defaultValue: string, check: (va
       defaultValue,
       validate: (input) => check(input === undefined || input === "" ? defaultValue : input),
     }),
+    io.input,
   );
   return value === "" ? defaultValue : value;
 }
@@ -240,10 +263,19 @@ async function askVariable(variable: TemplateVariable, io: IO): Promise<string |
         options: (variable.options ?? []).map((option) => ({ value: option.value, label: option.label ?? option.value })),
         initialValue: typeof variable.default === "string" ? variable.default : undefined,
       }),
+      io.input,
     );
   }
-  const pattern = variable.pattern ? new RegExp(`^(?:${variable.pattern})$`) : undefined;
+  const { pattern } = variable;
   return askText(io, variable.message, typeof variable.default === "string" ? variable.default : "", (value) =>
-    pattern && !pattern.test(value) ? `must match ${variable.pattern}` : undefined,
+    patternProblem(pattern, value),
   );
+}
+
+function patternProblem(pattern: string | undefined, value: string): string | undefined {
+  try {
+    return pattern !== undefined && !matchesWhole(pattern, value) ? `must match ${pattern}` : undefined;
+  } catch (error) {
+    return (error as Error).message; // the pattern ran out of time: say so at the prompt
+  }
 }

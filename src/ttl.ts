@@ -3,6 +3,14 @@
 /** KV rejects an expirationTtl under 60 seconds. 0 is ours: "never expires". */
 export const MIN_TTL = 60;
 
+/**
+ * The longest TTL or session lifetime: 400 days. Browsers cap a cookie's Max-Age
+ * there, so a longer session could not be kept anyway, and it keeps every expiry the
+ * generated code computes (seconds and milliseconds from now) far inside what KV,
+ * Date and timers accept.
+ */
+export const MAX_TTL = 400 * 86_400;
+
 /** 86400 -> "1 d", 90 -> "90 s", 0 -> "no expiry". */
 export function formatTtl(seconds: number): string {
   if (seconds === 0) return "no expiry";

@@ -1,13 +1,13 @@
 /**
  * `create-kv-edge [directory]`: flags + prompts -> options -> render context ->
  * plan -> files on disk -> post-steps -> summary. Each arrow is a module of its
- * own; this file only wires them and owns cancellation while writing.
+ * own; this file only wires them (signals.ts owns cancellation).
  */
 import * as clack from "@clack/prompts";
 import { readFile } from "node:fs/promises";
 import path from "node:path";
 import { builtinTemplateDir } from "../builtin-template.js";
-import { CancelledError, EXIT, UsageError } from "../errors.js";
+import { CancelledError, EXIT, UsageError, UserError } from "../errors.js";
 import type { Flags } from "../options/parse.js";
 import { choosePackageManager, isInteractive, missingAnswers, resolveOptions, type Options } from "../options/resolve.js";
 import { checkFlagsFitTemplate } from "../options/template.js";
@@ -28,7 +28,8 @@ import { buildRenderContext } from "../template/context.js";
 import { buildPlan, type PlannedFile } from "../template/plan.js";
 import { loadTemplate } from "../template/source.js";
 import type { LoadedTemplate } from "../template/types.js";
-import { inspectTarget, notEmptyError, writeProject } from "../template/write.js";
+import { inspectTarget, notEmptyError, recoverInterruptedRuns, writeProject } from "../template/write.js";
+import { cancelExitCode, handleStopsHere, signalReceived, whileWriting } from "../signals.js";
 import { color, print, printError, printWarning, textWidth, wrapText } from "../ui.js";
 import { compatibilityDate, versions } from "../versions.js";
 
@@ -52,6 +53,10 @@ export async function create(flags: Flags, version: string): Promise<number> {
     offline: flags.offline,
   });
   checkFlagsFitTemplate(flags, template);
+  if (flags.directory !== undefined && !flags.dryRun) {
+    // A run killed outright on this target left its working folder: undo it first.
+    for (const line of await recoverInterruptedRuns(path.resolve(process.cwd(), flags.directory))) printWarning(line);
+  }
   if (flags.directory !== undefined && !flags.overwrite) {
     // Refuse a non-empty folder before any question, not after all of them.
     const state = await inspectTarget(path.resolve(process.cwd(), flags.directory));
@@ -81,7 +86,13 @@ export async function create(flags: Flags, version: string): Promise<number> {
     answers: pickAnswers(options),
     toolchain: { compatibilityDate, versions: { ...versions } },
   };
-  const planned = withRecord(buildPlan(template, buildRenderContext(options)), record);
+  const templateFiles = buildPlan(template, buildRenderContext(options));
+  if (templateFiles.length === 0) {
+    throw new UserError(
+      `the template ${template.source} yields no files for the features ${options.features.join(", ")}; nothing was written. Check the "files" of its template.json`,
+    );
+  }
+  const planned = withRecord(templateFiles, record);
   const files = workspace ? planned.filter((file) => !ROOT_ONLY_FILES.includes(file.path)) : planned;
   if (options.dryRun) {
     print(formatPlan(options, files));
@@ -105,7 +116,8 @@ export async function create(flags: Flags, version: string): Promise<number> {
 
   const templateCode = await templateCodeConsent(template, files, flags, askQuestions, options);
 
-  const { replaced } = await writeWithCancellation(files, options.targetDir, options.overwrite);
+  const { replaced, recovered } = await writeWithCancellation(files, options.targetDir, options.overwrite);
+  for (const line of recovered) printWarning(line);
   print(`${color.green("✔")} Wrote ${files.length} files to ${options.targetDir}`);
   if (replaced.length > 0) printWarning(`Replaced existing files: ${replaced.join(", ")}`);
 
@@ -179,18 +191,9 @@ function withRecord(files: PlannedFile[], record: ProjectRecord): PlannedFile[] 
   );
 }
 
-/** Ctrl+C while files are being written rolls the write back and exits 130. */
-export async function writeWithCancellation(files: PlannedFile[], targetDir: string, overwrite: boolean) {
-  let cancelled = false;
-  const onInterrupt = () => {
-    cancelled = true;
-  };
-  process.on("SIGINT", onInterrupt);
-  try {
-    return await writeProject(files, targetDir, { overwrite, isCancelled: () => cancelled });
-  } finally {
-    process.off("SIGINT", onInterrupt);
-  }
+/** Writes all or nothing: SIGINT, SIGTERM or SIGHUP meanwhile rolls the write back (signals.ts). */
+export function writeWithCancellation(files: PlannedFile[], targetDir: string, overwrite: boolean) {
+  return whileWriting(() => writeProject(files, targetDir, { overwrite, isCancelled: () => signalReceived() !== undefined }));
 }
 
 interface StepsContext {
@@ -205,13 +208,14 @@ async function runSteps(
   written: { files: PlannedFile[]; replaced: string[] },
   context: StepsContext,
 ): Promise<number> {
-  const interrupt = listenForInterrupt();
+  // Ctrl+C, SIGTERM or SIGHUP from here on aborts the running child instead of killing us mid-step.
+  const interrupt = handleStopsHere();
   const outcomes: StepOutcome[] = [];
   let current: StepName = "install";
   const installDir = installFolder(options, context.workspace);
   const finish = async (exitCode: number, next: string[]) => {
     if (options.json) {
-      const outcome = exitCode === EXIT.cancelled ? "cancelled" : exitCode === EXIT.ok ? "done" : "failed";
+      const outcome = interrupt.signal.aborted || exitCode === EXIT.cancelled ? "cancelled" : exitCode === EXIT.ok ? "done" : "failed";
       if (outcome === "cancelled") outcomes.push({ step: current, status: "cancelled" });
       const wranglerConfig = await readFile(path.join(options.targetDir, "wrangler.jsonc"), "utf8").catch(() => undefined);
       const workspace = context.workspace && { ...context.workspace, ...membership(context.workspace, options.targetDir) };
@@ -234,7 +238,7 @@ async function runSteps(
     if (error instanceof CancelledError) return finish(cancelledAfterWrite(options, current, installDir), [finishingCommand(options, current, installDir)]);
     throw error;
   } finally {
-    interrupt.stop();
+    interrupt.release();
   }
 }
 
@@ -347,8 +351,8 @@ function printJson(report: JsonReport): void {
 }
 
 /**
- * Ctrl+C after the files are written: the project stays (it is the user's now), so
- * say what state it is in and the one command that finishes it, and exit 130.
+ * Ctrl+C (or SIGTERM, SIGHUP) after the files are written: the project stays (it is the user's now), so
+ * say what state it is in and the one command that finishes it, and exit 130 (143, 129).
  */
 function cancelledAfterWrite(options: Options, step: StepName, installDir: string | undefined): number {
   const states: Record<StepName, [doing: string, state: string]> = {
@@ -359,7 +363,7 @@ function cancelledAfterWrite(options: Options, step: StepName, installDir: strin
   };
   const [doing, state] = states[step];
   printError(`Cancelled while ${doing}: ${state}. Finish with: ${finishingCommand(options, step, installDir)}`);
-  return EXIT.cancelled;
+  return cancelExitCode();
 }
 
 /** The one command that finishes a project whose `step` was interrupted. */
@@ -378,14 +382,6 @@ function finishingCommand(options: Options, step: StepName, installDir = options
 function installFolder(options: Options, workspace: Workspace | undefined): string | undefined {
   if (!workspace) return options.targetDir;
   return membership(workspace, options.targetDir).covered ? workspace.root : undefined;
-}
-
-/** Ctrl+C from here on aborts the running child instead of killing us mid-step. */
-function listenForInterrupt() {
-  const controller = new AbortController();
-  const onInterrupt = () => controller.abort();
-  process.on("SIGINT", onInterrupt);
-  return { signal: controller.signal, stop: () => process.off("SIGINT", onInterrupt) };
 }
 
 function runCommand(options: Options, script: string): string {

@@ -64,7 +64,7 @@ export const OPTIONS: readonly OptionSpec[] = [
     type: "string",
     multiple: true,
     value: "<feature=seconds>",
-    help: "default TTL of the cache or prefs namespace, repeatable (e.g. --ttl cache=300); sessions and rate-limit counters take theirs from --session-ttl and --rate-limit, flags and config never expire",
+    help: "default TTL of the cache or prefs namespace, 60 to 34560000 (400 days) or 0 for none, repeatable (e.g. --ttl cache=300); sessions and rate-limit counters take theirs from --session-ttl and --rate-limit, flags and config never expire",
     commands: BOTH,
   },
   {
@@ -82,7 +82,7 @@ export const OPTIONS: readonly OptionSpec[] = [
     value: "<NAME[=seconds]>",
     help: "an extra general-purpose namespace with its default TTL, repeatable",
   },
-  { name: "session-ttl", type: "string", value: "<seconds>", help: "default 86400", commands: BOTH },
+  { name: "session-ttl", type: "string", value: "<seconds>", help: "60 to 34560000 (400 days); default 86400", commands: BOTH },
   {
     name: "session-refresh",
     type: "string",
@@ -94,10 +94,10 @@ export const OPTIONS: readonly OptionSpec[] = [
     name: "session-max-lifetime",
     type: "string",
     value: "<seconds>",
-    help: "no session lives longer than this after login, however often it is used; default 2592000 (30 days)",
+    help: "no session lives longer than this after login, however often it is used; 60 to 34560000 (400 days); default 2592000 (30 days)",
     commands: BOTH,
   },
-  { name: "rate-limit", type: "string", value: "<requests/seconds>", help: "default 100/60", commands: BOTH },
+  { name: "rate-limit", type: "string", value: "<requests/seconds>", help: "1 to 1000 requests per 1 to 86400 seconds; default 100/60", commands: BOTH },
   {
     name: "rate-limit-backend",
     type: "string",
@@ -277,7 +277,7 @@ export function helpText(version: string, command: Command = "create"): string {
     "Options:",
     ...rows,
     "",
-    "Exit codes: 0 done, 1 failed, 2 usage error, 130 cancelled.",
+    "Exit codes: 0 done, 1 failed, 2 usage error, 130 cancelled (143 SIGTERM, 129 SIGHUP).",
   ].join("\n");
 }
 

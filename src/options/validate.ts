@@ -5,9 +5,18 @@
  */
 import { CACHE_PATTERNS, FEATURE_IDS } from "../features/index.js";
 import { PACKAGE_MANAGERS } from "../package-managers.js";
-import { MIN_TTL } from "../ttl.js";
+import { MAX_TTL, MIN_TTL } from "../ttl.js";
 
-export { MIN_TTL };
+export { MAX_TTL, MIN_TTL };
+
+/**
+ * The largest rate limit: the generated tests send the whole limit to see the 429,
+ * so a larger one would make them too slow; and KV counters cannot count faster
+ * than about one write a second per client anyway.
+ */
+export const MAX_RATE_LIMIT = 1000;
+/** The longest rate-limit window: a day. */
+export const MAX_RATE_WINDOW = 86_400;
 
 const WHOLE_NUMBER = /^\d+$/;
 const BINDING_NAME = /^[A-Z][A-Z0-9]*(_[A-Z0-9]+)*$/;
@@ -19,12 +28,13 @@ export function checkTtl(value: string): string | undefined {
   if (seconds !== 0 && seconds < MIN_TTL) {
     return `a TTL must be at least ${MIN_TTL} seconds (the KV minimum), or 0 for no expiry`;
   }
+  if (seconds > MAX_TTL) return `a TTL is at most ${MAX_TTL} seconds (400 days), or 0 for no expiry`;
   return undefined;
 }
 
 export function checkSeconds(value: string, min: number): string | undefined {
-  if (!WHOLE_NUMBER.test(value) || Number(value) < min) {
-    return `must be whole seconds, at least ${min}`;
+  if (!WHOLE_NUMBER.test(value) || Number(value) < min || Number(value) > MAX_TTL) {
+    return `must be whole seconds, at least ${min} and at most ${MAX_TTL} (400 days)`;
   }
   return undefined;
 }
@@ -49,8 +59,8 @@ export function parseRateLimit(value: string): { limit: number; window: number }
   if (!match) return "a rate limit is <requests>/<seconds>, e.g. 100/60";
   const limit = Number(match[1]);
   const window = Number(match[2]);
-  if (limit < 1) return "the number of requests must be at least 1";
-  if (window < 1) return "the window must be at least 1 second";
+  if (limit < 1 || limit > MAX_RATE_LIMIT) return `the number of requests must be at least 1 and at most ${MAX_RATE_LIMIT}`;
+  if (window < 1 || window > MAX_RATE_WINDOW) return `the window must be at least 1 second and at most ${MAX_RATE_WINDOW} (a day)`;
   return { limit, window };
 }
 

@@ -1,6 +1,7 @@
 import { existsSync } from "node:fs";
 import { join } from "node:path";
 import { credentialedEnv, childEnv, redact } from "../secrets.js";
+import { trackChild } from "./run.js";
 
 /**
  * The --create-namespaces step. The work itself is done by the generated project's
@@ -53,6 +54,7 @@ export async function createNamespaces(
     reject: false,
     timeout: SCRIPT_TIMEOUT_MS,
   });
+  const release = trackChild(subprocess);
   const lines: string[] = [];
   for await (const raw of subprocess.iterable({ from: "all" })) {
     const line = redact(raw, { ...process.env, ...env });
@@ -60,6 +62,7 @@ export async function createNamespaces(
     options.onLine?.(line);
   }
   const result = await subprocess;
+  release();
   return { ok: result.exitCode === 0, lines };
 }
 

@@ -28,12 +28,31 @@ export interface RunOptions {
 
 const DEFAULT_TIMEOUT_MS = 60_000;
 
-/** Children still running, so that a signal can stop them (signals.ts). */
-const running = new Set<{ kill: (signal?: NodeJS.Signals) => boolean }>();
+type Child = { pid?: number; kill: (signal?: NodeJS.Signals) => boolean };
 
-/** Stops every child we started and that is still running. */
+/** Children still running, so that a signal can stop them (signals.ts). */
+const running = new Set<Child>();
+
+/** For a child started without run(): stopped with the others on a signal until the returned release is called. */
+export function trackChild(child: Child): () => void {
+  running.add(child);
+  return () => running.delete(child);
+}
+
+/**
+ * Stops every child we started and that is still running, with everything it
+ * started: run() puts each child in a process group of its own, so an install
+ * script that npm started goes too.
+ */
 export function stopChildren(signal: NodeJS.Signals = "SIGTERM"): void {
-  for (const child of running) child.kill(signal);
+  for (const child of running) {
+    try {
+      if (child.pid === undefined) throw new Error("no pid");
+      process.kill(-child.pid, signal);
+    } catch {
+      child.kill(signal); // not a group leader (a child started without run())
+    }
+  }
 }
 
 export async function run(command: string, args: string[], options: RunOptions): Promise<RunResult> {
@@ -49,6 +68,8 @@ export async function run(command: string, args: string[], options: RunOptions):
     extendEnv: false,
     stdin: "ignore",
     cancelSignal: options.signal,
+    // A process group of its own, so stopChildren reaches the scripts it starts.
+    detached: true,
     reject: true,
   });
   running.add(subprocess);

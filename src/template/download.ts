@@ -105,14 +105,20 @@ export async function downloadInto(download: Download, dir: string, offline: boo
   // Loaded only for remote sources: the built-in template and folders never need it.
   const { downloadTemplate } = await import("giget");
   let result: DownloadTemplateResult;
+  const limitMs = downloadTimeLimitMs();
   try {
-    result = await downloadTemplate(download.input, {
-      dir,
-      offline,
-      registry: false,
-      providers: { http: tarballProvider, https: tarballProvider },
-    });
+    result = await withTimeLimit(
+      downloadTemplate(download.input, {
+        dir,
+        offline,
+        registry: false,
+        providers: { http: tarballProvider, https: tarballProvider },
+      }),
+      limitMs,
+      download.display,
+    );
   } catch (error) {
+    if (error instanceof UserError) throw error;
     throw downloadError(error, download.display, offline);
   }
   const subdir = download.subdir ?? result.subdir?.replace(/^\/+|\/+$/g, "");
@@ -123,6 +129,45 @@ export async function downloadInto(download: Download, dir: string, offline: boo
     throw new UserError(`Subfolder "${subdir}" not found in ${download.display}; check the path and the #ref.`);
   }
   return root;
+}
+
+/** giget has no time limit of its own: a server that accepts and never answers would hang us. */
+const DEFAULT_DOWNLOAD_LIMIT_S = 120;
+const DOWNLOAD_LIMIT_VARIABLE = "CREATE_KV_EDGE_DOWNLOAD_TIMEOUT";
+/** A line on stderr every so often while a download runs, so a slow one is never silent. */
+const PROGRESS_EVERY_MS = 5000;
+
+function downloadTimeLimitMs(): number {
+  const seconds = Number(process.env[DOWNLOAD_LIMIT_VARIABLE]);
+  return (Number.isFinite(seconds) && seconds > 0 ? seconds : DEFAULT_DOWNLOAD_LIMIT_S) * 1000;
+}
+
+/** The download, or a UserError when it takes longer than the limit; progress lines meanwhile. */
+async function withTimeLimit<T>(download: Promise<T>, limitMs: number, source: string): Promise<T> {
+  const started = Date.now();
+  const progress = setInterval(() => {
+    const seconds = Math.round((Date.now() - started) / 1000);
+    process.stderr.write(`… still downloading ${source} (${seconds} s; the limit is ${limitMs / 1000} s)\n`);
+  }, PROGRESS_EVERY_MS);
+  let timer: NodeJS.Timeout | undefined;
+  const expired = new Promise<never>((_, reject) => {
+    timer = setTimeout(
+      () =>
+        reject(
+          new UserError(
+            `Could not download ${source} within ${limitMs / 1000} s: the server stopped answering or the connection is too slow. ` +
+              `Retry, use --offline for a cached copy, or allow more time with ${DOWNLOAD_LIMIT_VARIABLE}=<seconds>.`,
+          ),
+        ),
+      limitMs,
+    );
+  });
+  try {
+    return await Promise.race([download, expired]);
+  } finally {
+    clearInterval(progress);
+    clearTimeout(timer);
+  }
 }
 
 /**
@@ -152,6 +197,13 @@ function downloadError(error: unknown, source: string, offline: boolean): Error 
     return new UserError(
       `Template ${source} not found (${message.match(/40[134] .*/)?.[0]}); check the repository, subfolder and #ref, ` +
         "and set GIGET_AUTH for a private repository.",
+    );
+  }
+  const status = /: ([45]\d\d)( [^\n]*)?$/m.exec(message);
+  if (status) {
+    return new UserError(
+      `The template host answered ${status[1]}${status[2] ?? ""} for ${source}; ` +
+        (status[1]?.startsWith("5") ? "the server has a problem, retry later." : "check the address and your access (GIGET_AUTH)."),
     );
   }
   if (/fetch failed/.test(message)) {

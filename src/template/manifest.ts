@@ -1,3 +1,4 @@
+import { runInNewContext } from "node:vm";
 import { UsageError, UserError } from "../errors.js";
 import { FEATURE_IDS, type FeatureId } from "../features/index.js";
 import type { TemplateManifest, TemplateVariable } from "./types.js";
@@ -165,6 +166,9 @@ function parseVariables(value: unknown, fail: Fail): TemplateVariable[] {
       if (type !== "text") fail(`${field}.pattern`, 'is only allowed for type "text"');
       variable.pattern = requireString(raw.pattern, `${field}.pattern`, fail);
       if (!compiles(variable.pattern)) fail(`${field}.pattern`, "is not a valid regular expression");
+      if (hasNestedQuantifier(variable.pattern)) {
+        fail(`${field}.pattern`, "repeats a group that itself repeats, e.g. (a+)+, which can take exponential time; write it without the nesting, e.g. a+");
+      }
     }
     if (raw.options !== undefined || type === "select") {
       if (type !== "select") fail(`${field}.options`, 'is only allowed for type "select"');
@@ -236,7 +240,52 @@ function compiles(pattern: string): boolean {
   }
 }
 
-/** The pattern must match the whole answer, not a part of it. */
-function matchesWhole(pattern: string, text: string): boolean {
-  return new RegExp(`^(?:${pattern})$`).test(text);
+/** A pattern gets this long to match one answer; a fork's pattern must not hang the CLI. */
+export const PATTERN_TIME_LIMIT_MS = 1000;
+
+/**
+ * The pattern must match the whole answer, not a part of it. The match runs with a
+ * time budget: a pattern that backtracks for ever on some answer is an error in the
+ * template, reported as such.
+ */
+export function matchesWhole(pattern: string, text: string): boolean {
+  const whole = new RegExp(`^(?:${pattern})$`);
+  try {
+    return runInNewContext("whole.test(text)", { whole, text }, { timeout: PATTERN_TIME_LIMIT_MS }) === true;
+  } catch (error) {
+    if ((error as { code?: string }).code !== "ERR_SCRIPT_EXECUTION_TIMEOUT") throw error;
+    throw new UserError(
+      `the template's pattern ${pattern} took more than ${PATTERN_TIME_LIMIT_MS / 1000} s to check "${text.slice(0, 40)}"; ` +
+        "fix the pattern in its template.json (avoid nested or overlapping repeats)",
+    );
+  }
+}
+
+/**
+ * Whether a group that repeats (*, + or {n,}) holds something that repeats too,
+ * as in (a+)+ or (\w*\s?)*: the classic shape of catastrophic backtracking.
+ */
+export function hasNestedQuantifier(pattern: string): boolean {
+  const groupRepeats: boolean[] = []; // per open group: does it contain a quantifier?
+  let inClass = false;
+  for (let index = 0; index < pattern.length; index++) {
+    const char = pattern[index];
+    if (char === "\\") {
+      index++;
+    } else if (inClass) {
+      if (char === "]") inClass = false;
+    } else if (char === "[") {
+      inClass = true;
+    } else if (char === "(") {
+      groupRepeats.push(false);
+      if (pattern[index + 1] === "?") index++; // (?: (?= (?! (?<name>: not a quantifier
+    } else if (char === ")") {
+      const inner = groupRepeats.pop() ?? false;
+      if (inner && /^(?:[*+]|\{\d+,)/.test(pattern.slice(index + 1))) return true;
+      if (inner && groupRepeats.length > 0) groupRepeats[groupRepeats.length - 1] = true;
+    } else if (char === "*" || char === "+" || char === "?" || char === "{") {
+      if (groupRepeats.length > 0) groupRepeats[groupRepeats.length - 1] = true;
+    }
+  }
+  return false;
 }

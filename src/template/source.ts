@@ -1,4 +1,6 @@
 import { mkdtemp, readdir, readFile, rm, stat } from "node:fs/promises";
+import { isProcessGone, removeOnSignal } from "../signals.js";
+import { forEachLimited } from "./concurrency.js";
 import { homedir, tmpdir } from "node:os";
 import { isAbsolute, join, resolve } from "node:path";
 import { UserError } from "../errors.js";
@@ -28,6 +30,8 @@ export interface LoadTemplateOptions {
 }
 
 const MANIFEST_FILE = "template.json";
+/** A download's temporary folder: `<prefix><pid>-<random>`, so a killed run's can be found. */
+const DOWNLOAD_PREFIX = "create-kv-edge-template-";
 /** Skipped wherever they appear, whatever they are (a folder, a file, a link). */
 const IGNORED_NAMES = new Set([".git", "node_modules"]);
 const USUAL_MISSING_MANIFEST_FIX = "copy templates/default to start a fork";
@@ -40,12 +44,24 @@ export async function loadTemplate(source: string | undefined, options: LoadTemp
   if (folder) return readTemplateFolder(folder, source, options.version);
 
   const download = toDownload(source, options.cwd);
-  const tempDir = await mkdtemp(join(tmpdir(), "create-kv-edge-template-"));
+  await removeStaleDownloads();
+  const tempDir = await mkdtemp(join(tmpdir(), `${DOWNLOAD_PREFIX}${process.pid}-`));
+  const release = removeOnSignal(tempDir);
   try {
     const root = await downloadInto(download, join(tempDir, "template"), options.offline ?? false);
     return await readTemplateFolder(root, download.display, options.version, download.missingManifestFix);
   } finally {
     await rm(tempDir, { recursive: true, force: true });
+    release();
+  }
+}
+
+/** Download folders of runs that were killed outright (their process is gone). */
+async function removeStaleDownloads(): Promise<void> {
+  const names = await readdir(tmpdir()).catch(() => [] as string[]);
+  for (const name of names) {
+    const pid = Number(/^create-kv-edge-template-(\d+)-/.exec(name)?.[1]);
+    if (pid && isProcessGone(pid)) await rm(join(tmpdir(), name), { recursive: true, force: true });
   }
 }
 
@@ -62,10 +78,14 @@ async function localFolder(source: string, cwd: string): Promise<string | undefi
   return undefined;
 }
 
+/** A template bigger than this is refused before any of its contents is read. */
+export const TEMPLATE_LIMITS = { files: 10_000, bytes: 100 * 1024 * 1024 };
+
 /**
- * Reads a template folder into memory: template.json is parsed and checked, every
- * other regular file becomes { path, bytes }. .git/ and node_modules/ are skipped;
- * a link or any other special file is refused.
+ * Reads a template folder into memory. First it is listed and measured (links and
+ * special files refused, the file count and total size checked) and template.json
+ * is parsed and checked; only then are the other files read, a bounded number at a
+ * time. .git/ and node_modules/ are skipped.
  */
 async function readTemplateFolder(
   root: string,
@@ -73,39 +93,59 @@ async function readTemplateFolder(
   version: string,
   missingManifestFix = USUAL_MISSING_MANIFEST_FIX,
 ): Promise<LoadedTemplate> {
-  const files: TemplateFile[] = [];
-  let manifestText: string | undefined;
-
-  // Folders and files are read in parallel: the file list is sorted when planned.
-  const walk = async (folder: string, prefix: string): Promise<void> => {
-    const entries = await readdir(folder, { withFileTypes: true });
-    await Promise.all(
-      entries.map(async (entry) => {
-        const path = prefix + entry.name;
-        const absolute = join(folder, entry.name);
-        if (IGNORED_NAMES.has(entry.name)) return;
-        if (entry.isDirectory()) {
-          await walk(absolute, `${path}/`);
-        } else if (entry.isFile()) {
-          const bytes = new Uint8Array(await readFile(absolute));
-          if (path === MANIFEST_FILE) manifestText = new TextDecoder().decode(bytes);
-          else files.push({ path, bytes });
-        } else {
-          const kind = entry.isSymbolicLink() ? "a symbolic link" : "a special file";
-          throw new UserError(
-            `Template ${source} contains ${kind} at ${path}; links and special files are refused for safety, replace it with a regular file.`,
-          );
-        }
-      }),
-    );
-  };
-  await walk(root, "");
-
+  const listed = await listTemplateFiles(root, source);
+  const manifestEntry = listed.find((entry) => entry.path === MANIFEST_FILE);
   const where = `${MANIFEST_FILE} in ${source === "built-in" ? root : source}`;
-  if (manifestText === undefined) {
+  if (manifestEntry === undefined) {
     throw new UserError(`Template ${source} has no ${MANIFEST_FILE} at its root; ${missingManifestFix}.`);
   }
-  const manifest = parseManifest(manifestText, where);
+  const manifest = parseManifest(await readFile(manifestEntry.absolute, "utf8"), where);
   checkMinVersion(manifest, version, where);
+
+  // The file list is sorted when planned, so the reading order does not matter.
+  const files: TemplateFile[] = [];
+  await forEachLimited(
+    listed.filter((entry) => entry !== manifestEntry),
+    async (entry) => {
+      files.push({ path: entry.path, bytes: new Uint8Array(await readFile(entry.absolute)) });
+    },
+  );
   return { source, manifest, files };
+}
+
+/** Every regular file under root, within TEMPLATE_LIMITS; refuses links and special files. */
+async function listTemplateFiles(root: string, source: string): Promise<{ path: string; absolute: string }[]> {
+  const listed: { path: string; absolute: string }[] = [];
+  const folders = [{ folder: root, prefix: "" }];
+  for (let next = folders.pop(); next !== undefined; next = folders.pop()) {
+    for (const entry of await readdir(next.folder, { withFileTypes: true })) {
+      const path = next.prefix + entry.name;
+      const absolute = join(next.folder, entry.name);
+      if (IGNORED_NAMES.has(entry.name)) continue;
+      if (entry.isDirectory()) {
+        folders.push({ folder: absolute, prefix: `${path}/` });
+      } else if (entry.isFile()) {
+        listed.push({ path, absolute });
+        if (listed.length > TEMPLATE_LIMITS.files) {
+          throw new UserError(`Template ${source} has more than ${TEMPLATE_LIMITS.files} files; a template this big is refused.`);
+        }
+      } else {
+        const kind = entry.isSymbolicLink() ? "a symbolic link" : "a special file";
+        throw new UserError(
+          `Template ${source} contains ${kind} at ${path}; links and special files are refused for safety, replace it with a regular file.`,
+        );
+      }
+    }
+  }
+  let total = 0;
+  await forEachLimited(listed, async (entry) => {
+    const { size } = await stat(entry.absolute);
+    total += size;
+  });
+  if (total > TEMPLATE_LIMITS.bytes) {
+    throw new UserError(
+      `Template ${source} holds ${Math.round(total / 1024 / 1024)} MB of files, more than the ${TEMPLATE_LIMITS.bytes / 1024 / 1024} MB a template may have; remove large files from it.`,
+    );
+  }
+  return listed;
 }

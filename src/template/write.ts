@@ -1,13 +1,26 @@
 /**
- * Plan -> disk, all or nothing. Files are written into a staging folder beside the
- * target and moved into place only when every one of them is written. If anything
- * fails or the user cancels, what we moved is taken back out, files we replaced
- * are put back byte for byte, and the staging folder is removed.
+ * Plan -> disk, all or nothing.
+ *
+ * Every run works in one folder of its own, `.create-kv-edge-<tag>-<pid>-<random>`
+ * (a fixed length, so any valid target name works): beside a new target, or inside a
+ * target that exists (the same file system, and no need for a writable parent).
+ * Files are written into its `files/` first. A new target is then that folder,
+ * renamed into place in one step. An existing folder is kept (its inode, mode and
+ * owner): a journal of what will move is written, each file we replace goes to
+ * `backup/`, and the new files are moved in one by one.
+ *
+ * If anything fails or a signal arrives, the journal is played backwards: files we
+ * moved in are removed, replaced ones are put back byte for byte, folders we made
+ * are removed if empty, and the working folder goes. A run killed outright (SIGKILL,
+ * power loss) leaves its working folder; the next run on the same target finds it
+ * and plays the same journal (recoverInterruptedRuns).
  */
-import { randomBytes } from "node:crypto";
+import { createHash, randomBytes } from "node:crypto";
 import { lstat, mkdir, readdir, readFile, rename, rm, rmdir, writeFile } from "node:fs/promises";
 import path from "node:path";
-import { CancelledError, UserError } from "../errors.js";
+import { CancelledError, systemUserError, UserError } from "../errors.js";
+import { isProcessGone } from "../signals.js";
+import { forEachLimited } from "./concurrency.js";
 import type { PlannedFile } from "./plan.js";
 
 export interface WriteOptions {
@@ -22,11 +35,27 @@ export interface WriteOptions {
 export interface WriteResult {
   /** Files that were in the folder before and that we replaced. */
   replaced: string[];
+  /** What was cleaned up after an earlier, interrupted run, one line each. */
+  recovered: string[];
 }
 
 export type TargetState = "missing" | "empty" | "not-empty";
 
-/** What is at the target path now; refuses links and non-folders. */
+const WORK_PREFIX = ".create-kv-edge-";
+const JOURNAL = "journal.json";
+
+interface Journal {
+  /** Every planned path, in the order they are moved in. */
+  moves: string[];
+  /** The planned paths that existed before (their originals go to backup/). */
+  replaced: string[];
+  /** Files deleted from the target, after the moves (they go to backup/ too). */
+  removed: string[];
+  /** Folders we create inside the target, parents first. */
+  createdDirs: string[];
+}
+
+/** What is at the target path now; refuses links and non-folders. Our working folders do not count. */
 export async function inspectTarget(targetDir: string): Promise<TargetState> {
   const stats = await lstat(targetDir).catch(() => undefined);
   if (!stats) return "missing";
@@ -36,7 +65,8 @@ export async function inspectTarget(targetDir: string): Promise<TargetState> {
   if (!stats.isDirectory()) {
     throw new UserError(`${targetDir} exists and is not a folder; choose another directory name`);
   }
-  return (await readdir(targetDir)).length === 0 ? "empty" : "not-empty";
+  const entries = (await readdir(targetDir)).filter((name) => !name.startsWith(WORK_PREFIX));
+  return entries.length === 0 ? "empty" : "not-empty";
 }
 
 export function notEmptyError(directory: string): UserError {
@@ -50,90 +80,198 @@ export async function writeProject(
   targetDir: string,
   options: WriteOptions,
 ): Promise<WriteResult> {
-  const state = await inspectTarget(targetDir);
-  if (state === "not-empty" && !options.overwrite) throw notEmptyError(targetDir);
-  const parent = path.dirname(targetDir);
-  const createdParent = await mkdir(parent, { recursive: true });
-  const staging = path.join(parent, `.${path.basename(targetDir)}.create-kv-edge-${randomBytes(4).toString("hex")}`);
-  const undo: (() => Promise<unknown>)[] = [];
-  if (createdParent) undo.push(() => rm(createdParent, { recursive: true, force: true }));
-
+  if (files.length === 0) {
+    throw new UserError(`the template yields no files for the chosen features; nothing was written to ${targetDir}. Check its template.json "files"`);
+  }
   try {
-    await writeAll(files, staging, options);
-    if (state === "not-empty") {
-      return { replaced: await mergeInto(files, staging, targetDir, undo, options) };
+    const recovered = await recoverInterruptedRuns(targetDir);
+    const state = await inspectTarget(targetDir);
+    if (state === "not-empty" && !options.overwrite) throw notEmptyError(targetDir);
+    if (state === "missing") {
+      await writeNewFolder(files, targetDir, options);
+      return { replaced: [], recovered };
     }
-    if (state === "empty") await rmdir(targetDir);
-    await rename(staging, targetDir);
-    return { replaced: [] };
+    return { replaced: await writeIntoFolder(files, targetDir, options), recovered };
   } catch (error) {
-    for (const step of undo.reverse()) await step().catch(() => {});
-    throw error;
-  } finally {
-    await rm(staging, { recursive: true, force: true });
+    // Rolled back by now; an OS error is told about the target, not our working folder.
+    throw systemUserError(error, targetDir) ?? error;
   }
 }
 
-async function writeAll(files: PlannedFile[], dir: string, options: WriteOptions): Promise<void> {
+/** A run's working folder name: fixed length, so it fits wherever the target's name fits. */
+function workFolderName(targetDir: string): string {
+  return `${WORK_PREFIX}${tagOf(targetDir)}-${process.pid}-${randomBytes(3).toString("hex")}`;
+}
+
+/** Ties a working folder beside the target to the target's name. */
+function tagOf(targetDir: string): string {
+  return createHash("sha256").update(path.basename(targetDir)).digest("hex").slice(0, 8);
+}
+
+async function writeNewFolder(files: PlannedFile[], targetDir: string, options: WriteOptions): Promise<void> {
+  const parent = path.dirname(targetDir);
+  const createdParent = await mkdir(parent, { recursive: true }).catch((error: NodeJS.ErrnoException) => {
+    // mkdir -p says EEXIST when a part of the path is a file.
+    throw error.code === "EEXIST" ? systemUserError({ code: "ENOTDIR" }, targetDir) : error;
+  });
+  const work = path.join(parent, workFolderName(targetDir));
+  try {
+    await mkdir(work);
+    await writeStaged(files, path.join(work, "files"), options);
+    if (options.isCancelled()) throw new CancelledError();
+    await rename(path.join(work, "files"), targetDir);
+  } catch (error) {
+    if (createdParent) await rm(createdParent, { recursive: true, force: true }).catch(() => {});
+    throw error;
+  } finally {
+    await rm(work, { recursive: true, force: true }).catch(() => {});
+  }
+}
+
+async function writeStaged(files: PlannedFile[], dir: string, options: WriteOptions): Promise<void> {
   if (options.isCancelled()) throw new CancelledError();
   const folders = new Set(files.map((file) => path.dirname(path.join(dir, file.path))));
   for (const folder of [...folders].sort()) await mkdir(folder, { recursive: true });
-  // The staging folder is ours alone, so its files can be written in parallel.
-  await Promise.all(files.map((file) => writeFile(path.join(dir, file.path), file.bytes, { flag: "wx" })));
-  if (options.isCancelled()) throw new CancelledError();
+  // The staging folder is ours alone, so its files can be written in parallel (a bounded number at a time).
+  await forEachLimited(files, async (file) => {
+    if (options.isCancelled()) throw new CancelledError();
+    await writeFile(path.join(dir, file.path), file.bytes, { flag: "wx" });
+  });
 }
 
 /**
- * Moves staged files into a folder that already has files. Checks every path
- * first, so nothing moves when one of them would go through a link.
+ * Moves staged files into a folder that exists, keeping the folder itself. Checks
+ * every path first, so nothing moves when one of them would go through a link.
  */
-async function mergeInto(
-  files: PlannedFile[],
-  staging: string,
-  targetDir: string,
-  undo: (() => Promise<unknown>)[],
-  options: WriteOptions,
-): Promise<string[]> {
-  const existing = new Set<string>();
+async function writeIntoFolder(files: PlannedFile[], targetDir: string, options: WriteOptions): Promise<string[]> {
+  const replaced: string[] = [];
   const identical = new Set<string>();
   for (const file of files) {
     if (!(await checkDestination(targetDir, file.path))) continue;
     // A file that already holds exactly these bytes is left alone and not reported as replaced.
     if (Buffer.from(file.bytes).equals(await readFile(path.join(targetDir, file.path)))) identical.add(file.path);
-    else existing.add(file.path);
+    else replaced.push(file.path);
   }
-  const removals: string[] = [];
+  files = files.filter((file) => !identical.has(file.path));
+  const removed: string[] = [];
   for (const relativePath of options.remove ?? []) {
-    if (await checkDestination(targetDir, relativePath)) removals.push(relativePath);
+    if (await checkDestination(targetDir, relativePath)) removed.push(relativePath);
   }
+  const journal: Journal = { moves: files.map((file) => file.path), replaced, removed, createdDirs: await missingFolders(files, targetDir) };
 
-  const backup = `${staging}-backup`;
-  await mkdir(backup);
-  undo.push(() => rm(backup, { recursive: true, force: true }));
-  /** Moves a file of the target into the backup, to be put back if anything fails. */
-  const moveAside = async (relativePath: string) => {
-    const destination = path.join(targetDir, relativePath);
-    const saved = path.join(backup, relativePath);
-    await mkdir(path.dirname(saved), { recursive: true });
-    await rename(destination, saved);
-    undo.push(() => rename(saved, destination));
-  };
+  const work = path.join(targetDir, workFolderName(targetDir));
+  try {
+    await mkdir(work);
+    await writeStaged(files, path.join(work, "files"), options);
+    // Written whole, then renamed: a journal that exists is complete, and nothing moves before it.
+    await writeFile(path.join(work, `${JOURNAL}.partial`), JSON.stringify(journal));
+    await rename(path.join(work, `${JOURNAL}.partial`), path.join(work, JOURNAL));
+    for (const folder of journal.createdDirs) await mkdir(path.join(targetDir, folder));
+    const moveAside = async (relative: string) => {
+      const saved = path.join(work, "backup", relative);
+      await mkdir(path.dirname(saved), { recursive: true });
+      await rename(path.join(targetDir, relative), saved);
+    };
+    const isReplaced = new Set(replaced);
+    for (const relative of journal.moves) {
+      if (options.isCancelled()) throw new CancelledError();
+      if (isReplaced.has(relative)) await moveAside(relative);
+      await rename(path.join(work, "files", relative), path.join(targetDir, relative));
+    }
+    for (const relative of removed) {
+      if (options.isCancelled()) throw new CancelledError();
+      await moveAside(relative);
+    }
+  } catch (error) {
+    await rollBack(work, targetDir).catch(() => {});
+    throw error;
+  }
+  await rm(work, { recursive: true, force: true });
+  return [...replaced].sort();
+}
 
-  for (const file of files.filter((planned) => !identical.has(planned.path))) {
-    if (options.isCancelled()) throw new CancelledError();
-    const destination = path.join(targetDir, file.path);
-    const made = await mkdir(path.dirname(destination), { recursive: true });
-    if (made) undo.push(() => rm(made, { recursive: true, force: true }));
-    if (existing.has(file.path)) await moveAside(file.path);
-    await rename(path.join(staging, file.path), destination);
-    undo.push(() => rm(destination, { force: true }));
+/** The folders the plan needs inside the target that do not exist yet, parents first. */
+async function missingFolders(files: PlannedFile[], targetDir: string): Promise<string[]> {
+  const needed = new Set<string>();
+  for (const file of files) {
+    for (let folder = path.posix.dirname(file.path); folder !== "."; folder = path.posix.dirname(folder)) needed.add(folder);
   }
-  for (const relativePath of removals) {
-    if (options.isCancelled()) throw new CancelledError();
-    await moveAside(relativePath);
+  const missing: string[] = [];
+  for (const folder of [...needed].sort()) {
+    if (!(await lstat(path.join(targetDir, folder)).catch(() => undefined))) missing.push(folder);
   }
-  await rm(backup, { recursive: true, force: true });
-  return [...existing].sort();
+  return missing;
+}
+
+/**
+ * Undoes a write into an existing folder from its working folder: what was moved
+ * in is removed, what was replaced or deleted is put back, folders we made go if empty.
+ * Without a journal nothing had moved yet. The working folder is removed last.
+ */
+async function rollBack(work: string, targetDir: string): Promise<number> {
+  const journalText = await readFile(path.join(work, JOURNAL), "utf8").catch(() => undefined);
+  let restored = 0;
+  if (journalText !== undefined) {
+    const journal = JSON.parse(journalText) as Journal;
+    const wasReplaced = new Set(journal.replaced);
+    for (const relative of journal.moves) {
+      const destination = path.join(targetDir, relative);
+      const saved = path.join(work, "backup", relative);
+      const stillStaged = await exists(path.join(work, "files", relative));
+      if (wasReplaced.has(relative)) {
+        if (await exists(saved)) {
+          await rename(saved, destination);
+          restored++;
+        }
+      } else if (!stillStaged) {
+        await rm(destination, { force: true });
+      }
+    }
+    for (const relative of journal.removed) {
+      const saved = path.join(work, "backup", relative);
+      if (await exists(saved)) {
+        await rename(saved, path.join(targetDir, relative));
+        restored++;
+      }
+    }
+    for (const folder of [...journal.createdDirs].reverse()) await rmdir(path.join(targetDir, folder)).catch(() => {});
+  }
+  await rm(work, { recursive: true, force: true });
+  return restored;
+}
+
+/**
+ * Finds the working folders of earlier runs on this target that did not finish
+ * (killed outright) and undoes them: inside the target, and beside it with the
+ * target's tag. A folder whose run is still alive is left alone.
+ */
+export async function recoverInterruptedRuns(targetDir: string): Promise<string[]> {
+  const lines: string[] = [];
+  const inside = (await lstat(targetDir).catch(() => undefined))?.isDirectory() ? await readdir(targetDir) : [];
+  for (const name of inside.filter(isLeftover)) {
+    const restored = await rollBack(path.join(targetDir, name), targetDir);
+    lines.push(
+      `Rolled back an interrupted run in ${targetDir}${restored > 0 ? `: put back ${restored} file${restored === 1 ? "" : "s"} it had replaced` : ""}`,
+    );
+  }
+  const parent = path.dirname(targetDir);
+  const beside = await readdir(parent).catch(() => [] as string[]);
+  for (const name of beside.filter((entry) => entry.startsWith(`${WORK_PREFIX}${tagOf(targetDir)}-`) && isLeftover(entry))) {
+    await rm(path.join(parent, name), { recursive: true, force: true });
+    lines.push(`Removed ${path.join(parent, name)}, left by an interrupted run`);
+  }
+  return lines;
+}
+
+/** One of our working folders whose process is gone. */
+function isLeftover(name: string): boolean {
+  const match = /^\.create-kv-edge-[0-9a-f]{8}-(\d+)-[0-9a-f]{6}$/.exec(name);
+  // A live process is another run writing here right now: leave it alone.
+  return match !== null && isProcessGone(Number(match[1]));
+}
+
+async function exists(file: string): Promise<boolean> {
+  return (await lstat(file).catch(() => undefined)) !== undefined;
 }
 
 /**

@@ -27,7 +27,7 @@ describe("create-kv-edge (built CLI)", () => {
     const result = await runCli(["--help"], { cwd: root });
     expect(result.code).toBe(0);
     for (const option of optionsOf("create")) expect(result.stdout).toContain(`--${option.name}`);
-    expect(result.stdout).toContain("Exit codes: 0 done, 1 failed, 2 usage error, 130 cancelled.");
+    expect(result.stdout).toContain("Exit codes: 0 done, 1 failed, 2 usage error, 130 cancelled (143 SIGTERM, 129 SIGHUP).");
   });
 
   it("--version prints the package version", async () => {

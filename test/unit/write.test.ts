@@ -4,7 +4,7 @@ import path from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { CancelledError } from "../../src/errors.js";
 import type { PlannedFile } from "../../src/template/plan.js";
-import { writeProject } from "../../src/template/write.js";
+import { recoverInterruptedRuns, writeProject } from "../../src/template/write.js";
 
 const file = (filePath: string, text: string): PlannedFile => ({ path: filePath, bytes: new TextEncoder().encode(text) });
 const plan = [file("package.json", "{}"), file("src/index.ts", "export {};"), file("README.md", "# new")];
@@ -79,12 +79,12 @@ describe("writeProject", () => {
     await mkdir(target);
     await writeFile(path.join(target, "README.md"), "mine");
     let polls = 0;
-    // The staging write polls twice (before and after); moving in polls once per file.
+    // The staging write polls once, then once per file; moving in polls once per file.
     // Cancel at the second move, after README.md has already been replaced.
-    const isCancelled = () => ++polls > 3;
+    const isCancelled = () => ++polls > 5;
     const readmeFirst = [file("README.md", "# new"), file("package.json", "{}"), file("src/index.ts", "export {};")];
     await expect(writeProject(readmeFirst, target, { overwrite: true, isCancelled })).rejects.toBeInstanceOf(CancelledError);
-    expect(polls).toBe(4);
+    expect(polls).toBe(6);
     expect(await readdir(target)).toEqual(["README.md"]);
     expect(await readFile(path.join(target, "README.md"), "utf8")).toBe("mine");
     expect(await readdir(root)).toEqual(["app"]);
@@ -107,6 +107,20 @@ describe("writeProject", () => {
     await symlink(real, path.join(root, "app"));
     await expect(writeProject(plan, path.join(root, "app"), { overwrite: true, isCancelled: never })).rejects.toThrow(/symbolic link/);
     expect(await readdir(real)).toEqual([]);
+  });
+
+  it("refuses a plan without files before touching anything, even an empty folder", async () => {
+    const target = path.join(root, "app");
+    await mkdir(target);
+    await expect(writeProject([], target, { overwrite: true, isCancelled: never })).rejects.toThrow(/yields no files/);
+    expect(await readdir(root)).toEqual(["app"]);
+  });
+
+  it("writes a target whose name is 255 bytes long (the working folder's name has a fixed length)", async () => {
+    const target = path.join(root, "a".repeat(255));
+    await writeProject(plan, target, { overwrite: false, isCancelled: never });
+    expect(await readFile(path.join(target, "README.md"), "utf8")).toBe("# new");
+    expect(await readdir(root)).toEqual(["a".repeat(255)]);
   });
 });
 
@@ -151,5 +165,21 @@ describe("writeProject with removals (update)", () => {
     ).rejects.toThrow(/symbolic link/);
     expect(await readFile(path.join(root, "elsewhere", "x.ts"), "utf8")).toBe("outside");
     expect(await readFile(path.join(target, "README.md"), "utf8")).toBe("old");
+  });
+});
+
+describe("recoverInterruptedRuns", () => {
+  it("removes the working folder of a run whose process is gone, and leaves a live run's alone", async () => {
+    const target = path.join(root, "app");
+    await mkdir(target);
+    const { spawnSync } = await import("node:child_process");
+    const gonePid = spawnSync(process.execPath, ["-e", "process.stdout.write(String(process.pid))"]).stdout.toString();
+    const gone = `.create-kv-edge-0123abcd-${gonePid}-a1b2c3`;
+    const alive = `.create-kv-edge-0123abcd-${process.ppid}-d4e5f6`;
+    await mkdir(path.join(target, gone, "files"), { recursive: true });
+    await mkdir(path.join(target, alive, "files"), { recursive: true });
+    const lines = await recoverInterruptedRuns(target);
+    expect(lines).toEqual([`Rolled back an interrupted run in ${target}`]);
+    expect(await readdir(target)).toEqual([alive]);
   });
 });
