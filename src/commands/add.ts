@@ -330,7 +330,7 @@ async function afterWrite(projectDir: string, plan: AddPlan, flags: Flags, ours:
         `\nThe features' tests were not added: this Worker does not use @cloudflare/vitest-plugin. Set it up (https://developers.cloudflare.com/workers/testing/vitest-integration/), and add will add the tests of the features you add next.`,
       );
     }
-    print(`\nThe first deploy creates the new KV namespaces (bindings without an id).`);
+    if (plan.namespaces.length > 0) print(`\nThe first deploy creates the new KV namespaces (bindings without an id).`);
   } else {
     print(`\n${color.bold("Next")}\n  ${color.cyan(`${commands.run} test`)}\n  ${color.cyan(`${commands.run} deploy`)}`);
   }

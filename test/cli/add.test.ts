@@ -176,6 +176,8 @@ describe("create-kv-edge add", () => {
     expect(result.code, result.stderr).toBe(0);
     expect(result.stdout).toContain("COUNTERS -> class CounterObject (counters) in top level");
     expect(result.stdout).toContain('export { CounterObject } from "./kv/counters";');
+    expect(result.stdout).not.toContain("KV bindings added"); // counters keep nothing in KV
+    expect(result.stdout).not.toContain("creates the new KV namespaces");
     const after = await read(project, "wrangler.jsonc");
     expect(after.startsWith(config.slice(0, config.indexOf('"upload_source_maps": true')))).toBe(true);
     expect(after).toContain('\t"durable_objects": {\n\t\t"bindings": [\n\t\t\t{ "name": "COUNTERS", "class_name": "CounterObject" }\n\t\t]\n\t},');
