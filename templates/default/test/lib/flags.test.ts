@@ -118,18 +118,18 @@ describe("FeatureFlags rollout", () => {
     expect(await rolloutBucket("f", "user-1")).toBe(await rolloutBucket("f", "user-1"));
   });
 
-  it("puts 10 000 users at 25 % between 23 % and 27 %", async () => {
+  it("puts 2 000 users at 25 % between 22 % and 28 %", async () => {
     const flags = new FeatureFlags(fresh);
     await flags.set("quarter", { enabled: true, percentage: 25 });
-    const share = (await countEnabled(flags, "quarter", userIds(10_000))).size / 10_000;
-    expect(share).toBeGreaterThanOrEqual(0.23);
-    expect(share).toBeLessThanOrEqual(0.27);
+    const share = (await countEnabled(flags, "quarter", userIds(2_000))).size / 2_000;
+    expect(share).toBeGreaterThanOrEqual(0.22);
+    expect(share).toBeLessThanOrEqual(0.28);
   });
 
   it("is monotonic: raising the percentage never turns a user off", async () => {
     // set() refreshes this instance's in-memory copy, so evaluations need no KV reads.
     const flags = new FeatureFlags(fresh);
-    const ids = userIds(2000);
+    const ids = userIds(500);
     let previous = new Set<string>();
     for (const percentage of [0, 10, 30, 60, 100]) {
       await flags.set("grow", { enabled: true, percentage });
@@ -138,7 +138,7 @@ describe("FeatureFlags rollout", () => {
       expect(enabled.size).toBeGreaterThanOrEqual(previous.size);
       previous = enabled;
     }
-    expect(previous.size).toBe(2000);
+    expect(previous.size).toBe(500);
   });
 
   it("rolls different flags out to different users", async () => {

@@ -40,9 +40,9 @@ describe("SessionStore create and get", () => {
 
   it("makes URL-safe tokens of 32 random bytes, different every time", async () => {
     const sessions = new SessionStore(counting.kv);
-    const tokens = await Promise.all(Array.from({ length: 20 }, (_, i) => sessions.create(`u${i}`)));
+    const tokens = await Promise.all(Array.from({ length: 8 }, (_, i) => sessions.create(`u${i}`)));
     for (const { token } of tokens) expect(token).toMatch(/^[A-Za-z0-9_-]{43}$/);
-    expect(new Set(tokens.map(({ token }) => token)).size).toBe(20);
+    expect(new Set(tokens.map(({ token }) => token)).size).toBe(8);
   });
 
   it("never puts the raw token in KV: the key is its SHA-256", async () => {
