@@ -31,6 +31,7 @@ export async function main(argv: string[]): Promise<number> {
     // pnpm and bun pass a literal "--" through to us; it means nothing here.
     const args = argv.filter((arg) => arg !== "--");
     const command = COMMANDS.find((name) => name === args[0]);
+    installSignalHandlers();
     if (command === "update") {
       const { update } = await import("./commands/update.js");
       return await update(args.slice(1), packageJson.version);
@@ -40,7 +41,6 @@ export async function main(argv: string[]): Promise<number> {
       print(helpText(packageJson.version, command ?? "create"));
       return EXIT.ok;
     }
-    installSignalHandlers();
     if (command === "add") {
       const { add } = await import("./commands/add.js");
       return await add(flags, packageJson.version);

@@ -44,8 +44,8 @@ import { createNamespaces } from "../steps/namespaces.js";
 import { generateTypes } from "../steps/types.js";
 import type { Namespace, ProjectSettings } from "../template/context.js";
 import { loadTemplate } from "../template/source.js";
+import { recoverInterruptedRuns, writeWithCancellation } from "../template/write.js";
 import { color, print, printWarning } from "../ui.js";
-import { writeWithCancellation } from "./create.js";
 
 const DEFAULT_LIB_DIR = "src/kv";
 
@@ -78,6 +78,9 @@ export async function add(flags: Flags, version: string): Promise<number> {
   checkFlagsFitFeatures(flags, units);
 
   const projectDir = path.resolve(process.cwd(), flags.cwd ?? ".");
+  const mayWrite = !flags.dryRun && !(flags.json && !flags.yes);
+  // A run killed outright left the project half-written: undo it before reading the files to plan against them.
+  if (mayWrite) for (const line of await recoverInterruptedRuns(projectDir)) printWarning(line);
   const config = await readConfig(projectDir, flags.cwd);
   const recordText = await readText(path.join(projectDir, RECORD_FILE));
   const record = recordText === undefined ? undefined : parseRecord(recordText);
@@ -157,7 +160,7 @@ export async function add(flags: Flags, version: string): Promise<number> {
     );
   }
   // --json alone is a plan for a program to read: it applies only with --yes.
-  if (flags.dryRun || (flags.json && !flags.yes)) {
+  if (!mayWrite) {
     if (!flags.json) print("\nDry run: nothing was written.");
     return EXIT.ok;
   }
@@ -171,7 +174,7 @@ export async function add(flags: Flags, version: string): Promise<number> {
   }
 
   const toWrite = changes.filter((change) => change.action !== "unchanged");
-  await writeWithCancellation(toWrite, projectDir, true);
+  await writeWithCancellation(toWrite, projectDir, { overwrite: true });
   print(`${color.green("✔")} Added ${features.join(", ")}: ${toWrite.length} files written in ${projectDir}`);
   for (const change of conflicts) printWarning(`Replaced ${change.path} (${change.reason})`);
   return afterWrite(projectDir, plan, flags, record !== undefined, before.packageManager);

@@ -28,8 +28,8 @@ import { buildRenderContext } from "../template/context.js";
 import { buildPlan, type PlannedFile } from "../template/plan.js";
 import { loadTemplate } from "../template/source.js";
 import type { LoadedTemplate } from "../template/types.js";
-import { inspectTarget, notEmptyError, recoverInterruptedRuns, writeProject } from "../template/write.js";
-import { cancelExitCode, handleStopsHere, signalReceived, whileWriting } from "../signals.js";
+import { inspectTarget, notEmptyError, recoverInterruptedRuns, writeWithCancellation } from "../template/write.js";
+import { cancelExitCode, handleStopsHere } from "../signals.js";
 import { color, print, printError, printWarning, textWidth, wrapText } from "../ui.js";
 import { compatibilityDate, versions } from "../versions.js";
 
@@ -116,7 +116,7 @@ export async function create(flags: Flags, version: string): Promise<number> {
 
   const templateCode = await templateCodeConsent(template, files, flags, askQuestions, options);
 
-  const { replaced, recovered } = await writeWithCancellation(files, options.targetDir, options.overwrite);
+  const { replaced, recovered } = await writeWithCancellation(files, options.targetDir, { overwrite: options.overwrite });
   for (const line of recovered) printWarning(line);
   print(`${color.green("✔")} Wrote ${files.length} files to ${options.targetDir}`);
   if (replaced.length > 0) printWarning(`Replaced existing files: ${replaced.join(", ")}`);
@@ -189,11 +189,6 @@ function withRecord(files: PlannedFile[], record: ProjectRecord): PlannedFile[] 
   return [...files.filter((file) => file.path !== RECORD_FILE), recordFile].sort((a, b) =>
     a.path < b.path ? -1 : a.path > b.path ? 1 : 0,
   );
-}
-
-/** Writes all or nothing: SIGINT, SIGTERM or SIGHUP meanwhile rolls the write back (signals.ts). */
-export function writeWithCancellation(files: PlannedFile[], targetDir: string, overwrite: boolean) {
-  return whileWriting(() => writeProject(files, targetDir, { overwrite, isCancelled: () => signalReceived() !== undefined }));
 }
 
 interface StepsContext {

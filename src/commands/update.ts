@@ -27,7 +27,7 @@ import { buildPlan, type PlannedFile } from "../template/plan.js";
 import { compareVersions } from "../template/manifest.js";
 import { loadTemplate, type LoadTemplateOptions } from "../template/source.js";
 import type { LoadedTemplate } from "../template/types.js";
-import { writeProject } from "../template/write.js";
+import { recoverInterruptedRuns, writeWithCancellation } from "../template/write.js";
 import { color, print, printWarning } from "../ui.js";
 import { compatibilityDate, versions } from "../versions.js";
 
@@ -42,6 +42,8 @@ export async function update(args: string[], version: string): Promise<number> {
   const projectDir = process.cwd();
   const record = await readRecord(projectDir);
   const writes = !flags.check && !flags.dryRun;
+  // A run killed outright left the project half-written: undo it before git status and the merge look at the files.
+  if (writes) for (const line of await recoverInterruptedRuns(projectDir)) printWarning(line);
   if (writes && !flags.allowDirty) await requireCleanTree(projectDir);
 
   const loadOptions: LoadTemplateOptions = { cwd: projectDir, builtinDir: builtinTemplateDir, version, offline: flags.offline };
@@ -111,7 +113,7 @@ export async function update(args: string[], version: string): Promise<number> {
   const files: PlannedFile[] = changes.flatMap((result) => (result.bytes ? [{ path: result.path, bytes: result.bytes }] : []));
   files.push({ path: RECORD_FILE, bytes: new TextEncoder().encode(serializeRecord(newRecord)) });
   const removed = changes.filter((result) => result.outcome === "removed").map((result) => result.path);
-  await writeWithCancellation(files, projectDir, removed);
+  await writeWithCancellation(files, projectDir, { overwrite: true, remove: removed });
   await removeEmptyFolders(projectDir, removed);
 
   print(`${color.green("✔")} Updated ${files.length - 1} file(s), removed ${removed.length}; ${RECORD_FILE} now records ${to}`);
@@ -351,20 +353,6 @@ function outcomeLine(result: FileMerge): string {
 /** With --json, print() already writes to stderr (cli.ts): stdout holds only the document. */
 function printJson(document: object): void {
   process.stdout.write(`${JSON.stringify(document, null, 2)}\n`);
-}
-
-/** Ctrl+C while files are being written rolls the write back and exits 130. */
-async function writeWithCancellation(files: PlannedFile[], projectDir: string, remove: string[]): Promise<void> {
-  let cancelled = false;
-  const onInterrupt = () => {
-    cancelled = true;
-  };
-  process.on("SIGINT", onInterrupt);
-  try {
-    await writeProject(files, projectDir, { overwrite: true, isCancelled: () => cancelled, remove });
-  } finally {
-    process.off("SIGINT", onInterrupt);
-  }
 }
 
 /** A folder left empty by a removed file goes too (git would not keep it either). */

@@ -28,6 +28,7 @@ import {
   type FormattingOptions,
   type ParseError,
 } from "jsonc-parser";
+import { removeOnSignal } from "../signals.js";
 import { run } from "../steps/run.js";
 
 export type Outcome =
@@ -138,6 +139,7 @@ export async function mergeText(
   labels: MergeInput["labels"],
 ): Promise<{ merged: string; conflicts: number }> {
   const dir = await mkdtemp(join(tmpdir(), "create-kv-edge-merge-"));
+  const release = removeOnSignal(dir);
   try {
     const files = { ours: join(dir, "yours"), base: join(dir, "base"), theirs: join(dir, "theirs") };
     await Promise.all([writeFile(files.ours, ours), writeFile(files.base, base), writeFile(files.theirs, theirs)]);
@@ -154,6 +156,7 @@ export async function mergeText(
     return { merged: await readFile(files.ours, "utf8"), conflicts: code };
   } finally {
     await rm(dir, { recursive: true, force: true });
+    release();
   }
 }
 

@@ -19,7 +19,7 @@ import { createHash, randomBytes } from "node:crypto";
 import { lstat, mkdir, readdir, readFile, rename, rm, rmdir, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { CancelledError, systemUserError, UserError } from "../errors.js";
-import { isProcessGone } from "../signals.js";
+import { isProcessGone, signalReceived, whileWriting } from "../signals.js";
 import { forEachLimited } from "./concurrency.js";
 import type { PlannedFile } from "./plan.js";
 
@@ -73,6 +73,15 @@ export function notEmptyError(directory: string): UserError {
   return new UserError(
     `${directory} is not empty; choose a new directory, or pass --overwrite to write into it (files we replace are listed)`,
   );
+}
+
+/**
+ * writeProject with the stop signals deferred to it: SIGINT, SIGTERM or SIGHUP during
+ * the write rolls it back and then exits 130, 143 or 129 (signals.ts). create, add and
+ * update all write through here.
+ */
+export function writeWithCancellation(files: PlannedFile[], targetDir: string, options: Omit<WriteOptions, "isCancelled">) {
+  return whileWriting(() => writeProject(files, targetDir, { ...options, isCancelled: () => signalReceived() !== undefined }));
 }
 
 export async function writeProject(

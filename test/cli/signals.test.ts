@@ -6,6 +6,7 @@ import { dirname, join, relative } from "node:path";
 import { execa } from "execa";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { cliEnv, cliPath, runCli } from "../support/cli.js";
+import { gitIdentity } from "../support/project.js";
 import { manifestJson } from "../support/template-fixture.js";
 
 // SIGINT, SIGTERM and SIGHUP during the overwrite swap of a large fork, and a run
@@ -58,8 +59,8 @@ async function snapshot(dir: string): Promise<Map<string, string>> {
 const leftovers = (dir: string) => readdirSync(dir).filter((name) => name.startsWith(".create-kv-edge-"));
 
 /** Starts the CLI and sends `signal` as soon as `ready()` is true (polled every few ms). */
-function runAndSignal(args: string[], signal: NodeJS.Signals, ready: () => boolean) {
-  const child = spawn(process.execPath, [cliPath, ...args], { cwd: scratch, env: cliEnv({ CI: "1" }), stdio: ["ignore", "pipe", "pipe"] });
+function runAndSignal(args: string[], signal: NodeJS.Signals, ready: () => boolean, where = { cwd: scratch, env: cliEnv({ CI: "1" }) }) {
+  const child = spawn(process.execPath, [cliPath, ...args], { ...where, stdio: ["ignore", "pipe", "pipe"] });
   let output = "";
   child.stdout.on("data", (chunk) => (output += chunk));
   child.stderr.on("data", (chunk) => (output += chunk));
@@ -80,8 +81,8 @@ function runAndSignal(args: string[], signal: NodeJS.Signals, ready: () => boole
   );
 }
 
-/** True once the swap has begun: the journal is written right before the first move. */
-const swapStarted = () => () => leftovers(target).some((name) => existsSync(join(target, name, "journal.json")));
+/** True once the swap into `dir` has begun: the journal is written right before the first move. */
+const swapStarted = (dir = target) => () => leftovers(dir).some((name) => existsSync(join(dir, name, "journal.json")));
 
 const overwriteArgs = () => [target, "--yes", "--overwrite", "--no-install", "--no-git", "--template", "./fork"];
 
@@ -98,6 +99,92 @@ describe("a signal during the overwrite swap", () => {
       expect(await snapshot(target)).toEqual(before);
     });
   }
+});
+
+describe("a signal while update writes", () => {
+  // A project made from tag v1 of a git fork of UPDATE_FILE_COUNT files; v2 changes every one of them.
+  // Fewer files than above: update fetches both versions and checks git status, each a pass over every file.
+  const UPDATE_FILE_COUNT = 1000;
+  let env: NodeJS.ProcessEnv;
+  let made: string;
+  let project: string;
+  const git = (cwd: string, ...args: string[]) => execa("git", args, { cwd, env });
+
+  beforeAll(async () => {
+    env = cliEnv({ CI: "1", ...(await gitIdentity(scratch)), XDG_CACHE_HOME: join(scratch, "cache") });
+    const gitFork = join(scratch, "git-fork");
+    await mkdir(gitFork);
+    await writeFile(join(gitFork, "template.json"), manifestJson({ features: ["cache"], files: {}, variables: [] }));
+    for (let part = 0; part < 40; part++) await mkdir(join(gitFork, `src/part-${part}`), { recursive: true });
+    for (let index = 0; index < UPDATE_FILE_COUNT; index++) await writeFile(join(gitFork, fileName(index)), `export const version = 1; // ${index}\n`);
+    await git(scratch, "init", "--quiet", "--initial-branch=main", gitFork);
+    await git(gitFork, "add", "-A");
+    await git(gitFork, "commit", "--quiet", "-m", "v1");
+    await git(gitFork, "tag", "v1");
+    for (let index = 0; index < UPDATE_FILE_COUNT; index++) await writeFile(join(gitFork, fileName(index)), `export const version = 2; // ${index}\n`);
+    await git(gitFork, "commit", "--quiet", "-am", "v2");
+    await git(gitFork, "tag", "v2");
+    made = join(scratch, "made-from-v1");
+    const created = await runCli(["made-from-v1", "--yes", "--no-install", "--template", "git:./git-fork#v1"], { cwd: scratch, env, timeoutMs: 100_000 });
+    expect(created.code, created.stdout + created.stderr).toBe(0);
+  }, 200_000);
+
+  beforeEach(async () => {
+    // Each case updates its own copy of the committed project (the fork stays where the record says: ../git-fork).
+    project = join(scratch, `update-case-${Math.random().toString(36).slice(2, 8)}`);
+    await execa("cp", ["-a", made, project]);
+  }, 60_000);
+
+  /** Every file but git's own (git status refreshes its index). */
+  const projectFiles = async () => {
+    const files = await snapshot(project);
+    for (const name of files.keys()) if (name.startsWith(".git/")) files.delete(name);
+    return files;
+  };
+
+  for (const [signal, code] of [["SIGTERM", 143], ["SIGHUP", 129], ["SIGINT", 130]] as const) {
+    it(`${signal} during the swap: rolls back, exits ${code}, every file byte-identical, git clean, no working folder`, async () => {
+      const before = await projectFiles();
+      const result = await runAndSignal(["update", "--to", "v2"], signal, swapStarted(project), { cwd: project, env });
+      expect(result.sent, result.output).toBe(true);
+      expect(result.code, result.output).toBe(code);
+      expect(result.output).toContain("Cancelled; nothing was written.");
+      expect(leftovers(project)).toEqual([]);
+      expect(await projectFiles()).toEqual(before);
+      expect((await git(project, "status", "--porcelain")).stdout).toBe("");
+    }, 120_000);
+  }
+
+  it("SIGKILL mid-swap: the next update puts the files back first, then updates", async () => {
+    const first = fileName(0);
+    const moving = () => leftovers(project).some((name) => existsSync(join(project, name, "backup", first)));
+    const killed = await runAndSignal(["update", "--to", "v2"], "SIGKILL", moving, { cwd: project, env });
+    expect(killed.signal, killed.output).toBe("SIGKILL");
+    expect(leftovers(project)).toHaveLength(1);
+
+    // The leftover would make the tree dirty; it is undone before git status is asked.
+    const next = await runCli(["update", "--to", "v2"], { cwd: project, env, timeoutMs: 100_000 });
+    expect(next.code, next.stdout + next.stderr).toBe(0);
+    expect(next.stderr).toMatch(/Rolled back an interrupted run in .*: put back \d+ files? it had replaced/);
+    expect(leftovers(project)).toEqual([]);
+    expect(await readFile(join(project, first), "utf8")).toBe("export const version = 2; // 0\n");
+    const last = UPDATE_FILE_COUNT - 1;
+    expect(await readFile(join(project, fileName(last)), "utf8")).toBe(`export const version = 2; // ${last}\n`);
+  }, 200_000);
+
+  it("SIGKILL mid-swap, then add: add undoes the leftover before it reads the project", async () => {
+    const before = await projectFiles();
+    const first = fileName(0);
+    const moving = () => leftovers(project).some((name) => existsSync(join(project, name, "backup", first)));
+    const killed = await runAndSignal(["update", "--to", "v2"], "SIGKILL", moving, { cwd: project, env });
+    expect(killed.signal, killed.output).toBe("SIGKILL");
+    // This fork has no wrangler config, so add stops there: after it has put the project back.
+    const next = await runCli(["add", "cache", "--yes"], { cwd: project, env, timeoutMs: 60_000 });
+    expect(next.stderr).toMatch(/Rolled back an interrupted run in .*: put back \d+ files? it had replaced/);
+    expect(next.code, next.stdout + next.stderr).toBe(1);
+    expect(leftovers(project)).toEqual([]);
+    expect(await projectFiles()).toEqual(before);
+  }, 120_000);
 });
 
 describe("a run killed outright", () => {
