@@ -123,7 +123,7 @@ function renderFirstPrompt({ cold, warm, error, tarball }) {
   return lines.join("\n");
 }
 
-function renderProjectTest({ summary, error, testFiles, tests }, toTests) {
+function renderProjectTest({ summary, error, testFiles, tests, split }, toTests) {
   const c3Test = toTests?.find((row) => row.tool === "create-cloudflare")?.test?.median;
   const lines = [
     "## 4b. The generated project's `npm test` (all features)",
@@ -138,6 +138,18 @@ function renderProjectTest({ summary, error, testFiles, tests }, toTests) {
       ? `| create-kv-edge, all features | ${formatMs(summary.median)} | ${formatMs(summary.min)} | ${formatMs(summary.max)} | ${summary.runs} | ${testFiles ?? "?"} | ${tests ?? "?"} | ${formatRatio(ratio(summary.median, c3Test))} |`
       : `| create-kv-edge, all features | failed: ${oneLine(error ?? "no run")} | | | | | | |`,
   );
+  if (split?.startUp) {
+    const median = (part) => formatMs(split[part].median);
+    lines.push(
+      "",
+      `Where a run's time goes (medians, from vitest's JSON report): ${median("startUp")} from \`npm test\` to the first test file ` +
+        `(npm, vitest and its config with the Workers plugin, reading wrangler.jsonc, starting workerd), ` +
+        `${median("testFiles")} running the test files (the tests' own durations add up to ${median("testDurations")}), ` +
+        `${median("afterTests")} after the last file until exit.`,
+      "",
+      `Slowest tests of the last run: ${split.slowest.map((test) => `${test.file} "${test.title}" ${formatMs(test.ms)}`).join("; ")}.`,
+    );
+  }
   return lines.join("\n");
 }
 
