@@ -45,15 +45,21 @@ export function trackChild(child: Child): () => void {
  * script that npm started goes too.
  */
 export function stopChildren(signal: NodeJS.Signals = "SIGTERM"): void {
-  for (const child of running) {
-    try {
-      if (child.pid === undefined) throw new Error("no pid");
-      process.kill(-child.pid, signal);
-    } catch {
-      child.kill(signal); // not a group leader (a child started without run())
-    }
+  for (const child of running) stopGroup(child, signal);
+}
+
+/** Stops a child and everything it started (its process group). */
+function stopGroup(child: Child, signal: NodeJS.Signals): void {
+  try {
+    if (child.pid === undefined) throw new Error("no pid");
+    process.kill(-child.pid, signal);
+  } catch {
+    child.kill(signal); // not a group leader (a child started without run()), or the group is gone
   }
 }
+
+/** After SIGTERM, how long a child gets to exit before the whole group gets SIGKILL. */
+const FORCE_KILL_AFTER_MS = 3000;
 
 export async function run(command: string, args: string[], options: RunOptions): Promise<RunResult> {
   // Loaded on first use: --help and --version never need it.
@@ -61,7 +67,6 @@ export async function run(command: string, args: string[], options: RunOptions):
   const timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
   const subprocess = execa(command, args, {
     cwd: options.cwd,
-    timeout: timeoutMs,
     preferLocal: options.preferLocal,
     localDir: options.cwd,
     env: { ...childEnv(), ...options.env },
@@ -73,14 +78,29 @@ export async function run(command: string, args: string[], options: RunOptions):
     reject: true,
   });
   running.add(subprocess);
+  // The time limit and an abort stop the whole group, not only the child: an install's
+  // scripts, or the helper git starts to talk to a server, would outlive it otherwise.
+  let timedOut = false;
+  let stopped = false;
+  let forceKill: NodeJS.Timeout | undefined;
+  const stop = () => {
+    stopped = true;
+    stopGroup(subprocess, "SIGTERM");
+    forceKill ??= setTimeout(() => stopGroup(subprocess, "SIGKILL"), FORCE_KILL_AFTER_MS);
+  };
+  const timer = setTimeout(() => {
+    timedOut = true;
+    stop();
+  }, timeoutMs);
+  options.signal?.addEventListener("abort", stop, { once: true });
   try {
     const result = await subprocess;
     return { ok: true, exitCode: 0, stdout: redact(result.stdout), stderr: redact(result.stderr) };
   } catch (error) {
-    const failure = error as { timedOut?: boolean; isCanceled?: boolean; code?: string; exitCode?: number; stdout?: string; stderr?: string };
+    const failure = error as { isCanceled?: boolean; code?: string; exitCode?: number; stdout?: string; stderr?: string };
     const reason = failure.isCanceled
       ? "cancelled"
-      : failure.timedOut
+      : timedOut
       ? `timed out after ${Math.round(timeoutMs / 1000)} s`
       : failure.code === "ENOENT"
         ? `${command} was not found on PATH`
@@ -93,6 +113,11 @@ export async function run(command: string, args: string[], options: RunOptions):
       stderr: redact(String(failure.stderr ?? "")),
     };
   } finally {
+    clearTimeout(timer);
+    clearTimeout(forceKill);
+    options.signal?.removeEventListener("abort", stop);
+    // Whatever of the group outlived the child goes now.
+    if (stopped) stopGroup(subprocess, "SIGKILL");
     running.delete(subprocess);
   }
 }

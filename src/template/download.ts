@@ -3,6 +3,7 @@ import { lstat, readdir } from "node:fs/promises";
 import { basename, isAbsolute, join, resolve } from "node:path";
 import type { DownloadTemplateResult, TemplateProvider } from "giget";
 import { UserError } from "../errors.js";
+import { gitProvider } from "./git-clone.js";
 import { unsafePathProblem } from "./manifest.js";
 
 /**
@@ -106,16 +107,22 @@ export async function downloadInto(download: Download, dir: string, offline: boo
   const { downloadTemplate } = await import("giget");
   let result: DownloadTemplateResult;
   const limitMs = downloadTimeLimitMs();
+  const timeIsUp = new AbortController();
+  const git = gitProvider({ workDir: `${dir}-git`, signal: timeIsUp.signal });
   try {
     result = await withTimeLimit(
       downloadTemplate(download.input, {
         dir,
         offline,
         registry: false,
-        providers: { http: tarballProvider, https: tarballProvider },
+        providers: { http: tarballProvider, https: tarballProvider, git: git.provider },
       }),
-      limitMs,
-      download.display,
+      { limitMs, source: download.display },
+      // Out of time: stop the clone (git and its helpers) and wait until its partial folder is gone.
+      async () => {
+        timeIsUp.abort();
+        await git.finished();
+      },
     );
   } catch (error) {
     if (error instanceof UserError) throw error;
@@ -142,28 +149,36 @@ function downloadTimeLimitMs(): number {
   return (Number.isFinite(seconds) && seconds > 0 ? seconds : DEFAULT_DOWNLOAD_LIMIT_S) * 1000;
 }
 
-/** The download, or a UserError when it takes longer than the limit; progress lines meanwhile. */
-async function withTimeLimit<T>(download: Promise<T>, limitMs: number, source: string): Promise<T> {
+/**
+ * The download, or a UserError when it takes longer than the limit (after `stop` has
+ * stopped what it started); progress lines meanwhile.
+ */
+async function withTimeLimit<T>(download: Promise<T>, { limitMs, source }: { limitMs: number; source: string }, stop: () => Promise<void>): Promise<T> {
   const started = Date.now();
   const progress = setInterval(() => {
     const seconds = Math.round((Date.now() - started) / 1000);
     process.stderr.write(`… still downloading ${source} (${seconds} s; the limit is ${limitMs / 1000} s)\n`);
   }, PROGRESS_EVERY_MS);
   let timer: NodeJS.Timeout | undefined;
+  let timeIsUp = false;
   const expired = new Promise<never>((_, reject) => {
-    timer = setTimeout(
-      () =>
-        reject(
-          new UserError(
-            `Could not download ${source} within ${limitMs / 1000} s: the server stopped answering or the connection is too slow. ` +
-              `Retry, use --offline for a cached copy, or allow more time with ${DOWNLOAD_LIMIT_VARIABLE}=<seconds>.`,
-          ),
-        ),
-      limitMs,
-    );
+    timer = setTimeout(() => {
+      timeIsUp = true;
+      const error = new UserError(
+        `Could not download ${source} within ${limitMs / 1000} s: the server stopped answering or the connection is too slow. ` +
+          `Retry, use --offline for a cached copy, or allow more time with ${DOWNLOAD_LIMIT_VARIABLE}=<seconds>.`,
+      );
+      void stop().finally(() => reject(error));
+    }, limitMs);
   });
   try {
-    return await Promise.race([download, expired]);
+    const result = await Promise.race([download, expired]);
+    if (timeIsUp) await expired;
+    return result;
+  } catch (error) {
+    // Once the time is up, how the stopped download ended (a failed clone, a cached copy) no longer counts.
+    if (timeIsUp) await expired;
+    throw error;
   } finally {
     clearInterval(progress);
     clearTimeout(timer);

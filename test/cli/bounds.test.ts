@@ -2,7 +2,7 @@ import { spawn } from "node:child_process";
 import { existsSync } from "node:fs";
 import { mkdir, mkdtemp, readdir, rm, truncate, writeFile } from "node:fs/promises";
 import { createServer, type Server } from "node:http";
-import type { AddressInfo } from "node:net";
+import type { AddressInfo, Socket } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { execa } from "execa";
@@ -25,15 +25,21 @@ afterEach(async () => {
 const baseArgs = ["--yes", "--no-install", "--no-git"];
 
 /** A server on 127.0.0.1 that accepts every request and never answers. */
-async function stalledServer(): Promise<{ url: string; requests: () => number; close: () => Promise<void> }> {
+async function stalledServer(): Promise<{ url: string; requests: () => number; openConnections: () => number; close: () => Promise<void> }> {
   let count = 0;
+  const open = new Set<Socket>();
   const server: Server = createServer(() => {
     count++;
+  });
+  server.on("connection", (socket) => {
+    open.add(socket);
+    socket.on("close", () => open.delete(socket));
   });
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
   return {
     url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/fork.tar.gz`,
     requests: () => count,
+    openConnections: () => open.size,
     close: async () => {
       server.closeAllConnections();
       await new Promise((resolve) => server.close(resolve));
@@ -103,6 +109,39 @@ describe("a template server that never answers", () => {
       });
       expect(next.code).toBe(1);
       expect(await ourTemporaryFolders()).toEqual([]);
+    } finally {
+      await server.close();
+    }
+  });
+});
+
+describe("a git: template server that never answers", () => {
+  it("stops git and its helpers at the limit, removes the partial clone, and says so in one line", async () => {
+    const server = await stalledServer();
+    const repository = server.url.replace("/fork.tar.gz", "/acme/fork.git");
+    try {
+      const result = await runCli(["app", ...baseArgs, "--template", `git:${repository}`], {
+        cwd: scratch,
+        env: downloadEnv({ CREATE_KV_EDGE_DOWNLOAD_TIMEOUT: "3" }),
+        timeoutMs: 40_000,
+      });
+      expect(result.code, result.stderr).toBe(1);
+      expect(result.stderr).toBe(
+        `✖ Could not download git:${repository} within 3 s: the server stopped answering or the connection is too slow. ` +
+          "Retry, use --offline for a cached copy, or allow more time with CREATE_KV_EDGE_DOWNLOAD_TIMEOUT=<seconds>.\n",
+      );
+      expect(server.requests()).toBeGreaterThan(0);
+      // git's helper (git-remote-http) held the connection: it is closed once that process is gone.
+      const deadline = Date.now() + 5000;
+      while (server.openConnections() > 0 && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 50));
+      expect(server.openConnections()).toBe(0);
+      const gitStillRunning = await execa("pgrep", ["-f", repository], { reject: false });
+      expect(gitStillRunning.stdout).toBe("");
+      // No partial clone, ours or giget's, and nothing half-written in the cache.
+      expect((await readdir(join(scratch, "tmp"))).filter((name) => /^(create-kv-edge-|giget-)/.test(name))).toEqual([]);
+      const cached = await readdir(join(scratch, "cache"), { recursive: true }).catch(() => [] as string[]);
+      expect(cached.filter((name) => name.endsWith(".tar.gz"))).toEqual([]);
+      expect(existsSync(join(scratch, "app"))).toBe(false);
     } finally {
       await server.close();
     }
