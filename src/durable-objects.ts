@@ -21,6 +21,12 @@ export const RATE_LIMIT_BACKEND_HINTS: Record<RateLimitBackend, string> = {
 
 export const DOCUMENT_WRITES: readonly DocumentWrites[] = ["durable-object", "kv"];
 
+/** One line per choice for the prompt: what it guarantees and costs. */
+export const DOCUMENT_WRITES_HINTS: Record<DocumentWrites, string> = {
+  "durable-object": "one Durable Object per document: no save is lost",
+  kv: "straight to KV: two saves within a minute can lose one",
+};
+
 /** The periods the Rate Limiting binding accepts. */
 export const BINDING_PERIODS = [10, 60];
 

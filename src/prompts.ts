@@ -6,7 +6,14 @@
 import * as clack from "@clack/prompts";
 import type { Readable, Writable } from "node:stream";
 import path from "node:path";
-import { RATE_LIMIT_BACKEND_HINTS, RATE_LIMIT_BACKENDS, type RateLimitBackend } from "./durable-objects.js";
+import {
+  DOCUMENT_WRITES,
+  DOCUMENT_WRITES_HINTS,
+  RATE_LIMIT_BACKEND_HINTS,
+  RATE_LIMIT_BACKENDS,
+  type DocumentWrites,
+  type RateLimitBackend,
+} from "./durable-objects.js";
 import { CancelledError } from "./errors.js";
 import { notePromptShown, stopRequested } from "./signals.js";
 import { CACHE_PATTERN_HINTS, CACHE_PATTERNS, FEATURES, type CachePattern, type FeatureId } from "./features/index.js";
@@ -122,6 +129,18 @@ export async function ask(flags: Flags, context: PromptContext): Promise<Answers
     }
   }
 
+  if ((features.includes("flags") || features.includes("config")) && flags.documentWrites === undefined) {
+    answers.documentWrites = await answer(
+      clack.select<DocumentWrites>({
+        ...io,
+        message: "How should the flags and config documents be saved?",
+        options: DOCUMENT_WRITES.map((value) => ({ value, label: value, hint: DOCUMENT_WRITES_HINTS[value] })),
+        initialValue: DEFAULTS.documentWrites,
+      }),
+      io.input,
+    );
+  }
+
   // --binding, --ttl or --namespace on the command line means the layout was customised there.
   const customisedByFlags =
     Object.keys(flags.bindings).length > 0 || Object.keys(flags.ttls).length > 0 || flags.extraNamespaces.length > 0;
@@ -132,7 +151,7 @@ export async function ask(flags: Flags, context: PromptContext): Promise<Answers
     const cachePattern = answers.cachePattern ?? flags.cachePattern ?? DEFAULTS.cachePattern;
     const backends = {
       rateLimitBackend: answers.rateLimitBackend ?? flags.rateLimitBackend ?? DEFAULTS.rateLimitBackend,
-      documentWrites: DEFAULTS.documentWrites,
+      documentWrites: answers.documentWrites ?? flags.documentWrites ?? DEFAULTS.documentWrites,
     };
     Object.assign(answers, await askNamespaces(featuresWithNamespace(features, backends), cachePattern, io));
   }

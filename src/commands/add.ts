@@ -86,7 +86,14 @@ export async function add(flags: Flags, version: string): Promise<number> {
   const record = recordText === undefined ? undefined : parseRecord(recordText);
 
   // A record from before the backends were answers holds neither: take the defaults.
-  const backends = { rateLimitBackend: DEFAULTS.rateLimitBackend, documentWrites: DEFAULTS.documentWrites };
+  // A Worker this tool did not make has no src/config.ts to hold the writer classes: its
+  // flags and config documents are saved straight to KV.
+  const backends = { rateLimitBackend: DEFAULTS.rateLimitBackend, documentWrites: record ? DEFAULTS.documentWrites : ("kv" as const) };
+  if (!record && flags.documentWrites === "durable-object") {
+    throw new UsageError(
+      "--document-writes durable-object needs a project made by create-kv-edge (its writer objects live in src/config.ts); in this Worker, flags and config save straight to KV: drop the flag or pass --document-writes kv",
+    );
+  }
   const before: ProjectSettings = record ? { ...backends, ...record.answers } : {
     projectName: toProjectName(path.basename(projectDir)),
     features: [],
@@ -181,12 +188,15 @@ function checkFlagsFitFeatures(flags: Flags, units: readonly FeatureUnit<Feature
     "session-max-lifetime": flags.sessionMaxLifetime,
     "rate-limit": flags.rateLimit,
     "rate-limit-backend": flags.rateLimitBackend,
+    "document-writes": flags.documentWrites,
     "cache-pattern": flags.cachePattern,
   };
-  for (const unit of FEATURES) {
-    if (units.some((chosen) => chosen.id === unit.id)) continue;
-    const flag = (unit.flags ?? []).find((name) => given[name] !== undefined);
-    if (flag) throw new UsageError(`--${flag} sets ${unit.id}, which is not being added; drop it or add ${unit.id}`);
+  // A flag may set several features (--document-writes: flags and config): one of them must be added.
+  for (const flag of Object.keys(given).filter((name) => given[name] !== undefined)) {
+    const owners = FEATURES.filter((unit) => (unit.flags ?? []).includes(flag)).map((unit) => unit.id);
+    if (owners.length > 0 && !owners.some((owner) => units.some((chosen) => chosen.id === owner))) {
+      throw new UsageError(`--${flag} sets ${owners.join(" and ")}, which ${owners.length > 1 ? "are" : "is"} not being added; drop it or add ${owners.join(" or ")}`);
+    }
   }
   for (const [flag, values] of [["--ttl", flags.ttls], ["--binding", flags.bindings]] as const) {
     const other = Object.keys(values).find((feature) => !units.some((unit) => unit.id === feature));
@@ -210,8 +220,16 @@ function newSettings(before: ProjectSettings, flags: Flags, features: FeatureId[
     session,
     rateLimit: flags.rateLimit ?? before.rateLimit,
     rateLimitBackend: flags.rateLimitBackend ?? before.rateLimitBackend,
+    documentWrites: flags.documentWrites ?? before.documentWrites,
     cachePattern: flags.cachePattern ?? before.cachePattern,
   };
+  // One answer for both documents: a project that already saves one of them one way keeps that way.
+  const kept = before.features.filter((feature) => feature === "flags" || feature === "config");
+  if (kept.length > 0 && settings.documentWrites !== before.documentWrites) {
+    throw new UsageError(
+      `--document-writes ${settings.documentWrites}: this project's ${kept.join(" and ")} already ${kept.length > 1 ? "save" : "saves"} with ${before.documentWrites}, and both documents are saved the same way; drop the flag, or change it for both with: create-kv-edge update --set document-writes=${settings.documentWrites}`,
+    );
+  }
   const backendProblem = features.includes("ratelimit") ? rateLimitBackendProblem(settings.rateLimit, settings.rateLimitBackend) : undefined;
   if (backendProblem) {
     throw new UsageError(

@@ -274,6 +274,7 @@ function optionsFromRecord(
     sessionMaxLifetime: answers.session.maxLifetime,
     rateLimit: { ...answers.rateLimit },
     rateLimitBackend: answers.rateLimitBackend,
+    documentWrites: answers.documentWrites,
     cachePattern: answers.cachePattern,
     envs: [...answers.envs],
     packageManager: answers.packageManager,
@@ -285,7 +286,7 @@ function optionsFromRecord(
     flags.bindings = { ...flags.bindings, ...set.bindings };
     flags.extraNamespaces = [...flags.extraNamespaces.filter((namespace) => !extra.some((given) => given.binding === namespace.binding)), ...extra];
     vars = { ...vars, ...set.vars };
-    const replaced = ["features", "sessionTtl", "sessionRefresh", "sessionMaxLifetime", "rateLimit", "rateLimitBackend", "cachePattern", "envs", "packageManager"] as const;
+    const replaced = ["features", "sessionTtl", "sessionRefresh", "sessionMaxLifetime", "rateLimit", "rateLimitBackend", "documentWrites", "cachePattern", "envs", "packageManager"] as const;
     for (const key of replaced) {
       if (set[key] !== undefined) Object.assign(flags, { [key]: set[key] });
     }

@@ -5,8 +5,8 @@
  */
 import { parseArgs, type ParseArgsConfig } from "node:util";
 import { UsageError } from "../errors.js";
-import { RATE_LIMIT_BACKENDS } from "../durable-objects.js";
-import type { CachePattern, FeatureId, RateLimitBackend } from "../features/index.js";
+import { DOCUMENT_WRITES, RATE_LIMIT_BACKENDS } from "../durable-objects.js";
+import type { CachePattern, DocumentWrites, FeatureId, RateLimitBackend } from "../features/index.js";
 import type { PackageManager } from "../package-managers.js";
 import { duplicateEnvProblem, fixedTtlReason } from "./rules.js";
 import { optionsOf, type Command } from "./table.js";
@@ -46,6 +46,7 @@ export interface Flags {
   sessionMaxLifetime?: number;
   rateLimit?: { limit: number; window: number };
   rateLimitBackend?: RateLimitBackend;
+  documentWrites?: DocumentWrites;
   cachePattern?: CachePattern;
   envs?: string[];
   template?: string;
@@ -114,6 +115,10 @@ export function parseFlags(argv: readonly string[], command: Command = "create")
     rateLimitBackend: optionalString(values["rate-limit-backend"], (value) => {
       orFail(checkOneOf(value, RATE_LIMIT_BACKENDS, "rate-limit backend"), `--rate-limit-backend ${value}`);
       return value as RateLimitBackend;
+    }),
+    documentWrites: optionalString(values["document-writes"], (value) => {
+      orFail(checkOneOf(value, DOCUMENT_WRITES, "document-writes mode"), `--document-writes ${value}`);
+      return value as DocumentWrites;
     }),
     cachePattern: optionalString(values["cache-pattern"], (value) => {
       orFail(checkCachePattern(value), `--cache-pattern ${value}`);

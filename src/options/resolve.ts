@@ -47,6 +47,7 @@ export type Answers = Partial<
     | "sessionMaxLifetime"
     | "rateLimit"
     | "rateLimitBackend"
+    | "documentWrites"
     | "cachePattern"
     | "envs"
     | "install"
@@ -160,7 +161,8 @@ export function resolveOptions(flags: Flags, answers: Answers, context: ResolveC
   if (backendProblem) {
     throw new UsageError(`--rate-limit ${rateLimit.limit}/${rateLimit.window} with --rate-limit-backend ${rateLimitBackend}: ${backendProblem}`);
   }
-  const documentWrites = DEFAULTS.documentWrites;
+  // Only flags and config have documents to write; for other projects the answer changes nothing.
+  const documentWrites = pick("documentWrites") ?? DEFAULTS.documentWrites;
   const cachePattern = pick("cachePattern") ?? DEFAULTS.cachePattern;
   const settings = { session, rateLimit, rateLimitBackend, documentWrites, cachePattern };
   for (const [feature, binding] of Object.entries(bindings)) {

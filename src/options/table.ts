@@ -3,7 +3,7 @@
  * (parse.ts), the help text and the README's flag list all come from here;
  * the prompts ask the same questions with the same rules (validate.ts).
  */
-import { RATE_LIMIT_BACKENDS } from "../durable-objects.js";
+import { DOCUMENT_WRITES, RATE_LIMIT_BACKENDS } from "../durable-objects.js";
 import { CACHE_PATTERNS, FEATURE_IDS, FEATURES } from "../features/index.js";
 import { PACKAGE_MANAGERS } from "../package-managers.js";
 
@@ -104,6 +104,13 @@ export const OPTIONS: readonly OptionSpec[] = [
     commands: BOTH,
     value: `<${RATE_LIMIT_BACKENDS.join("|")}>`,
     help: "what counts the requests: a Durable Object per client (exact, any window; default), the Rate Limiting binding (per location, approximate; a 10 or 60 s window) or KV counters (approximate; at most one request per second of window)",
+  },
+  {
+    name: "document-writes",
+    type: "string",
+    commands: BOTH,
+    value: `<${DOCUMENT_WRITES.join("|")}>`,
+    help: "how the flags and config documents are saved: through one Durable Object per document, so saves made at once never overwrite each other (default), or straight to KV (two saves within KV's propagation delay can lose one); only with flags or config, ignored otherwise",
   },
   {
     name: "cache-pattern",

@@ -19,6 +19,7 @@ export const SETTABLE = [
   "session-max-lifetime",
   "rate-limit",
   "rate-limit-backend",
+  "document-writes",
   "cache-pattern",
   "envs",
   "var",

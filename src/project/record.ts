@@ -9,7 +9,7 @@
  */
 import { UserError } from "../errors.js";
 import { CACHE_PATTERNS, FEATURE_IDS, type CachePattern, type FeatureId } from "../features/index.js";
-import { RATE_LIMIT_BACKENDS, type RateLimitBackend } from "../durable-objects.js";
+import { DOCUMENT_WRITES, RATE_LIMIT_BACKENDS, type DocumentWrites, type RateLimitBackend } from "../durable-objects.js";
 import { DEFAULT_SESSION_MAX_LIFETIME } from "../features/sessions.js";
 import { PACKAGE_MANAGERS, type PackageManager } from "../package-managers.js";
 
@@ -51,6 +51,8 @@ export interface RecordedAnswers {
   rateLimit: { limit: number; window: number };
   /** What counts rate-limited requests; absent in records written before it was an answer. */
   rateLimitBackend?: RateLimitBackend;
+  /** How the flags and config documents are saved; absent in records written before it was an answer. */
+  documentWrites?: DocumentWrites;
   cachePattern: CachePattern;
   envs: string[];
   packageManager: PackageManager;
@@ -67,6 +69,7 @@ export function pickAnswers(from: RecordedAnswers): RecordedAnswers {
     session: { ttl: from.session.ttl, refreshThreshold: from.session.refreshThreshold, maxLifetime: from.session.maxLifetime },
     rateLimit: { limit: from.rateLimit.limit, window: from.rateLimit.window },
     ...(from.rateLimitBackend ? { rateLimitBackend: from.rateLimitBackend } : {}),
+    ...(from.documentWrites ? { documentWrites: from.documentWrites } : {}),
     cachePattern: from.cachePattern,
     envs: [...from.envs],
     packageManager: from.packageManager,
@@ -140,7 +143,7 @@ function readTemplate(value: unknown): TemplateRecord {
 
 function readAnswers(value: unknown): RecordedAnswers {
   const answers = object(value, "answers");
-  const keys = ["projectName", "features", "namespaces", "session", "rateLimit", "rateLimitBackend", "cachePattern", "envs", "packageManager", "vars"];
+  const keys = ["projectName", "features", "namespaces", "session", "rateLimit", "rateLimitBackend", "documentWrites", "cachePattern", "envs", "packageManager", "vars"];
   allowOnly(answers, "answers", keys);
 
   const features = array(answers.features, "answers.features").map((feature, index) =>
@@ -190,6 +193,9 @@ function readAnswers(value: unknown): RecordedAnswers {
     ...(answers.rateLimitBackend === undefined
       ? {}
       : { rateLimitBackend: oneOf(answers.rateLimitBackend, "answers.rateLimitBackend", RATE_LIMIT_BACKENDS) }),
+    ...(answers.documentWrites === undefined
+      ? {}
+      : { documentWrites: oneOf(answers.documentWrites, "answers.documentWrites", DOCUMENT_WRITES) }),
     cachePattern: oneOf(answers.cachePattern, "answers.cachePattern", CACHE_PATTERNS),
     envs: array(answers.envs, "answers.envs").map((env, index) => nonEmptyString(env, `answers.envs[${index}]`)),
     packageManager: oneOf(answers.packageManager, "answers.packageManager", PACKAGE_MANAGERS),

@@ -63,7 +63,8 @@ describe("create-kv-edge add", () => {
     const index = `${await read(project, "src/index.ts")}// my edit\n`;
     await writeFile(path.join(project, "src/index.ts"), index);
 
-    const result = await add(project, "sessions", "flags", "--yes");
+    // Flags saved straight to KV: no writer object, so src/index.ts has nothing new to export.
+    const result = await add(project, "sessions", "flags", "--document-writes", "kv", "--yes");
     expect(result.code, result.stderr).toBe(0);
     expect(await read(project, "src/index.ts")).toBe(index);
     const after = await read(project, "wrangler.jsonc");
@@ -217,6 +218,42 @@ describe("create-kv-edge add", () => {
       ]);
     }
     expect(await read(project, "src/index.ts")).toContain('export { CounterObject } from "./lib/counters";');
+  });
+
+  it("flags and config get their writer objects: bindings, one appended migration, the classes exported, the answer recorded", async () => {
+    const project = await ownProject("--features", "counters", "--envs", "staging");
+    const result = await add(project, "flags", "config", "--yes");
+    expect(result.code, result.stderr).toBe(0);
+    const data = parseJsonc(await read(project, "wrangler.jsonc")) as Record<string, any>;
+    for (const section of [data, data.env.staging]) {
+      expect(section.durable_objects.bindings.map((entry: { name: string }) => entry.name)).toEqual(["COUNTERS", "FLAGS_WRITER", "CONFIG_WRITER"]);
+      expect(section.migrations).toEqual([
+        { tag: "v1", new_sqlite_classes: ["CounterObject"] },
+        { tag: "v2", new_sqlite_classes: ["FlagsWriter", "ConfigWriter"] },
+      ]);
+    }
+    const index = await read(project, "src/index.ts");
+    expect(index).toContain('export { FlagsWriter } from "./config";');
+    expect(index).toContain('export { ConfigWriter } from "./config";');
+    expect(await read(project, "src/config.ts")).toContain("export class ConfigWriter extends DocumentWriter");
+    expect(JSON.parse(await read(project, ".kv-edge.json")).answers.documentWrites).toBe("durable-object");
+  });
+
+  it("--document-writes: one answer for both documents, and only where flags or config is added", async () => {
+    const project = await ownProject("--features", "flags", "--document-writes", "kv");
+    const before = await hashTree(project);
+    const other = await add(project, "config", "--document-writes", "durable-object", "--yes");
+    expect(other.code).toBe(2);
+    expect(other.stderr).toContain("this project's flags already saves with kv");
+    expect(other.stderr).toContain("update --set document-writes=durable-object");
+    const unrelated = await add(project, "cache", "--document-writes", "kv", "--yes");
+    expect(unrelated.code).toBe(2);
+    expect(unrelated.stderr).toContain("--document-writes sets flags and config, which are not being added");
+    expect(await hashTree(project)).toBe(before);
+    // The recorded answer carries over: config joins flags in saving straight to KV.
+    const result = await add(project, "config", "--yes");
+    expect(result.code, result.stderr).toBe(0);
+    expect(await read(project, "wrangler.jsonc")).not.toContain("Writer");
   });
 
   it("ratelimit with the Rate Limiting binding: a ratelimits entry per section, each with its own namespace_id", async () => {

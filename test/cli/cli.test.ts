@@ -125,6 +125,12 @@ describe("create-kv-edge (built CLI)", () => {
     await cli.type("20/30\r"); // the binding counts only in 10 or 60 s windows: refused, asked again
     await cli.waitFor("windows of 10 or 60 seconds");
     await cli.type("\x7f\x7f\x7f\x7f\x7f20/10\r");
+    // Asked because flags and config are chosen, each choice with its trade-off.
+    await cli.waitFor("How should the flags and config documents be saved?");
+    await cli.waitFor("no save is lost");
+    await cli.type(down);
+    await cli.waitFor("can lose one");
+    await cli.type("\r"); // straight to KV
     await cli.waitFor("Customise the namespaces");
     await cli.type("y"); // y and n answer a confirm at once
     // Every binding name is offered, defaults first.
@@ -166,6 +172,9 @@ describe("create-kv-edge (built CLI)", () => {
     expect(config).toContain('"AUDIT": { feature: null, ttl: 600 }');
     expect(wrangler).toContain('"binding": "USER_PREFS"');
     expect(wrangler).toContain('"simple": { "limit": 20, "period": 10 }');
+    // Saved straight to KV: no writer objects.
+    expect(wrangler).not.toContain("Writer");
+    expect(config).toContain('writes: "kv"');
     expect(result.stdout).not.toContain("Binding name of the Rate limiting namespace");
     expect(result.stdout).not.toContain("Binding name of the Counters and locks namespace");
     expect(result.stdout).not.toContain("Default TTL of FLAGS");

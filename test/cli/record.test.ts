@@ -62,6 +62,7 @@ describe(".kv-edge.json", () => {
       session: { ttl: 7200, refreshThreshold: 3600, maxLifetime: 2592000 },
       rateLimit: { limit: 100, window: 60 },
       rateLimitBackend: "durable-object",
+      documentWrites: "durable-object",
       cachePattern: "cache-aside",
       envs: ["staging"],
       packageManager: "npm",

@@ -195,6 +195,20 @@ describe("update --set rate-limit-backend", () => {
   });
 });
 
+describe("update --set document-writes", () => {
+  it("changes how flags and config are saved: the writer objects go, the answer is recorded", async () => {
+    const created = await cli(scratch, "writes-app", "--yes", "--no-install", "--no-git", "--features", "flags,config");
+    expect(created.code, created.stderr).toBe(0);
+    const app = join(scratch, "writes-app");
+    expect(await readFile(join(app, "wrangler.jsonc"), "utf8")).toContain('"FlagsWriter"');
+    const result = await cli(app, "update", "--allow-dirty", "--set", "document-writes=kv");
+    expect(result.code, result.stderr).toBe(0);
+    expect(JSON.parse(await readFile(join(app, ".kv-edge.json"), "utf8")).answers.documentWrites).toBe("kv");
+    expect(await readFile(join(app, "wrangler.jsonc"), "utf8")).not.toContain("Writer");
+    expect(await readFile(join(app, "src/config.ts"), "utf8")).toContain('writes: "kv"');
+  });
+});
+
 describe("update of a project made from a folder that changed since", () => {
   it("says the base version cannot be fetched, and writes nothing", async () => {
     const folder = join(scratch, "folder-fork");

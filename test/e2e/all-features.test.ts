@@ -33,7 +33,7 @@ afterAll(async () => {
 describe("a project with every feature and two environments", () => {
   it("is scaffolded, installed, typed and committed, with a summary that is the reference card", async () => {
     expect(scaffold.code, scaffold.stderr + scaffold.stdout).toBe(0);
-    for (const text of ["Installed dependencies", "Initialized a git repository", "Durable Object SlidingWindowLimiter", "Durable Object CounterObject", "session:{sha256(token)}", "npm run dev"]) {
+    for (const text of ["Installed dependencies", "Initialized a git repository", "Durable Object SlidingWindowLimiter", "Durable Object CounterObject", "Durable Object FlagsWriter", "Durable Object ConfigWriter", "session:{sha256(token)}", "npm run dev"]) {
       expect(scaffold.stdout).toContain(text);
     }
     await stat(path.join(project, "worker-configuration.d.ts"));
@@ -52,12 +52,14 @@ describe("a project with every feature and two environments", () => {
       // Top level, staging and production: kv_namespaces are not inherited by environments.
       expect(text.match(new RegExp(`"binding": "${binding}"`, "g"))).toHaveLength(3);
     }
-    // Rate limits and counters live in Durable Objects, bound and migrated in every environment too.
+    // Rate limits, counters and the writers of the flags and config documents live in
+    // Durable Objects, bound and migrated in every environment too.
     expect(text).not.toContain('"RATE_LIMITS"');
-    for (const className of ["SlidingWindowLimiter", "CounterObject"]) {
+    const classes = ["FlagsWriter", "ConfigWriter", "SlidingWindowLimiter", "CounterObject"];
+    for (const className of classes) {
       expect(text.match(new RegExp(`"class_name": "${className}"`, "g"))).toHaveLength(3);
     }
-    expect(text.match(/"new_sqlite_classes": \["SlidingWindowLimiter", "CounterObject"\]/g)).toHaveLength(3);
+    expect(text.split(`"new_sqlite_classes": ${JSON.stringify(classes).replaceAll(",", ", ")}`)).toHaveLength(4);
   });
 
   it("installs a single workerd binary", async () => {
@@ -84,6 +86,8 @@ describe("a project with every feature and two environments", () => {
       expect(result.output).toContain("env.CACHE");
       expect(result.output).toMatch(/env\.RATE_LIMITER \(SlidingWindowLimiter\)\s+Durable Object/);
       expect(result.output).toMatch(/env\.COUNTERS \(CounterObject\)\s+Durable Object/);
+      expect(result.output).toMatch(/env\.FLAGS_WRITER \(FlagsWriter\)\s+Durable Object/);
+      expect(result.output).toMatch(/env\.CONFIG_WRITER \(ConfigWriter\)\s+Durable Object/);
     }
   });
 

@@ -1,8 +1,8 @@
 /**
  * The backends a user can pick where KV cannot be exact, each scaffolded once (in
  * parallel, sharing the npm cache) and checked the way a user would: the project's
- * own tests, type check and deploy dry run. The default backends are covered by
- * all-features.test.ts.
+ * own tests, type check and deploy dry run. The defaults (Durable Objects for rate
+ * limits and for saving flags and config) are covered by all-features.test.ts.
  */
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
@@ -19,9 +19,11 @@ const variants = [
     bindings: [/env\.RATE_LIMITER \(100 requests\/60s\)\s+Rate Limit/, /env\.COUNTERS \(CounterObject\)\s+Durable Object/],
   },
   {
-    name: "rate-limit-kv",
-    args: ["--features", "ratelimit,cache", "--rate-limit-backend", "kv", "--rate-limit", "60/60"],
-    bindings: [/env\.RATE_LIMITS\s+KV Namespace/],
+    // Everything in KV: rate limits counted there, flags and config saved straight to it.
+    name: "kv-backends",
+    args: ["--features", "ratelimit,cache,flags,config", "--rate-limit-backend", "kv", "--rate-limit", "60/60", "--document-writes", "kv"],
+    bindings: [/env\.RATE_LIMITS\s+KV Namespace/, /env\.FLAGS\s+KV Namespace/, /env\.CONFIG\s+KV Namespace/],
+    absent: [/Durable Object/],
   },
 ];
 
@@ -64,5 +66,6 @@ describe.each(variants)("a project with $name", (variant) => {
     const dryRun = await runIn(project(), "npx", ["wrangler", "deploy", "--dry-run", "--outdir", path.join(project(), ".dry-run")]);
     expect(dryRun.code, dryRun.output).toBe(0);
     for (const binding of variant.bindings) expect(dryRun.output).toMatch(binding);
+    for (const binding of variant.absent ?? []) expect(dryRun.output).not.toMatch(binding);
   });
 });

@@ -88,6 +88,10 @@ describe("Durable Objects and the Rate Limiting binding in the built-in template
     [["--features", "ratelimit,counters"], ["SlidingWindowLimiter", "CounterObject"]],
     [["--features", "ratelimit", "--rate-limit-backend", "binding"], []],
     [["--features", "cache,sessions"], []],
+    [["--features", "flags"], ["FlagsWriter"]],
+    [["--features", "flags,config,counters"], ["FlagsWriter", "ConfigWriter", "CounterObject"]],
+    [["--features", "flags,config", "--document-writes", "kv"], []],
+    [["--features", "cache", "--document-writes", "durable-object"], []],
   ])("%j binds, migrates and exports exactly %j, in every environment", (argv, classes) => {
     const { files, scopes } = wranglerOf(argv);
     for (const scope of scopes) {

@@ -56,6 +56,9 @@ describe("resolveOptions", () => {
   });
 
   it("refuses a rate limit the chosen backend cannot enforce, naming the backend that can", () => {
+    expect(resolve(["app", "--features", "flags"]).documentWrites).toBe("durable-object");
+    expect(resolve(["app", "--features", "config", "--document-writes", "kv"]).documentWrites).toBe("kv");
+    expect(() => resolve(["app", "--document-writes", "sometimes"])).toThrow(/--document-writes sometimes: unknown document-writes mode; choose one of durable-object, kv/);
     expect(() => resolve(["app", "--rate-limit", "100/30", "--rate-limit-backend", "binding"])).toThrow(
       /--rate-limit 100\/30 with --rate-limit-backend binding: .*windows of 10 or 60 seconds.*--rate-limit-backend durable-object/,
     );

@@ -4,13 +4,14 @@
  * The whole configuration is ONE KV document (under keys.config(name), "config:app" by
  * default), not one key per setting: a request that needs three settings then costs one
  * KV read instead of three, and an instance keeps the document in memory for `cacheTtl`
- * seconds, so most requests cost no KV operation at all. The price: an update is a
- * read-modify-write of the whole document. Two admins updating within about a minute
- * of each other from different locations can each start from a copy without the
- * other's change (KV caches the document at the edge for up to a minute), and the last
- * write wins; KV also refuses a second write to the document within a second (429).
- * Save changes together in one `update`, from one place, or route them through a
- * single writer (a Durable Object that applies the same pure `applyUpdate`).
+ * seconds, so most requests cost no KV operation at all. The price: without a
+ * `writer`, an update is a read-modify-write of the whole document in KV. Two admins
+ * updating within about a minute of each other from different locations can each
+ * start from a copy without the other's change (KV caches the document at the edge
+ * for up to a minute), and the last write wins; KV also refuses a second write to the
+ * document within a second (429). With a `writer` (src/lib/document-writer.ts), every
+ * update goes to one Durable Object that applies the same pure `applyUpdate` to its
+ * own copy, one update at a time, and publishes the result: no update is lost.
  *
  * Reads never throw on bad stored data: a setting of the wrong type falls back to its
  * default, a document that is not JSON or fails `validate` reads as the defaults, each
@@ -28,9 +29,10 @@
  *   });
  *   if (await config.value("maintenance")) return new Response("Back soon", { status: 503 });
  */
+import type { DocumentWriters } from "./document-writer";
 import { keys } from "./keys";
 import { KVStore } from "./kv-store";
-import { applyUpdate, readSettings, storedSettings, warnProblem, type ReportProblem, type Settings, type Validate } from "./settings";
+import { applyUpdate, readSettings, SettingsValidationError, storedSettings, warnProblem, type ReportProblem, type Settings, type Validate } from "./settings";
 
 /** Thrown by update; `problems` lists every problem, one sentence each. */
 export { SettingsValidationError as ConfigValidationError } from "./settings";
@@ -48,6 +50,13 @@ export interface ConfigStoreOptions<C extends Settings> {
   now?: () => number;
   /** Receives each problem with stored data and each KV read failure served from memory. Default: console.warn. */
   onError?: ReportProblem;
+  /**
+   * The document's single writer, e.g. `env.CONFIG_WRITER` (a Durable Object binding,
+   * see src/lib/document-writer.ts): `update` sends its changes to the object named
+   * after the key, which checks them against the same defaults and `validate`.
+   * Unset: this instance writes KV.
+   */
+  writer?: DocumentWriters<Partial<C>>;
 }
 
 /** What problems and error messages call the document: never its KV key. */
@@ -61,6 +70,7 @@ export class ConfigStore<C extends Settings> {
   readonly #cacheMs: number;
   readonly #now: () => number;
   readonly #onError: ReportProblem;
+  readonly #writer: ConfigStoreOptions<C>["writer"];
   #memory: { config: C; readAt: number } | null = null;
 
   constructor(kv: KVNamespace, options: ConfigStoreOptions<C>) {
@@ -71,6 +81,7 @@ export class ConfigStore<C extends Settings> {
     this.#validate = options.validate;
     this.#cacheMs = (options.cacheTtl ?? 60) * 1000;
     this.#now = options.now ?? Date.now;
+    this.#writer = options.writer;
   }
 
   /** The whole configuration: what KV holds merged over the defaults. 0 or 1 KV read. */
@@ -102,6 +113,15 @@ export class ConfigStore<C extends Settings> {
    * See the note on lost updates at the top of this file.
    */
   async update(changes: Partial<C>): Promise<C> {
+    if (this.#writer) {
+      // Type errors are found here; `validate` runs in the writer, on its own copy.
+      applyUpdate(this.#defaults, {}, changes, undefined, WHAT);
+      const result = await this.#writer.getByName(this.#key).update(changes);
+      if ("refused" in result) throw new SettingsValidationError(WHAT, result.refused);
+      const settings = readSettings(this.#defaults, result.document, this.#validate, WHAT, this.#onError);
+      this.#remember(settings);
+      return settings;
+    }
     const current = storedSettings(this.#defaults, await this.#store.get(this.#key), WHAT, this.#onError);
     const { stored, settings } = applyUpdate(this.#defaults, current, changes, this.#validate, WHAT);
     await this.#store.set(this.#key, stored, { ttl: 0 });

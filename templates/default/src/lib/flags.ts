@@ -12,19 +12,22 @@
  *   `"enabled": "false"` or an unparseable `startTime` from a hand edit) is OFF and
  *   reported to `onError`; a document that is not an object means every flag is off.
  *   When KV fails, the last good copy in memory is served (and the error reported).
- * - `update(changes)` saves several flags in one write: one read of the document,
- *   `applyFlagChanges`, one write. That is a read-modify-write: two admins saving
- *   within about a minute of each other, in different locations, can each start
- *   from a copy without the other's change, and the last write wins (KV caches the
- *   document at the edge for up to a minute). KV also refuses a second write to the
- *   document within one second (429). Make flag changes from one place, or route
- *   them through a single writer (a Durable Object that calls applyFlagChanges).
+ * - `update(changes)` saves several flags at once. Without a `writer` it is a
+ *   read-modify-write of KV: one read of the document, `applyFlagChanges`, one
+ *   write. Two admins saving within about a minute of each other, in different
+ *   locations, can each start from a copy without the other's change, and the last
+ *   write wins (KV caches the document at the edge for up to a minute); KV also
+ *   refuses a second write to the document within one second (429). With a `writer`
+ *   (src/lib/document-writer.ts), every save goes to one Durable Object that applies
+ *   the same `applyFlagChanges` to its own copy, one save at a time, and publishes
+ *   the result to KV: no save is lost. Reads are the same either way.
  *
  * Evaluation order: a missing or invalid flag is off; `enabled: false` is off for
  * everyone (kill switch); outside startTime..endTime is off; then blocklist beats
  * allowlist beats percentage. Rollout puts each (flag, user) pair in a fixed
  * bucket from 0 to 99.99, so raising the percentage never turns a user off.
  */
+import type { DocumentWriters } from "./document-writer";
 import { KVStore } from "./kv-store";
 
 export interface FlagConfig {
@@ -66,6 +69,12 @@ export interface FeatureFlagsOptions {
   /** Called for each invalid flag or document read, and each KV read failure served from memory. */
   onError?: (error: unknown) => void;
   now?: () => number;
+  /**
+   * The document's single writer, e.g. `env.FLAGS_WRITER` (a Durable Object binding,
+   * see src/lib/document-writer.ts): `update` sends its changes to the object named
+   * after the key instead of writing KV itself. Unset: this instance writes KV.
+   */
+  writer?: DocumentWriters<FlagChanges>;
 }
 
 /**
@@ -90,6 +99,7 @@ export class FeatureFlags {
   readonly #cacheTtlMs: number;
   readonly #now: () => number;
   readonly #onError: (error: unknown) => void;
+  readonly #writer: DocumentWriters<FlagChanges> | undefined;
   /** The last document read or written, valid flags only. */
   #cached: { flags: Record<string, FlagConfig>; loadedAt: number } | null = null;
 
@@ -99,6 +109,7 @@ export class FeatureFlags {
     this.#key = options.key ?? FLAGS_KEY;
     this.#cacheTtlMs = (options.cacheTtl ?? 60) * 1000;
     this.#now = options.now ?? Date.now;
+    this.#writer = options.writer;
   }
 
   /** A flag's config; null when it is missing or invalid. */
@@ -117,13 +128,20 @@ export class FeatureFlags {
 
   /**
    * Saves several flag changes in one write (null deletes a flag). Throws
-   * FlagConfigError before touching KV when a change is invalid. See the note on
-   * lost updates at the top of this file.
+   * FlagConfigError before anything is saved when a change is invalid. See the note
+   * on lost updates at the top of this file.
    */
   async update(changes: FlagChanges): Promise<void> {
-    applyFlagChanges({}, changes); // validate before any KV call
-    const document = applyFlagChanges(await this.#store.get<unknown>(this.#key), changes);
-    await this.#store.set(this.#key, document, { ttl: 0 });
+    applyFlagChanges({}, changes); // validate before any call
+    let document: unknown;
+    if (this.#writer) {
+      const result = await this.#writer.getByName(this.#key).update(changes);
+      if ("refused" in result) throw new FlagConfigError(result.refused.join("; "));
+      document = result.document;
+    } else {
+      document = applyFlagChanges(await this.#store.get<unknown>(this.#key), changes);
+      await this.#store.set(this.#key, document, { ttl: 0 });
+    }
     this.#cached = { flags: this.#validFlags(document), loadedAt: this.#now() };
   }
 

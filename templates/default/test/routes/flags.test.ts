@@ -1,7 +1,9 @@
 import { env, exports } from "cloudflare:workers";
 import { beforeAll, describe, expect, it } from "vitest";
 import { flags } from "../../src/config";
-import { FeatureFlags } from "../../src/lib/flags";
+import { FeatureFlags, FLAGS_KEY } from "../../src/lib/flags";
+import { freshKV } from "../support/fresh-kv";
+import { productionKV } from "../support/production-kv";
 import seed from "../../seed/flags.json";
 
 async function enabledFor(user?: string): Promise<string[]> {
@@ -45,4 +47,35 @@ describe("flags route, with the flags from seed/flags.json", () => {
   it("without a user, lists only the flags that are on for everyone", async () => {
     expect(await enabledFor()).toEqual(["new-dashboard"]);
   });
+});
+
+describe(`saving flags (${flags.writes})`, () => {
+  if (flags.writes === "durable-object") {
+    it("keeps every change when three requests save different flags at the same moment", async () => {
+      // Three admin requests, each with its own FeatureFlags (as in three locations), save
+      // at once. Writing KV themselves, each would read the document before the others
+      // wrote, add its flag and put its copy back: the last put would win and two flags
+      // would be lost. Through the FlagsWriter object the saves are applied one after
+      // another to its own copy, and KV gets the document with all three.
+      const names = ["saved-at-once-1", "saved-at-once-2", "saved-at-once-3"];
+      await Promise.all(
+        names.map((name) => new FeatureFlags(flags.namespace(env), { writer: flags.writer(env) }).set(name, { enabled: false })),
+      );
+      const stored = await flags.namespace(env).get<Record<string, unknown>>(FLAGS_KEY, "json");
+      for (const name of names) expect(stored).toHaveProperty([name], { enabled: false });
+    });
+  } else {
+    it("loses one of two saves made in two locations within KV's propagation delay (why durable-object exists)", async () => {
+      // London saves a flag; five seconds later Sydney, which still reads the document
+      // without it (KV shows a write elsewhere after ~60 s), saves another. Sydney's copy
+      // replaces London's, and London's flag is gone everywhere.
+      let clock = Date.parse("2026-11-24T10:00:00Z");
+      const kv = productionKV(freshKV(env.TEST_KV), { now: () => clock });
+      await new FeatureFlags(kv.at("london"), { writer: flags.writer(env) }).set("from-london", { enabled: true });
+      clock += 5_000;
+      await new FeatureFlags(kv.at("sydney"), { writer: flags.writer(env) }).set("from-sydney", { enabled: true });
+      clock += 61_000;
+      expect(await kv.at("paris").get(FLAGS_KEY, "json")).toEqual({ "from-sydney": { enabled: true } });
+    });
+  }
 });
