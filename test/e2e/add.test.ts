@@ -33,14 +33,14 @@ async function setUpOwn() {
   });
   expect(created.code, created.stderr + created.stdout).toBe(0);
   own.dir = path.join(root, "kv-own");
-  // By hand: a comment and a var in wrangler.jsonc, a line in the entry module.
+  // By hand: a comment and a var in wrangler.jsonc, a line in a module add never regenerates.
   own.wrangler = (await read(own.dir, "wrangler.jsonc")).replace(
     '"observability": { "enabled": true },',
     '"observability": { "enabled": true },\n\t// Added by hand: the greeting the team agreed on.\n\t"vars": { "GREETING": "hello" },',
   );
   await writeFile(path.join(own.dir, "wrangler.jsonc"), own.wrangler);
-  own.entry = (await read(own.dir, "src/index.ts")).replace(/^/, "// Edited by hand: keep this line.\n");
-  await writeFile(path.join(own.dir, "src/index.ts"), own.entry);
+  own.entry = (await read(own.dir, "src/http.ts")).replace(/^/, "// Edited by hand: keep this line.\n");
+  await writeFile(path.join(own.dir, "src/http.ts"), own.entry);
   own.add = await runCli(["add", "sessions", "flags", "--yes"], { cwd: own.dir, env, timeoutMs: 300_000 });
 }
 
@@ -81,7 +81,7 @@ async function expectPasses(dir: string, commands: [string, string[]][]) {
 
 const deployDry = (dir: string, ...extra: string[]): [string, string[]] => ["npx", ["wrangler", "deploy", "--dry-run", "--outdir", path.join(dir, ".dry-run"), ...extra]];
 
-describe("(a) a project made by create-kv-edge, edited by hand, gets sessions and flags", () => {
+describe("(a) a project made by create-kv-edge, edited by hand, gets sessions and flags (with the flags writer object)", () => {
   it("keeps the hand edits byte for byte and has the bindings at the top level and in each env", async () => {
     expect(own.add?.code, `${own.add?.stderr}${own.add?.stdout}`).toBe(0);
     expect(own.add?.stdout).toContain("Ran wrangler types");
@@ -94,8 +94,13 @@ describe("(a) a project made by create-kv-edge, edited by hand, gets sessions an
       rest = rest.slice(at + 1);
     }
     expect(wrangler).toContain('\t// Added by hand: the greeting the team agreed on.\n\t"vars": { "GREETING": "hello" },');
-    expect(await read(own.dir, "src/index.ts")).toBe(own.entry);
+    expect(await read(own.dir, "src/http.ts")).toBe(own.entry);
     for (const binding of ["CACHE", "SESSIONS", "FLAGS"]) expect(wrangler.match(new RegExp(`"binding": "${binding}"`, "g"))).toHaveLength(3);
+    // Flags are saved through their writer object: bound and migrated everywhere, exported by the entry module.
+    const config = readWranglerConfig("wrangler.jsonc", wrangler);
+    expect(config.classes.has("FlagsWriter")).toBe(true);
+    expect(wrangler.match(/"name": "FLAGS_WRITER", "class_name": "FlagsWriter"/g)).toHaveLength(3);
+    expect(await read(own.dir, "src/index.ts")).toContain('export { FlagsWriter } from "./config";');
     expect(await read(own.dir, "worker-configuration.d.ts")).toContain("SESSIONS: KVNamespace");
   });
 
@@ -104,7 +109,12 @@ describe("(a) a project made by create-kv-edge, edited by hand, gets sessions an
   });
 
   it("passes the type check and wrangler deploy --dry-run (top level and an env)", async () => {
-    await expectPasses(own.dir, [["npm", ["run", "typecheck"]], deployDry(own.dir), deployDry(own.dir, "--env", "staging")]);
+    await expectPasses(own.dir, [["npm", ["run", "typecheck"]]]);
+    for (const args of [[], ["--env", "staging"]]) {
+      const result = await runIn(own.dir, "npx", ["wrangler", "deploy", "--dry-run", "--outdir", path.join(own.dir, ".dry-run"), ...args], 600_000);
+      expect(result.code, result.output).toBe(0);
+      expect(result.output).toMatch(/env\.FLAGS_WRITER \(FlagsWriter\)\s+Durable Object/);
+    }
   });
 });
 

@@ -31,7 +31,7 @@
 import { DurableObject } from "cloudflare:workers";
 
 /** How long after a failed publish the alarm tries again: KV takes one write per second per key. */
-export const RETRY_MS = 1000;
+const RETRY_MS = 1000;
 
 /** How a project saves its flags and config documents: through a writer object, or straight to KV. */
 export type DocumentWrites = "durable-object" | "kv";
@@ -51,10 +51,16 @@ export interface DocumentWriters<Changes> {
   getByName(name: string): { update(changes: Changes): Promise<SaveResult> };
 }
 
+/**
+ * The writer of one document; a feature's subclass (FlagsWriter, ConfigWriter in
+ * src/config.ts) says where it is published and how changes merge. Its storage holds
+ * `document`, `version` (how many saves it has applied) and `published` (the version
+ * KV last accepted).
+ */
 export abstract class DocumentWriter<Changes> extends DurableObject<Env> {
   /** Where readers find the document: the KV namespace and key this object publishes to. */
   protected abstract publishesTo(): { namespace: KVNamespace; key: string };
-  /** The document after `changes`: the feature's pure merge. It throws on an invalid change, and then nothing is saved. */
+  /** The document after `changes`: the feature's pure merge. It throws on an invalid change: the save is refused, nothing is stored. */
   protected abstract merge(current: Document, changes: Changes): Document;
 
   #adopted: Promise<void> | undefined;
