@@ -5,13 +5,14 @@
  * Unit tests import src/, where the precompiled map is empty; these tests fill it.
  */
 import { fileURLToPath } from "node:url";
-import { afterEach, describe, expect, it } from "vitest";
+import Handlebars from "handlebars";
+import { afterEach, describe, expect, it, vi } from "vitest";
 import { FEATURES } from "../../src/features/index.js";
 import { parseFlags } from "../../src/options/parse.js";
 import { resolveOptions } from "../../src/options/resolve.js";
 import { buildRenderContext } from "../../src/template/context.js";
 import { buildPlan } from "../../src/template/plan.js";
-import { precompiledTemplatesModule } from "../../src/template/precompile-builtin.js";
+import { handlebarsFragments, precompiledTemplatesModule } from "../../src/template/precompile-builtin.js";
 import { precompiledTemplates } from "../../src/template/precompiled.js";
 import { precompile, render, templateKey } from "../../src/template/render.js";
 import { loadTemplate } from "../../src/template/source.js";
@@ -52,11 +53,33 @@ describe("the precompiled built-in template", () => {
       expect(loaded.precompiledTemplates[templateKey(new TextDecoder().decode(file.bytes))], file.path).toBeDefined();
     }
     for (const feature of FEATURES) {
-      expect(loaded.precompiledTemplates[templateKey(feature.config)], `${feature.id} config`).toBeDefined();
+      const parts = handlebarsFragments(feature).map(([part]) => part);
+      expect(parts).toEqual(expect.arrayContaining(["config", "paste", "docs.keys", "docs.module"]));
+      for (const [part, text] of handlebarsFragments(feature)) {
+        expect(loaded.precompiledTemplates[templateKey(text)], `${feature.id} ${part}`).toBeDefined();
+      }
     }
 
     usePrecompiled(loaded.precompiledTemplates);
     expect(variants.map(plan)).toEqual(compiled);
+  });
+
+  it("leaves nothing to compile at run time when a project comes from the built-in template", async () => {
+    const moduleText = await precompiledTemplatesModule(builtinDir);
+    const loaded = (await import(`data:text/javascript,${encodeURIComponent(moduleText)}`)) as {
+      precompiledTemplates: Record<string, TemplateSpecification>;
+    };
+    usePrecompiled(loaded.precompiledTemplates);
+    const everyFeature = ["--features", FEATURES.map((feature) => feature.id).join(",")];
+    const parse = vi.spyOn(Handlebars, "parse"); // render parses only what it must compile
+    try {
+      for (const backends of [[], ["--rate-limit-backend", "kv", "--rate-limit", "10/60", "--document-writes", "kv"], ["--rate-limit-backend", "binding"]]) {
+        plan([...everyFeature, "--envs", "staging", ...backends]);
+      }
+      expect(parse).not.toHaveBeenCalled();
+    } finally {
+      parse.mockRestore();
+    }
   });
 
   it("keeps noEscape and strict: a missing variable names the file and line", () => {
