@@ -1,12 +1,12 @@
 import { env } from "cloudflare:workers";
 import { expect, test } from "vitest";
-import { RateLimiter } from "../../templates/default/src/lib/rate-limiter.ts";
+import { KVRateLimiter } from "../../templates/default/src/lib/rate-limiter.ts";
 import { countingKV } from "../../templates/default/test/support/counting-kv.ts";
 import { record } from "./record.js";
 
-test("rate limit check on a client already counted", async () => {
+test("KV rate limit check on a client already counted", async () => {
   const counting = countingKV(env.BENCH_KV);
-  const limiter = new RateLimiter(counting.kv, { limit: 10, window: 60 });
+  const limiter = new KVRateLimiter(counting.kv, { limit: 10, window: 60 });
   await limiter.check("client-1");
 
   counting.reset();
@@ -14,7 +14,7 @@ test("rate limit check on a client already counted", async () => {
   expect(result.allowed).toBe(true);
   const { reads, writes, deletes, lists } = counting.counts;
   record(
-    "rate limit check",
+    "rate limit check (kv backend)",
     counting.counts,
     "at most 1 read and 1 write",
     reads <= 1 && writes <= 1 && deletes === 0 && lists === 0,

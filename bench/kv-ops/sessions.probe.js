@@ -9,7 +9,9 @@ test("session create and get", async () => {
   const sessions = new SessionStore(counting.kv, { ttl: 3600, refreshThreshold: 600 });
 
   const { token } = await sessions.create("user-1", { theme: "dark" });
-  record("session create", counting.counts, "at most 2 writes", counting.counts.writes <= 2);
+  // Issue 3 allowed 2 writes; the sessions that survive stale reads in other locations
+  // write 3 (the record, its expiry and the per-user marker: src/lib/sessions.ts).
+  record("session create", counting.counts, "3 writes (issue 3: 2, before the per-user marker)", counting.counts.writes <= 3 && total(counting.counts) === 3);
 
   counting.reset();
   const session = await sessions.get(token);

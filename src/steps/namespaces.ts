@@ -1,7 +1,7 @@
 import { existsSync } from "node:fs";
 import { join } from "node:path";
-import { credentialedEnv, childEnv, redact } from "../secrets.js";
-import { trackChild } from "./run.js";
+import { credentialedEnv, redact } from "../secrets.js";
+import { run, trackChild } from "./run.js";
 
 /**
  * The --create-namespaces step. The work itself is done by the generated project's
@@ -74,19 +74,18 @@ export async function createNamespaces(
 export async function isAuthenticated(
   projectDir: string,
   env: NodeJS.ProcessEnv = process.env,
+  timeoutMs = WHOAMI_TIMEOUT_MS,
 ): Promise<boolean> {
   if (env.CLOUDFLARE_API_TOKEN) return true;
   const wrangler = join(projectDir, "node_modules", "wrangler", "bin", "wrangler.js");
   if (!existsSync(wrangler)) return false;
-  const { execa } = await import("execa");
-  const result = await execa(process.execPath, [wrangler, "whoami", "--json"], {
+  // whoami reads wrangler's own login; it needs no token (one in env is answered above).
+  // Through run(): at the time limit the node process wrangler's launcher starts is stopped too.
+  const result = await run(process.execPath, [wrangler, "whoami", "--json"], {
     cwd: projectDir,
-    // whoami reads wrangler's own login; it needs no token (one in env is answered above).
-    env: { ...childEnv(env), WRANGLER_HIDE_BANNER: "true" },
-    extendEnv: false,
-    stdin: "ignore",
-    timeout: WHOAMI_TIMEOUT_MS,
-    reject: false,
+    timeoutMs,
+    baseEnv: env,
+    env: { WRANGLER_HIDE_BANNER: "true" },
   });
-  return result.exitCode === 0;
+  return result.ok;
 }

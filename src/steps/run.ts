@@ -22,6 +22,8 @@ export interface RunOptions {
   preferLocal?: boolean;
   /** Added to the scrubbed environment (never credentials: see secrets.ts). */
   env?: NodeJS.ProcessEnv;
+  /** The environment that is scrubbed of credentials and given to the child; default ours. */
+  baseEnv?: NodeJS.ProcessEnv;
   /** Aborting it stops the child (Ctrl+C while it runs). */
   signal?: AbortSignal;
 }
@@ -69,7 +71,7 @@ export async function run(command: string, args: string[], options: RunOptions):
     cwd: options.cwd,
     preferLocal: options.preferLocal,
     localDir: options.cwd,
-    env: { ...childEnv(), ...options.env },
+    env: { ...childEnv(options.baseEnv), ...options.env },
     extendEnv: false,
     stdin: "ignore",
     cancelSignal: options.signal,
@@ -81,6 +83,7 @@ export async function run(command: string, args: string[], options: RunOptions):
   // The time limit and an abort stop the whole group, not only the child: an install's
   // scripts, or the helper git starts to talk to a server, would outlive it otherwise.
   let timedOut = false;
+  const timedOutReason = () => `timed out after ${Math.round(timeoutMs / 1000)} s`;
   let stopped = false;
   let forceKill: NodeJS.Timeout | undefined;
   const stop = () => {
@@ -95,13 +98,15 @@ export async function run(command: string, args: string[], options: RunOptions):
   options.signal?.addEventListener("abort", stop, { once: true });
   try {
     const result = await subprocess;
+    // Stopped at the time limit, a child may still exit 0 (wrangler's launcher does): it did not finish.
+    if (timedOut) return { ok: false, reason: timedOutReason(), stdout: redact(result.stdout), stderr: redact(result.stderr) };
     return { ok: true, exitCode: 0, stdout: redact(result.stdout), stderr: redact(result.stderr) };
   } catch (error) {
     const failure = error as { isCanceled?: boolean; code?: string; exitCode?: number; stdout?: string; stderr?: string };
     const reason = failure.isCanceled
       ? "cancelled"
       : timedOut
-      ? `timed out after ${Math.round(timeoutMs / 1000)} s`
+      ? timedOutReason()
       : failure.code === "ENOENT"
         ? `${command} was not found on PATH`
         : `${command} exited with code ${failure.exitCode ?? "?"}`;

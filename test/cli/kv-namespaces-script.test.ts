@@ -328,6 +328,51 @@ describe("when the namespaces cannot be created", () => {
   }, SCRIPT_TIMEOUT_MS);
 });
 
+describe("stopped while wrangler waits for the API", () => {
+  /** Processes of a group that are still running (a killed child whose parent is gone can stay a zombie). */
+  const runningIn = async (group: number) =>
+    (await execa("ps", ["-o", "stat=", "-g", String(group)], { reject: false })).stdout.split("\n").filter((stat) => stat.trim() !== "" && !stat.startsWith("Z"));
+
+  for (const [signal, code] of [["SIGTERM", 143], ["SIGINT", 130]] as const) {
+    test(`${signal} stops the wrangler call in flight too, exits ${code}, and leaves the config as it was`, async () => {
+      const fake = await startFakeCloudflare();
+      const project = makeKvProject(ONE_BINDING);
+      try {
+        fake.setMode({ kind: "slow", delayMs: 60_000 });
+        const script = execa(process.execPath, ["scripts/kv-namespaces.mjs", "--timeout", "120"], {
+          cwd: project.dir,
+          env: wranglerEnv(project, fake),
+          extendEnv: false,
+          stdin: "ignore",
+          reject: false,
+          timeout: SCRIPT_TIMEOUT_MS,
+        });
+        // wrangler runs in a process group of its own, led by the child the script started (its
+        // launcher), which starts wrangler proper: wait until both run.
+        const childOfScript = async () => Number((await execa("pgrep", ["-P", String(script.pid)], { reject: false })).stdout.split("\n")[0]);
+        const deadline = Date.now() + 60_000;
+        let wranglerGroup = 0;
+        while (Date.now() < deadline) {
+          wranglerGroup = await childOfScript();
+          if (wranglerGroup > 0 && (await runningIn(wranglerGroup)).length >= 2) break;
+          await new Promise((resolve) => setTimeout(resolve, 50));
+        }
+        expect((await runningIn(wranglerGroup)).length).toBeGreaterThanOrEqual(2);
+        script.kill(signal);
+        const result = await script;
+        expect(result.exitCode).toBe(code);
+        const stopDeadline = Date.now() + 5000;
+        while ((await runningIn(wranglerGroup)).length > 0 && Date.now() < stopDeadline) await new Promise((resolve) => setTimeout(resolve, 50));
+        expect(await runningIn(wranglerGroup)).toEqual([]);
+        expect(project.readConfig()).toBe(ONE_BINDING);
+      } finally {
+        await fake.stop();
+        project.remove();
+      }
+    }, SCRIPT_TIMEOUT_MS);
+  }
+});
+
 test("without the project's own wrangler it says to install, and changes nothing", async () => {
   const project = makeKvProject(ONE_BINDING, { withWrangler: false });
   try {

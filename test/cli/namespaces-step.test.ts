@@ -1,4 +1,4 @@
-import { mkdirSync, writeFileSync } from "node:fs";
+import { mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterEach, describe, expect, test } from "vitest";
 import { createNamespaces, isAuthenticated } from "../../src/steps/namespaces.js";
@@ -65,6 +65,32 @@ describe("createNamespaces", () => {
   });
 });
 
+/** What `wrangler login` leaves behind, in the temp HOME's config folder. */
+function loggedIn(env: NodeJS.ProcessEnv, token: string): void {
+  const authDir = join(env.XDG_CONFIG_HOME ?? "", ".wrangler", "config");
+  mkdirSync(authDir, { recursive: true });
+  writeFileSync(
+    join(authDir, "default.toml"),
+    `oauth_token = "${token}"\nexpiration_time = "2099-01-01T00:00:00.000Z"\nrefresh_token = "unused"\nscopes = ["account:read", "user:read"]\n`,
+  );
+}
+
+/** Running processes (not zombies) whose environment holds `entry`. */
+function processesWith(entry: string): number[] {
+  const found: number[] = [];
+  for (const name of readdirSync("/proc")) {
+    if (!/^\d+$/.test(name)) continue;
+    try {
+      const stat = readFileSync(`/proc/${name}/stat`, "utf8");
+      if (stat.slice(stat.lastIndexOf(")") + 2)[0] === "Z") continue;
+      if (readFileSync(`/proc/${name}/environ`, "utf8").split("\0").includes(entry)) found.push(Number(name));
+    } catch {
+      // gone meanwhile, or not ours to read
+    }
+  }
+  return found;
+}
+
 describe("isAuthenticated", () => {
   test("an API token in the environment is enough", async () => {
     project = makeKvProject(ONE_BINDING);
@@ -76,15 +102,24 @@ describe("isAuthenticated", () => {
     project = makeKvProject(ONE_BINDING);
     const env = wranglerEnv(project, fake);
     delete env.CLOUDFLARE_API_TOKEN;
-    // What `wrangler login` leaves behind, in the temp HOME's config folder.
-    const authDir = join(env.XDG_CONFIG_HOME ?? "", ".wrangler", "config");
-    mkdirSync(authDir, { recursive: true });
-    writeFileSync(
-      join(authDir, "default.toml"),
-      `oauth_token = "${fake.token}"\nexpiration_time = "2099-01-01T00:00:00.000Z"\nrefresh_token = "unused"\nscopes = ["account:read", "user:read"]\n`,
-    );
+    loggedIn(env, fake.token);
     expect(await isAuthenticated(project.dir, env)).toBe(true);
     expect(fake.requests.map((request) => request.path)).toContain("/user");
+  }, STEP_TIMEOUT_MS);
+
+  test("a whoami that hangs is a no at its time limit, and no wrangler process is left", async () => {
+    fake = await startFakeCloudflare();
+    fake.setMode({ kind: "slow", delayMs: 60_000 });
+    project = makeKvProject(ONE_BINDING);
+    const env = wranglerEnv(project, fake);
+    delete env.CLOUDFLARE_API_TOKEN;
+    loggedIn(env, fake.token);
+    expect(await isAuthenticated(project.dir, env, 3000)).toBe(false);
+    // wrangler's launcher starts a second node process; both ran with this project's HOME.
+    const home = `HOME=${project.home}`;
+    const deadline = Date.now() + 5000;
+    while (processesWith(home).length > 0 && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 50));
+    expect(processesWith(home)).toEqual([]);
   }, STEP_TIMEOUT_MS);
 
   test("no token and no login: the project's `wrangler whoami` says no", async () => {

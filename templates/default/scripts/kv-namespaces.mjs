@@ -191,6 +191,26 @@ export function autoProvisionedTitle(worker, binding) {
 }
 
 /**
+ * Each wrangler call runs in a process group of its own (not on Windows), so that a
+ * time-out also stops the node process wrangler's launcher starts. Being in its own
+ * group, it would not get the Ctrl+C (or SIGTERM) that stops this script: the call
+ * in flight is stopped by hand then (see the end of this file).
+ */
+const OWN_GROUP = process.platform !== "win32";
+/** @type {import("node:child_process").ChildProcess | undefined} */
+let inFlight;
+
+/** @param {import("node:child_process").ChildProcess} child */
+function stopWrangler(child) {
+  try {
+    if (OWN_GROUP && child.pid !== undefined) process.kill(-child.pid, "SIGKILL");
+    else child.kill("SIGKILL");
+  } catch {
+    // it has already exited
+  }
+}
+
+/**
  * Runs this project's wrangler with a time limit. Never throws.
  * wrangler gets no terminal on stdin, so it never stops to ask a question.
  * @param {string} wranglerPath
@@ -199,14 +219,12 @@ export function autoProvisionedTitle(worker, binding) {
  * @returns {Promise<WranglerResult>}
  */
 function runWrangler(wranglerPath, args, timeoutMs) {
-  // Its own process group (not on Windows), so a timeout also stops the node
-  // process that wrangler's launcher starts.
-  const ownGroup = process.platform !== "win32";
   const child = spawn(process.execPath, [wranglerPath, ...args], {
     stdio: ["ignore", "pipe", "pipe"],
-    detached: ownGroup,
+    detached: OWN_GROUP,
     env: { ...process.env, WRANGLER_HIDE_BANNER: "true" },
   });
+  inFlight = child;
   let stdout = "";
   let stderr = "";
   child.stdout.setEncoding("utf8").on("data", (chunk) => (stdout += chunk));
@@ -216,19 +234,16 @@ function runWrangler(wranglerPath, args, timeoutMs) {
     let timedOut = false;
     const timer = setTimeout(() => {
       timedOut = true;
-      try {
-        if (ownGroup && child.pid !== undefined) process.kill(-child.pid, "SIGKILL");
-        else child.kill("SIGKILL");
-      } catch {
-        // it has already exited
-      }
+      stopWrangler(child);
     }, timeoutMs);
     child.on("error", (error) => {
       clearTimeout(timer);
+      inFlight = undefined;
       resolve({ ok: false, stdout, reason: `could not start wrangler: ${error.message}` });
     });
     child.on("close", (code) => {
       clearTimeout(timer);
+      inFlight = undefined;
       const clean = stripVTControlCharacters(stdout);
       if (timedOut) {
         resolve({ ok: false, stdout: clean, reason: `wrangler took longer than ${timeoutMs / 1000} s` });
@@ -494,6 +509,13 @@ function fail(message) {
 
 // Run only when started as a script, not when imported (the tests import it).
 if (process.argv[1] !== undefined && import.meta.url === pathToFileURL(process.argv[1]).href) {
+  // Stopped: the wrangler call in flight stops too. The IDs written so far stay in wrangler.jsonc.
+  for (const [signal, exitCode] of /** @type {const} */ ([["SIGINT", 130], ["SIGTERM", 143], ["SIGHUP", 129]])) {
+    process.on(signal, () => {
+      if (inFlight) stopWrangler(inFlight);
+      process.exit(exitCode);
+    });
+  }
   try {
     await main();
   } catch (error) {
