@@ -111,6 +111,8 @@ export const OPTIONS: readonly OptionSpec[] = [
     commands: BOTH,
     value: `<${DOCUMENT_WRITES.join("|")}>`,
     help: "how the flags and config documents are saved: through one Durable Object per document, so saves made at once never overwrite each other (default), or straight to KV (two saves within KV's propagation delay can lose one); only with flags or config, ignored otherwise",
+    addHelp:
+      "how the added flags or config document is saved: durable-object (one writer object per document, the default in a project made by create-kv-edge) or kv (straight to KV, the only way in another Worker); refused unless flags or config is added, and a project's two documents are saved the same way",
   },
   {
     name: "cache-pattern",
