@@ -20,7 +20,7 @@ import { OURS, PEERS } from "./peers.mjs";
 import { measureProjectTest } from "./project-test.mjs";
 import { run, stopAllChildren } from "./process.mjs";
 import { renderReport } from "./report.mjs";
-import { measureScaffold, PROJECT } from "./scaffold.mjs";
+import { measureScaffold, PROJECT, withColdCompileCache } from "./scaffold.mjs";
 import { measureStartup } from "./startup.mjs";
 import { profileStartup } from "./startup-profile.mjs";
 import { checkTargets } from "./targets.mjs";
@@ -83,8 +83,9 @@ async function measure({ runs, slowRuns, only }, workDir) {
     results.firstPrompt = await measureFirstPrompt({ packageDir: REPO, runs: slowRuns, workDir });
   }
   if (step("scaffold")) {
-    const pair = [byName(OURS.name), byName("create-vite")];
-    results.scaffold = withCommands(await measureScaffold({ tools: pair, runs, workDir }), pair, "scaffoldArgs");
+    const warm = byName(OURS.name);
+    const compared = [warm, withColdCompileCache(warm), byName("create-vite")];
+    results.scaffold = withCommands(await measureScaffold({ tools: compared, runs, workDir }), compared, "scaffoldArgs");
   }
   if (step("to-tests")) {
     const pair = [byName(OURS.name), byName("create-cloudflare")];
@@ -121,7 +122,8 @@ async function footprintRows(tools, workDir) {
 function withCommands(rows, tools, argsKey) {
   return rows.map((row) => {
     const tool = tools.find((candidate) => candidate.name === row.tool);
-    const commandLine = `node ${path.relative(tool.packageDir, tool.bin)} ${tool[argsKey](PROJECT).join(" ")}`;
+    const env = tool.env ? `${Object.keys(tool.env("")).map((name) => `${name}=<new empty folder> `).join("")}` : "";
+    const commandLine = `${env}node ${path.relative(tool.packageDir, tool.bin)} ${tool[argsKey](PROJECT).join(" ")}`;
     return { ...row, label: tool.label, ours: Boolean(tool.ours), commandLine };
   });
 }

@@ -50,32 +50,39 @@ export function withoutSourceMap() {
  * imported as ES modules. For an ES import Node builds a facade that reads every export
  * of the module once, and some exports are lazy: reading node:util's TextDecoder loads
  * Node's text encoding, diff and stream code, node:fs's ReadStream its streams (together
- * about 15 ms of a 170 ms scaffold). Here an import becomes one module per built-in whose
- * exports are pure reads, so the bundle keeps only the reads of the names it imports;
- * a require() (in bundled CommonJS code) gets the module object itself.
+ * about 10 ms of a 170 ms scaffold). Here an import becomes a small module whose exports
+ * are pure reads, so the bundle keeps only the reads of the names it imports; a require()
+ * (in bundled CommonJS code) gets the module object itself.
  */
 export function builtinsWithoutEsmFacade() {
   const names = builtinModules.map((name) => name.replace(/[/\\.]/g, "\\$&")).join("|");
   return {
     name: "builtins-without-esm-facade",
     setup(build) {
-      build.onResolve({ filter: new RegExp(`^(node:)?(${names})$`) }, (args) => ({
-        path: args.path.startsWith("node:") ? args.path : `node:${args.path}`,
-        namespace: args.kind === "require-call" ? "node-builtin-required" : "node-builtin",
-      }));
+      // One module per importing file, so each lands in its importer's chunk rather than in a
+      // chunk of its own (a module is known by its path: the importer is part of it).
+      build.onResolve({ filter: new RegExp(`^(node:)?(${names})$`) }, (args) => {
+        const builtin = args.path.startsWith("node:") ? args.path : `node:${args.path}`;
+        return {
+          path: `${builtin} for ${args.importer}`,
+          namespace: args.kind === "require-call" ? "node-builtin-required" : "node-builtin",
+          pluginData: { builtin },
+        };
+      });
       build.onLoad({ filter: /.*/, namespace: "node-builtin-required" }, (args) => ({
-        contents: `module.exports = process.getBuiltinModule(${JSON.stringify(args.path)});`,
+        contents: `module.exports = process.getBuiltinModule(${JSON.stringify(args.pluginData.builtin)});`,
         loader: "js",
       }));
       build.onLoad({ filter: /.*/, namespace: "node-builtin" }, (args) => {
+        const { builtin } = args.pluginData;
         // Object.keys reads the names only, not the lazy values.
-        const exported = Object.keys(process.getBuiltinModule(args.path)).filter((name) => /^[A-Za-z_$][\w$]*$/.test(name) && name !== "default");
+        const exported = Object.keys(process.getBuiltinModule(builtin)).filter((name) => /^[A-Za-z_$][\w$]*$/.test(name) && name !== "default");
         // Locals are numbered: an export may be named like any local (node:fs exports "read").
         const reads = exported.map((name, index) => `const export${index} = /* @__PURE__ */ read(${JSON.stringify(name)});`);
         const names = exported.map((name, index) => `export${index} as ${name}`);
         return {
           contents: [
-            `const builtin = process.getBuiltinModule(${JSON.stringify(args.path)});`,
+            `const builtin = process.getBuiltinModule(${JSON.stringify(builtin)});`,
             "const read = (name) => builtin[name];",
             ...reads,
             `export { builtin as default, ${names.join(", ")} };`,
