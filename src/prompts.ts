@@ -41,6 +41,9 @@ import { matchesWhole } from "./template/manifest.js";
 import type { TemplateManifest, TemplateVariable } from "./template/types.js";
 import { inspectTarget } from "./template/write.js";
 
+/** What create shows around the questions: named here, so create can load all of it lazily with this module. */
+export { intro, outro, spinner } from "@clack/prompts";
+
 export interface PromptContext {
   manifest: TemplateManifest;
   packageManager: PackageManager;

@@ -33,7 +33,6 @@ import { compatibilityDate, versions } from "../versions.js";
 
 // The prompts and the spinner load only when a run shows them: a scaffold with --yes
 // or without a terminal needs neither (nor the terminal code of Node they pull in).
-const loadClack = () => import("@clack/prompts");
 const loadPrompts = () => import("../prompts.js");
 
 export async function create(flags: Flags, version: string): Promise<number> {
@@ -47,7 +46,7 @@ export async function create(flags: Flags, version: string): Promise<number> {
     }
   }
   const askQuestions = interactive && !flags.yes;
-  if (askQuestions) (await loadClack()).intro(color.bold("create-kv-edge"));
+  if (askQuestions) (await loadPrompts()).intro(color.bold("create-kv-edge"));
 
   const template = await loadTemplate(flags.template, {
     cwd: process.cwd(),
@@ -230,7 +229,7 @@ async function runSteps(
       printWarning(notRunLine(context.templateCode.scripts, commandsOf(options.packageManager)));
     }
     printSummary(options, written.files, { installed, namespacesCreated });
-    if (context.interactive) (await loadClack()).outro(`Done. The README in ${options.directory} explains the namespace layout, key naming and TTL policy.`);
+    if (context.interactive) (await loadPrompts()).outro(`Done. The README in ${options.directory} explains the namespace layout, key naming and TTL policy.`);
     return finish(exitCode, nextCommands(options, installed));
   } catch (error) {
     // Ctrl+C at the namespaces question, after the files are written.
@@ -390,7 +389,7 @@ function runCommand(options: Options, script: string): string {
 /** A spinner on a terminal; plain lines anywhere else (CI logs hate spinners). */
 async function progress(message: string, interactive: boolean) {
   if (interactive) {
-    const spinner = (await loadClack()).spinner();
+    const spinner = (await loadPrompts()).spinner();
     spinner.start(message);
     return {
       message: (text: string) => spinner.message(text),
