@@ -18,8 +18,10 @@ import { resolveOptions, type Options } from "../options/resolve.js";
 import { helpText } from "../options/table.js";
 import { parseUpdateFlags, type UpdateFlags } from "../options/update.js";
 import { mergeProject, type FileMerge } from "../project/merge.js";
+import { historyAwareTexts } from "../project/migration-history.js";
 import { parseRecord, pickAnswers, RECORD_FILE, serializeRecord, type ProjectRecord, type RecordedAnswers } from "../project/record.js";
 import { describeTemplate, resolveGitCommit, sourceAtRef, templateDigest } from "../project/template-version.js";
+import { CONFIG_FILES } from "../project/wrangler-config.js";
 import { run } from "../steps/run.js";
 import { installDependencies } from "../steps/install.js";
 import { buildRenderContext, type Toolchain } from "../template/context.js";
@@ -81,12 +83,18 @@ export async function update(args: string[], version: string): Promise<number> {
   const base = renderFiles(baseTemplate, oldOptions, recordedToolchain(record));
   const renderedTarget = renderFiles(targetTemplate, newOptions, CURRENT_TOOLCHAIN);
   const project = await readProjectFiles(projectDir, [...new Set([...base.keys(), ...renderedTarget.keys()])]);
+  const history = keepMigrationHistory(base, renderedTarget, project);
   const results = await mergeProject({
-    base,
-    target: renderedTarget,
+    base: history.base,
+    target: history.target,
     project,
     labels: { base: `template ${from}`, target: `template ${to}` },
   });
+  for (const result of results) {
+    if (result.path === history.path && result.bytes && result.outcome !== "conflict") {
+      result.note = [result.note, ...history.changes].filter(Boolean).join("; ") || undefined;
+    }
+  }
 
   const newRecord: ProjectRecord = {
     ...record,
@@ -108,6 +116,11 @@ export async function update(args: string[], version: string): Promise<number> {
     print(`${writes ? "Updating" : "Would update"} ${from} -> ${to}${changingAnswers ? ` (${flags.sets.map((set) => set.name).join(", ")} changed)` : ""}`);
     print(changes.length > 0 ? changes.map(outcomeLine).join("\n") : "  no file changes");
   }
+  if (history.deleted.length > 0 && history.path !== undefined) {
+    printWarning(
+      `${history.path}: a new migration deletes the Durable Object class(es) ${history.deleted.join(", ")}: the next deploy deletes all their objects and stored data.`,
+    );
+  }
   if (!writes) return EXIT.ok;
 
   const files: PlannedFile[] = changes.flatMap((result) => (result.bytes ? [{ path: result.path, bytes: result.bytes }] : []));
@@ -124,6 +137,33 @@ export async function update(args: string[], version: string): Promise<number> {
     return EXIT.failed;
   }
   return EXIT.ok;
+}
+
+/**
+ * The template's two renderings with the project's Durable Object migrations in
+ * place of theirs in the wrangler config, so the merge appends a migration instead
+ * of editing one that may be deployed (see migration-history.ts).
+ */
+function keepMigrationHistory(
+  base: ReadonlyMap<string, Uint8Array>,
+  target: ReadonlyMap<string, Uint8Array>,
+  project: ReadonlyMap<string, Uint8Array | undefined>,
+): { base: ReadonlyMap<string, Uint8Array>; target: ReadonlyMap<string, Uint8Array>; path?: string; changes: string[]; deleted: string[] } {
+  const unchanged = { base, target, changes: [], deleted: [] };
+  const file = CONFIG_FILES.find((name) => base.has(name) && target.has(name) && project.get(name) !== undefined);
+  if (file === undefined) return unchanged;
+  const decode = (bytes: Uint8Array | undefined) => new TextDecoder().decode(bytes);
+  const texts = { base: decode(base.get(file)), target: decode(target.get(file)), project: decode(project.get(file)) };
+  const kept = historyAwareTexts(file, texts);
+  if (kept === undefined) return unchanged;
+  const encode = (text: string) => new TextEncoder().encode(text);
+  return {
+    base: new Map([...base, [file, encode(kept.base)]]),
+    target: new Map([...target, [file, encode(kept.target)]]),
+    path: file,
+    changes: kept.changes,
+    deleted: kept.deleted,
+  };
 }
 
 async function readRecord(projectDir: string): Promise<ProjectRecord> {

@@ -114,3 +114,10 @@ export interface FeatureSettings extends BackendChoices {
 export function defineFeature<const Id extends string>(unit: FeatureUnit<Id>): FeatureUnit<Id> {
   return unit;
 }
+
+/** A unit's Handlebars texts (see above), by part: what create and add render from it. */
+export function handlebarsFragments(feature: FeatureUnit): [part: string, text: string][] {
+  const { configImports, config, wrangler, paste, docs } = feature;
+  const parts = { configImports, config, wrangler, paste, ...Object.fromEntries(Object.entries(docs).map(([name, text]) => [`docs.${name}`, text])) };
+  return Object.entries(parts).filter((entry): entry is [string, string] => typeof entry[1] === "string");
+}

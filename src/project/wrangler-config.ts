@@ -108,8 +108,21 @@ function entriesFor(section: Table, env: string | undefined, additions: SectionA
   };
 }
 
+/**
+ * The config text with one migration appended to each given section's own `migrations`
+ * list (made when the section has none), proved like addBindings' additions. Used by
+ * `update`, which never edits a migration that may have been deployed.
+ */
+export function appendMigrations(config: WranglerConfig, migrations: { env: string | undefined; entry: Table }[]): string {
+  if (migrations.length === 0) return config.text;
+  const sections = migrations.map(({ env, entry }) => ({ env, lists: [{ path: ["migrations"], entries: [entry] }] }));
+  const text = config.file === "wrangler.toml" ? appendToml(config, sections) : editJson(config, sections);
+  checkAdded(config, text, sections);
+  return text;
+}
+
 /** A migration tag the list does not have yet: v<count + 1>, or the next free one after it. */
-function nextTag(migrations: unknown[]): string {
+export function nextTag(migrations: unknown[]): string {
   const tags = new Set(migrations.map((entry) => (isTable(entry) ? entry.tag : undefined)));
   let number = migrations.length + 1;
   while (tags.has(`v${number}`)) number += 1;

@@ -2,13 +2,15 @@
  * Build time only (scripts/bundle-options.mjs): writes the module that takes the
  * place of precompiled.ts in dist/cli.js. It precompiles every .hbs file the
  * built-in template holds, whatever they are, and every Handlebars fragment of the
- * feature units (handlebarsFragments below), so a scaffold from the built-in
+ * feature units (handlebarsFragments in features/unit.ts), so a scaffold from the built-in
  * template never compiles a template at run time.
  */
 import { readdir, readFile } from "node:fs/promises";
 import { join } from "node:path";
-import { FEATURES, type FeatureUnit } from "../features/index.js";
-import { precompile, templateKey } from "./render.js";
+import { FEATURES } from "../features/index.js";
+import { handlebarsFragments } from "../features/unit.js";
+import { precompile } from "./compile.js";
+import { templateKey } from "./render.js";
 
 export async function precompiledTemplatesModule(templateDir: string): Promise<string> {
   const files = (await readdir(templateDir, { recursive: true })).filter((file) => file.endsWith(".hbs")).sort();
@@ -23,9 +25,3 @@ export async function precompiledTemplatesModule(templateDir: string): Promise<s
   return `export const precompiledTemplates = {\n${entries.join(",\n")}\n};\n`;
 }
 
-/** A unit's Handlebars texts (see unit.ts), by part: what create and add render from it. */
-export function handlebarsFragments(feature: FeatureUnit): [part: string, text: string][] {
-  const { configImports, config, wrangler, paste, docs } = feature;
-  const parts = { configImports, config, wrangler, paste, ...Object.fromEntries(Object.entries(docs).map(([name, text]) => [`docs.${name}`, text])) };
-  return Object.entries(parts).filter((entry): entry is [string, string] => typeof entry[1] === "string");
-}

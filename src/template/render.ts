@@ -1,25 +1,28 @@
 /**
  * The one Handlebars instance templates are rendered with. Templates may come from
  * a fork someone else controls, so the instance is locked down:
- * - isolated (Handlebars.create()), with only the helpers below plus Handlebars'
- *   built-in block helpers (if, unless, each, with);
+ * - isolated (create()), with only the helpers below plus Handlebars' built-in block
+ *   helpers (if, unless, each, with);
  * - noEscape: we write code and JSON, not HTML; values that land in code or JSON
  *   go through {{json}};
  * - strict: a misspelt variable is an error naming the file and line;
  * - no prototype access: Handlebars already refuses it, but renders
- *   {{constructor}} as empty text, so such names are refused before rendering.
+ *   {{constructor}} as empty text, so such names are refused before rendering
+ *   (compile.ts).
  *
- * The built-in template's sources (its .hbs files and the features' fragments) are
- * precompiled at build time with the same checks and options (precompile below,
- * called by scripts/build.mjs); a source whose text matches one of them runs the
- * precompiled function, anything else (a fork's file) is compiled here.
+ * Only Handlebars' runtime is loaded here. Every template runs as a precompiled
+ * specification on this instance: the built-in template's sources (its .hbs files and
+ * the features' fragments) were precompiled at build time (scripts/bundle-options.mjs);
+ * any other source (a fork's file) is precompiled at run time by compile.ts, with the
+ * same checks and options, which loadCompilerFor loads only when such a source exists.
  */
 import { createHash } from "node:crypto";
-import Handlebars from "handlebars";
+// The package has no exports map: Node resolves the file by its full name.
+import HandlebarsRuntime from "handlebars/runtime.js";
 import { UserError } from "../errors.js";
 import { precompiledTemplates } from "./precompiled.js";
 
-const helpers: Record<string, (...args: unknown[]) => unknown> = {
+export const helpers: Record<string, (...args: unknown[]) => unknown> = {
   json: (value) => {
     if (value === undefined) throw new Error("json: the value is undefined");
     return JSON.stringify(value);
@@ -32,49 +35,48 @@ const helpers: Record<string, (...args: unknown[]) => unknown> = {
   includes: (list, value) => Array.isArray(list) && list.includes(value),
 };
 
-const handlebars = Handlebars.create();
+// handlebars/runtime's types are an empty module: it is the full instance without the compiler.
+const handlebars = (HandlebarsRuntime as unknown as typeof Handlebars).create();
 handlebars.registerHelper(helpers);
 // Handlebars' own lookup/log helpers are not part of the template language we offer.
 handlebars.unregisterHelper("lookup");
 handlebars.unregisterHelper("log");
 handlebars.unregisterHelper("helperMissing");
 
-const compileOptions: CompileOptions = {
-  noEscape: true,
-  strict: true,
-  knownHelpersOnly: true,
-  knownHelpers: {
-    ...Object.fromEntries(Object.keys(helpers).map((name) => [name, true])),
-    // Handlebars counts these as known by default; we removed them.
-    lookup: false,
-    log: false,
-  },
-};
+let compiler: typeof import("./compile.js") | undefined;
 
-/** Property names that reach into JavaScript's object model rather than our data. */
-const FORBIDDEN_NAME = /^(constructor|prototype|__.*)$/;
-
-/** Renders one template file. `where` names it in errors, e.g. "src/config.ts.hbs". */
-export function render(source: string, context: object, where: string): string {
-  try {
-    const spec = precompiledTemplates[templateKey(source)];
-    const template = spec ? handlebars.template(spec) : handlebars.compile(checkedAst(source), compileOptions);
-    return template(context, { allowProtoPropertiesByDefault: false, allowProtoMethodsByDefault: false });
-  } catch (error) {
-    throw new UserError(`template ${where}: ${describe(error)}`);
+/**
+ * Loads Handlebars' compiler when one of these sources was not precompiled at build
+ * time (a fork's file; every source when running from src/, where nothing is).
+ * loadTemplate calls it, so a loaded template is ready to render.
+ */
+export async function loadCompilerFor(sources: Iterable<string>): Promise<void> {
+  if (compiler !== undefined) return;
+  for (const source of sources) {
+    if (precompiledTemplates[templateKey(source)] === undefined) return loadCompiler();
   }
 }
 
-/**
- * Build time: the JavaScript source of one template's precompiled specification,
- * made with the same checks and options as render. Errors name `where` and the line.
- */
-export function precompile(source: string, where: string): string {
+/** Loads Handlebars' compiler whatever the sources (unit tests, which run from src/). */
+export async function loadCompiler(): Promise<void> {
+  compiler ??= await import("./compile.js");
+}
+
+/** Renders one template file. `where` names it in errors, e.g. "src/config.ts.hbs". */
+export function render(source: string, context: object, where: string): string {
+  const spec = precompiledTemplates[templateKey(source)] ?? compiled(source, where);
   try {
-    return handlebars.precompile(checkedAst(source), compileOptions) as string;
+    return handlebars.template(spec)(context, { allowProtoPropertiesByDefault: false, allowProtoMethodsByDefault: false });
   } catch (error) {
-    throw new UserError(`template ${where}: ${describe(error)}`);
+    throw templateError(where, error);
   }
+}
+
+function compiled(source: string, where: string): TemplateSpecification {
+  if (compiler === undefined) {
+    throw new Error(`render: ${where} was not precompiled and Handlebars' compiler is not loaded (loadCompilerFor was not called)`);
+  }
+  return compiler.compile(source, where);
 }
 
 /** What a precompiled template is found by: a digest of its exact source text. */
@@ -82,26 +84,9 @@ export function templateKey(source: string): string {
   return createHash("sha256").update(source).digest("base64url");
 }
 
-function checkedAst(source: string): hbs.AST.Program {
-  const ast = Handlebars.parse(source);
-  refuseObjectModelAccess(ast);
-  return ast;
-}
-
-function refuseObjectModelAccess(ast: hbs.AST.Program): void {
-  const visitor = new Handlebars.Visitor();
-  const check = (name: string, loc: hbs.AST.SourceLocation) => {
-    if (FORBIDDEN_NAME.test(name)) {
-      throw new Error(`"${name}" is not allowed in a template - ${loc.start.line}:${loc.start.column}`);
-    }
-  };
-  visitor.PathExpression = function (node) {
-    for (const part of node.parts) check(part, node.loc);
-  };
-  visitor.StringLiteral = function (node) {
-    check(node.value, node.loc);
-  };
-  visitor.accept(ast);
+/** The error of a template that fails to compile or render: names the file and the line. */
+export function templateError(where: string, error: unknown): UserError {
+  return new UserError(`template ${where}: ${describe(error)}`);
 }
 
 /** Handlebars' messages end in " - line:column"; parse errors say "on line N". */

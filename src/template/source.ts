@@ -4,8 +4,11 @@ import { forEachLimited } from "./concurrency.js";
 import { homedir, tmpdir } from "node:os";
 import { isAbsolute, join, resolve } from "node:path";
 import { UserError } from "../errors.js";
+import { FEATURES } from "../features/index.js";
+import { handlebarsFragments } from "../features/unit.js";
 import { ACCEPTED_FORMS, downloadInto, toDownload } from "./download.js";
 import { checkMinVersion, parseManifest } from "./manifest.js";
+import { loadCompilerFor } from "./render.js";
 import type { LoadedTemplate, TemplateFile } from "./types.js";
 
 /**
@@ -36,7 +39,21 @@ const DOWNLOAD_PREFIX = "create-kv-edge-template-";
 const IGNORED_NAMES = new Set([".git", "node_modules"]);
 const USUAL_MISSING_MANIFEST_FIX = "copy templates/default to start a fork";
 
+/** The template `source` names (undefined: the built-in one), read into memory and ready to render. */
 export async function loadTemplate(source: string | undefined, options: LoadTemplateOptions): Promise<LoadedTemplate> {
+  const template = await readTemplate(source, options);
+  await loadCompilerFor(handlebarsSources(template));
+  return template;
+}
+
+/** Every Handlebars text a render of `template` may use: its .hbs files and the feature units' fragments. */
+function handlebarsSources(template: LoadedTemplate): string[] {
+  const decoder = new TextDecoder();
+  const files = template.files.filter((file) => file.path.endsWith(".hbs")).map((file) => decoder.decode(file.bytes));
+  return [...files, ...FEATURES.flatMap((feature) => handlebarsFragments(feature).map(([, text]) => text))];
+}
+
+async function readTemplate(source: string | undefined, options: LoadTemplateOptions): Promise<LoadedTemplate> {
   if (source === undefined) return readTemplateFolder(options.builtinDir, "built-in", options.version);
   if (source.trim() === "") throw new UserError(`--template is empty; give ${ACCEPTED_FORMS}.`);
 

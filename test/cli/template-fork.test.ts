@@ -102,6 +102,20 @@ describe("hostile or broken forks", () => {
     await expectRefused(["--template", `${server().origin}/linked.tar.gz`], /symbolic link at src\/config\.ts/);
   });
 
+  // The built CLI loads Handlebars' compiler only for such files: it must compile them on
+  // the same strict, locked-down instance as the built-in template.
+  it("a misspelt variable in a .hbs file, named with its file and line", async () => {
+    await writeFolder(join(scratch, "fork"), { ...FORK, "src/team.ts.hbs": "// {{projectName}}\nexport const TEAM = \"{{vars.taem}}\";\n" });
+    await expectRefused(["--template", "./fork", "--var", "team=edge"], 'template ./fork src/team.ts.hbs: line 2: "taem" not defined');
+  });
+
+  it("a .hbs file that reaches into the object model or uses a helper we do not offer", async () => {
+    await writeFolder(join(scratch, "fork"), { ...FORK, "src/team.ts.hbs": "{{projectName.constructor}}\n" });
+    await expectRefused(["--template", "./fork", "--var", "team=edge"], 'template ./fork src/team.ts.hbs: line 1: "constructor" is not allowed');
+    await writeFolder(join(scratch, "fork"), { ...FORK, "src/team.ts.hbs": "{{lookup vars 'team'}}\n" });
+    await expectRefused(["--template", "./fork", "--var", "team=edge"], "template ./fork src/team.ts.hbs: line 1: unknown helper lookup");
+  });
+
   it("no template.json", async () => {
     await writeFolder(join(scratch, "fork"), { "src/index.ts": "" });
     await expectRefused(["--template", "./fork"], "Template ./fork has no template.json at its root");

@@ -3,6 +3,7 @@ import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { execa } from "execa";
+import { parse as parseJsonc } from "jsonc-parser";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import packageJson from "../../package.json" with { type: "json" };
 import { optionsOf } from "../../src/options/table.js";
@@ -204,8 +205,21 @@ describe("update --set document-writes", () => {
     const result = await cli(app, "update", "--allow-dirty", "--set", "document-writes=kv");
     expect(result.code, result.stderr).toBe(0);
     expect(JSON.parse(await readFile(join(app, ".kv-edge.json"), "utf8")).answers.documentWrites).toBe("kv");
-    expect(await readFile(join(app, "wrangler.jsonc"), "utf8")).not.toContain("Writer");
+    const wrangler = parseJsonc(await readFile(join(app, "wrangler.jsonc"), "utf8"));
+    expect(wrangler.durable_objects).toBeUndefined();
+    // v1 may be deployed: it stays as it was, and a new migration deletes the classes.
+    expect(wrangler.migrations).toEqual([
+      { tag: "v1", new_sqlite_classes: ["FlagsWriter", "ConfigWriter"] },
+      { tag: "v2", deleted_classes: ["FlagsWriter", "ConfigWriter"] },
+    ]);
+    expect(result.stdout).toContain("v2 appended: deletes FlagsWriter, ConfigWriter");
     expect(await readFile(join(app, "src/config.ts"), "utf8")).toContain('writes: "kv"');
+
+    const back = await cli(app, "update", "--allow-dirty", "--set", "document-writes=durable-object");
+    expect(back.code, back.stderr).toBe(0);
+    const again = parseJsonc(await readFile(join(app, "wrangler.jsonc"), "utf8"));
+    expect(again.durable_objects.bindings.map((binding: { class_name: string }) => binding.class_name)).toEqual(["FlagsWriter", "ConfigWriter"]);
+    expect(again.migrations.at(-1)).toEqual({ tag: "v3", new_sqlite_classes: ["FlagsWriter", "ConfigWriter"] });
   });
 });
 

@@ -2,6 +2,10 @@ import { describe, expect, it } from "vitest";
 import { FEATURES, featureById, type FeatureUnit } from "../../src/features/index.js";
 import { classify, importPathFrom, pasteLines, settingsAfterAdd } from "../../src/project/add-plan.js";
 import type { ProjectSettings } from "../../src/template/context.js";
+import { loadCompiler } from "../../src/template/render.js";
+
+// Unit tests run src/, where nothing is precompiled: every source compiles at run time, as a fork's does.
+await loadCompiler();
 
 const bytes = (text: string) => new TextEncoder().encode(text);
 

@@ -11,6 +11,10 @@ import { parseFlags } from "../../src/options/parse.js";
 import { resolveOptions } from "../../src/options/resolve.js";
 import { buildRenderContext } from "../../src/template/context.js";
 import { parseManifest } from "../../src/template/manifest.js";
+import { loadCompiler } from "../../src/template/render.js";
+
+// Unit tests run src/, where nothing is precompiled: every source compiles at run time, as a fork's does.
+await loadCompiler();
 
 const templateDir = fileURLToPath(new URL("../../templates/default/", import.meta.url));
 const manifest = parseManifest(await readFile(`${templateDir}template.json`, "utf8"), "template.json");

@@ -4,6 +4,10 @@ import { resolveOptions } from "../../src/options/resolve.js";
 import { buildRenderContext } from "../../src/template/context.js";
 import { buildPlan, outputPath } from "../../src/template/plan.js";
 import type { LoadedTemplate } from "../../src/template/types.js";
+import { loadCompiler } from "../../src/template/render.js";
+
+// Unit tests run src/, where nothing is precompiled: every source compiles at run time, as a fork's does.
+await loadCompiler();
 
 const encode = (text: string) => new TextEncoder().encode(text);
 const decode = (bytes: Uint8Array) => new TextDecoder().decode(bytes);

@@ -12,9 +12,11 @@ import { parseFlags } from "../../src/options/parse.js";
 import { resolveOptions } from "../../src/options/resolve.js";
 import { buildRenderContext } from "../../src/template/context.js";
 import { buildPlan } from "../../src/template/plan.js";
-import { handlebarsFragments, precompiledTemplatesModule } from "../../src/template/precompile-builtin.js";
+import { handlebarsFragments } from "../../src/features/unit.js";
+import { precompiledTemplatesModule } from "../../src/template/precompile-builtin.js";
 import { precompiledTemplates } from "../../src/template/precompiled.js";
-import { precompile, render, templateKey } from "../../src/template/render.js";
+import { precompile } from "../../src/template/compile.js";
+import { render, templateKey } from "../../src/template/render.js";
 import { loadTemplate } from "../../src/template/source.js";
 
 const builtinDir = fileURLToPath(new URL("../../templates/default", import.meta.url));

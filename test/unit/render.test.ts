@@ -1,6 +1,9 @@
 import { describe, expect, it } from "vitest";
 import { UserError } from "../../src/errors.js";
-import { render } from "../../src/template/render.js";
+import { loadCompiler, render } from "../../src/template/render.js";
+
+// Unit tests run src/, where nothing is precompiled: every source compiles at run time, as a fork's does.
+await loadCompiler();
 
 const context = {
   projectName: "demo",
