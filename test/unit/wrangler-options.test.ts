@@ -76,6 +76,25 @@ describe("the test pool's options from wrangler.jsonc", () => {
     expect(options).toEqual(await wranglerView(text));
   });
 
+  it("are wrangler's own after migrations that delete and rename classes", async () => {
+    const text = `{
+      "main": "src/index.ts",
+      "compatibility_date": "2026-11-02",
+      "durable_objects": { "bindings": [{ "name": "COUNTERS", "class_name": "Counter" }, { "name": "OLD", "class_name": "Legacy" }] },
+      "migrations": [
+        { "tag": "v1", "new_sqlite_classes": ["FlagsWriter", "CounterObject"], "new_classes": ["Legacy"] },
+        { "tag": "v2", "deleted_classes": ["FlagsWriter"] },
+        { "tag": "v3", "renamed_classes": [{ "from": "CounterObject", "to": "Counter" }] }
+      ]
+    }`;
+    const options = poolOptionsFrom(text);
+    expect(options?.miniflare.durableObjects).toEqual({
+      COUNTERS: { className: "Counter", useSQLite: true },
+      OLD: { className: "Legacy", useSQLite: false },
+    });
+    expect(options).toEqual(await wranglerView(text));
+  });
+
   it("are wrangler's own for vars, compatibility flags, and comments and commas inside strings", async () => {
     const text = `{
       // a comment, "with quotes"
@@ -95,5 +114,7 @@ describe("the test pool's options from wrangler.jsonc", () => {
     expect(poolOptionsFrom(`${base}, "define": { "DEBUG": "true" } }`)).toBeUndefined();
     const external = `{ "main": "a.ts", "compatibility_date": "2026-11-02", "durable_objects": { "bindings": [{ "name": "X", "class_name": "X", "script_name": "other" }] } }`;
     expect(poolOptionsFrom(external)).toBeUndefined();
+    const transfer = `{ "main": "a.ts", "compatibility_date": "2026-11-02", "migrations": [{ "tag": "v1", "transferred_classes": [{ "from": "A", "from_script": "other", "to": "A" }] }] }`;
+    expect(poolOptionsFrom(transfer)).toBeUndefined();
   });
 });

@@ -20,7 +20,7 @@ export interface PoolOptions {
     compatibilityFlags: string[];
     bindings: Table;
     kvNamespaces: string[];
-    durableObjects: Record<string, { className: string; useSQLite: boolean }>;
+    durableObjects: Record<string, { className: string; useSQLite?: boolean }>;
     ratelimits: Record<string, { namespace_id: string; simple: { limit: number; period?: 10 | 60 } }>;
   };
 }
@@ -39,7 +39,8 @@ export function poolOptionsFrom(wranglerJsonc: string): PoolOptions | undefined 
   const durableObjects = ((config.durable_objects as Table | undefined)?.bindings ?? []) as Table[];
   // A binding to another Worker's class needs that Worker: wrangler knows how to run it.
   if (durableObjects.some((binding) => binding.script_name !== undefined)) return undefined;
-  const sqliteClasses = list("migrations").flatMap((migration) => (migration.new_sqlite_classes ?? []) as string[]);
+  const storage = sqliteByClass(list("migrations"));
+  if (storage === undefined) return undefined;
   return {
     main: config.main as string,
     miniflare: {
@@ -48,11 +49,31 @@ export function poolOptionsFrom(wranglerJsonc: string): PoolOptions | undefined 
       bindings: (config.vars ?? {}) as Table,
       kvNamespaces: list("kv_namespaces").map((namespace) => namespace.binding as string),
       durableObjects: Object.fromEntries(
-        durableObjects.map(({ name, class_name }) => [name, { className: class_name, useSQLite: sqliteClasses.includes(class_name as string) }]),
+        durableObjects.map(({ name, class_name }) => [name, { className: class_name, useSQLite: storage.get(class_name as string) }]),
       ),
       ratelimits: Object.fromEntries(list("ratelimits").map(({ name, namespace_id, simple }) => [name, { namespace_id, simple }])),
     },
   } as PoolOptions;
+}
+
+/**
+ * Whether each Durable Object class has SQLite storage, replaying the migrations as
+ * wrangler does; `undefined` for a migration step this reader does not know.
+ */
+function sqliteByClass(migrations: Table[]): Map<string, boolean> | undefined {
+  const steps = new Set(["tag", "deleted_classes", "renamed_classes", "new_classes", "new_sqlite_classes"]);
+  const storage = new Map<string, boolean>();
+  for (const migration of migrations) {
+    if (Object.keys(migration).some((key) => !steps.has(key))) return undefined;
+    for (const name of (migration.deleted_classes ?? []) as string[]) storage.delete(name);
+    for (const { from, to } of (migration.renamed_classes ?? []) as { from: string; to: string }[]) {
+      storage.set(to, storage.get(from) ?? false);
+      storage.delete(from);
+    }
+    for (const name of (migration.new_classes ?? []) as string[]) storage.set(name, false);
+    for (const name of (migration.new_sqlite_classes ?? []) as string[]) storage.set(name, true);
+  }
+  return storage;
 }
 
 /** JSONC to a value: comments and trailing commas dropped, strings left as they are. */
