@@ -3,7 +3,6 @@
  * plan -> files on disk -> post-steps -> summary. Each arrow is a module of its
  * own; this file only wires them (signals.ts owns cancellation).
  */
-import * as clack from "@clack/prompts";
 import { readFile } from "node:fs/promises";
 import path from "node:path";
 import { builtinTemplateDir } from "../builtin-template.js";
@@ -12,7 +11,6 @@ import type { Flags } from "../options/parse.js";
 import { choosePackageManager, isInteractive, missingAnswers, resolveOptions, type Options } from "../options/resolve.js";
 import { checkFlagsFitTemplate } from "../options/template.js";
 import { commandsOf } from "../package-managers.js";
-import { ask, confirm } from "../prompts.js";
 import { buildJsonReport, type JsonReport, type StepName, type StepOutcome } from "../json-report.js";
 import { fileLines, formatPlan, namespaceLines, nextCommands, section, sessionAndLimitLines, whereFromHere } from "../report.js";
 import { inFolder } from "../shell.js";
@@ -33,6 +31,11 @@ import { cancelExitCode, handleStopsHere } from "../signals.js";
 import { color, print, printError, printWarning, textWidth, wrapText } from "../ui.js";
 import { compatibilityDate, versions } from "../versions.js";
 
+// The prompts and the spinner load only when a run shows them: a scaffold with --yes
+// or without a terminal needs neither (nor the terminal code of Node they pull in).
+const loadClack = () => import("@clack/prompts");
+const loadPrompts = () => import("../prompts.js");
+
 export async function create(flags: Flags, version: string): Promise<number> {
   const interactive = isInteractive(flags, process.env, Boolean(process.stdin.isTTY), Boolean(process.stdout.isTTY));
   if (!interactive) {
@@ -44,7 +47,7 @@ export async function create(flags: Flags, version: string): Promise<number> {
     }
   }
   const askQuestions = interactive && !flags.yes;
-  if (askQuestions) clack.intro(color.bold("create-kv-edge"));
+  if (askQuestions) (await loadClack()).intro(color.bold("create-kv-edge"));
 
   const template = await loadTemplate(flags.template, {
     cwd: process.cwd(),
@@ -65,7 +68,7 @@ export async function create(flags: Flags, version: string): Promise<number> {
 
   const cwd = process.cwd();
   const packageManager = choosePackageManager(flags, process.env);
-  const answers = askQuestions ? await ask(flags, { manifest: template.manifest, packageManager, cwd }) : {};
+  const answers = askQuestions ? await (await loadPrompts()).ask(flags, { manifest: template.manifest, packageManager, cwd }) : {};
   const options = resolveOptions(flags, answers, { cwd, packageManager, template });
   const workspace = await findWorkspace(options.targetDir);
   if (workspace) joinWorkspace(options, workspace, flags);
@@ -180,6 +183,7 @@ async function templateCodeConsent(
   if (template.source === "built-in" || flags.trustTemplateScripts) return { trusted: true, scripts };
   const wouldRun = options.install || options.createNamespaces !== false;
   if (!askQuestions || !wouldRun) return { trusted: false, scripts };
+  const { confirm } = await loadPrompts();
   return { trusted: await confirm({ message: consentQuestion(template.source, scripts), initialValue: false }), scripts };
 }
 
@@ -226,7 +230,7 @@ async function runSteps(
       printWarning(notRunLine(context.templateCode.scripts, commandsOf(options.packageManager)));
     }
     printSummary(options, written.files, { installed, namespacesCreated });
-    if (context.interactive) clack.outro(`Done. The README in ${options.directory} explains the namespace layout, key naming and TTL policy.`);
+    if (context.interactive) (await loadClack()).outro(`Done. The README in ${options.directory} explains the namespace layout, key naming and TTL policy.`);
     return finish(exitCode, nextCommands(options, installed));
   } catch (error) {
     // Ctrl+C at the namespaces question, after the files are written.
@@ -252,7 +256,7 @@ async function runEachStep(
   } else if (options.install && installDir !== undefined) {
     context.enter("install");
     const from = installDir === options.targetDir ? "" : ` from the workspace root ${installDir}`;
-    const installing = progress(`Installing dependencies with ${options.packageManager}${from}`, interactive);
+    const installing = await progress(`Installing dependencies with ${options.packageManager}${from}`, interactive);
     const result = await installDependencies(installDir, options.packageManager, {
       ignoreScripts: !templateCode.trusted,
       signal,
@@ -286,7 +290,7 @@ async function runEachStep(
   const createNow =
     options.createNamespaces ||
     (canOffer &&
-      (await confirm({
+      (await (await loadPrompts()).confirm({
         message: "You are logged in to Cloudflare. Create the KV namespaces on your account now?",
         initialValue: false,
       })));
@@ -298,7 +302,7 @@ async function runEachStep(
       outcomes.push({ step: "namespaces", status: "skipped", detail: "the template's code was not allowed to run" });
       printWarning(`Namespaces were not created: the template's namespaces script was not allowed to run. Later: ${runCommand(options, "kv:namespaces")}`);
     } else {
-      const creating = progress("Creating KV namespaces", interactive);
+      const creating = await progress("Creating KV namespaces", interactive);
       const result = await createNamespaces(options.targetDir, { onLine: (line) => creating.message(line), signal });
       if (signal.aborted) return cancelled;
       creating.stop(result.ok ? "Created KV namespaces" : undefined);
@@ -384,9 +388,9 @@ function runCommand(options: Options, script: string): string {
 }
 
 /** A spinner on a terminal; plain lines anywhere else (CI logs hate spinners). */
-function progress(message: string, interactive: boolean) {
+async function progress(message: string, interactive: boolean) {
   if (interactive) {
-    const spinner = clack.spinner();
+    const spinner = (await loadClack()).spinner();
     spinner.start(message);
     return {
       message: (text: string) => spinner.message(text),
