@@ -1,10 +1,20 @@
+import { readFileSync } from "node:fs";
 import { cloudflareTest } from "@cloudflare/vitest-plugin";
 import { defineConfig } from "vitest/config";
+import { poolOptionsFrom } from "./test/wrangler-options.ts";
 
 // Tests run inside workerd with the bindings from wrangler.jsonc, stored locally.
-// TEST_KV is an extra namespace that exists only in tests: the toolkit tests use it
-// so they keep working when you rename your bindings.
+// test/wrangler-options.ts reads the file (wrangler itself would take a second to
+// load) and leaves it to wrangler when it holds more than that reader knows.
+// Variables come from `vars` and from here, never from .dev.vars (which a fresh
+// clone or CI does not have).
 //
+// TEST_KV is an extra namespace that exists only in tests: the toolkit tests use it
+// so they keep working when you rename your bindings. DEMO_ROUTES turns on the demo
+// routes (POST /login, ?user=, GET /__kv/stats) that a deployed Worker does not serve.
+const testOnly = { kvNamespaces: ["TEST_KV"], bindings: { DEMO_ROUTES: "1" } };
+const fromConfig = poolOptionsFrom(readFileSync("wrangler.jsonc", "utf8"));
+
 // One workerd runner runs every test file, one file after another (`isolate: false`
 // with one worker): starting a runner per file would cost about a second each.
 // Files share that runner's storage and modules, so tests keep apart by
@@ -13,11 +23,17 @@ export default defineConfig({
   // On a busy machine local KV calls slow down a lot: give each test and hook room.
   test: { isolate: false, maxWorkers: 1, testTimeout: 30_000, hookTimeout: 30_000 },
   plugins: [
-    cloudflareTest({
-      wrangler: { configPath: "./wrangler.jsonc" },
-      // DEMO_ROUTES turns on the demo routes (POST /login, ?user=, GET /__kv/stats) that
-      // a deployed Worker does not serve; .dev.vars does the same for `wrangler dev`.
-      miniflare: { kvNamespaces: ["TEST_KV"], bindings: { DEMO_ROUTES: "1" } },
-    }),
+    cloudflareTest(
+      fromConfig
+        ? {
+            main: fromConfig.main,
+            miniflare: {
+              ...fromConfig.miniflare,
+              kvNamespaces: [...fromConfig.miniflare.kvNamespaces, ...testOnly.kvNamespaces],
+              bindings: { ...fromConfig.miniflare.bindings, ...testOnly.bindings },
+            },
+          }
+        : { wrangler: { configPath: "./wrangler.jsonc" }, miniflare: testOnly },
+    ),
   ],
 });

@@ -9,11 +9,12 @@ beforeEach(() => {
 });
 
 describe("Counters.increment", () => {
-  it("counts 100 simultaneous increments as exactly 100", async () => {
-    const results = await Promise.all(Array.from({ length: 100 }, () => counters.increment("burst")));
-    expect(await counters.get("burst")).toBe(100);
+  // The same case with 100 callers runs in this toolkit's own CI (test/template/counters-heavy.test.ts).
+  it("counts 20 simultaneous increments as exactly 20", async () => {
+    const results = await Promise.all(Array.from({ length: 20 }, () => counters.increment("burst")));
+    expect(await counters.get("burst")).toBe(20);
     // Every caller saw a different value: no two increments read the same count.
-    expect(new Set(results).size).toBe(100);
+    expect(new Set(results).size).toBe(20);
   });
 
   it("adds any amount, negative too, and starts from 0", async () => {
