@@ -59,10 +59,13 @@ export function builtinsWithoutEsmFacade() {
   return {
     name: "builtins-without-esm-facade",
     setup(build) {
-      // One module per importing file, so each lands in its importer's chunk rather than in a
-      // chunk of its own (a module is known by its path: the importer is part of it).
       build.onResolve({ filter: new RegExp(`^(node:)?(${names})$`) }, (args) => {
         const builtin = args.path.startsWith("node:") ? args.path : `node:${args.path}`;
+        // A package's ES imports stay as they are: none of those packages is on a scaffold's
+        // path (execa, giget, clack load later), and the copies below would only add bytes.
+        if (args.kind !== "require-call" && /[\\/]node_modules[\\/]/.test(args.importer)) return { path: builtin, external: true };
+        // One module per importing file, so each lands in its importer's chunk rather than in
+        // a chunk of its own (a module is known by its path: the importer is part of it).
         return {
           path: `${builtin} for ${args.importer}`,
           namespace: args.kind === "require-call" ? "node-builtin-required" : "node-builtin",
