@@ -44,7 +44,7 @@ import { createNamespaces } from "../steps/namespaces.js";
 import { generateTypes } from "../steps/types.js";
 import type { Namespace, ProjectSettings } from "../template/context.js";
 import { loadTemplate } from "../template/source.js";
-import { recoverInterruptedRuns, writeWithCancellation } from "../template/write.js";
+import { findInterruptedRuns, recoverInterruptedRuns, writeWithCancellation } from "../template/write.js";
 import { color, print, printWarning } from "../ui.js";
 
 const DEFAULT_LIB_DIR = "src/kv";
@@ -80,7 +80,8 @@ export async function add(flags: Flags, version: string): Promise<number> {
   const projectDir = path.resolve(process.cwd(), flags.cwd ?? ".");
   const mayWrite = !flags.dryRun && !(flags.json && !flags.yes);
   // A run killed outright left the project half-written: undo it before reading the files to plan against them.
-  if (mayWrite) for (const line of await recoverInterruptedRuns(projectDir)) printWarning(line);
+  const leftovers = mayWrite ? await recoverInterruptedRuns(projectDir) : await findInterruptedRuns(projectDir);
+  for (const line of leftovers) printWarning(line);
   const config = await readConfig(projectDir, flags.cwd);
   const recordText = await readText(path.join(projectDir, RECORD_FILE));
   const record = recordText === undefined ? undefined : parseRecord(recordText);

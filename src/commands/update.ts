@@ -29,7 +29,7 @@ import { buildPlan, type PlannedFile } from "../template/plan.js";
 import { compareVersions } from "../template/manifest.js";
 import { loadTemplate, type LoadTemplateOptions } from "../template/source.js";
 import type { LoadedTemplate } from "../template/types.js";
-import { recoverInterruptedRuns, writeWithCancellation } from "../template/write.js";
+import { findInterruptedRuns, recoverInterruptedRuns, writeWithCancellation } from "../template/write.js";
 import { color, print, printWarning } from "../ui.js";
 import { compatibilityDate, versions } from "../versions.js";
 
@@ -45,7 +45,8 @@ export async function update(args: string[], version: string): Promise<number> {
   const record = await readRecord(projectDir);
   const writes = !flags.check && !flags.dryRun;
   // A run killed outright left the project half-written: undo it before git status and the merge look at the files.
-  if (writes) for (const line of await recoverInterruptedRuns(projectDir)) printWarning(line);
+  const leftovers = writes ? await recoverInterruptedRuns(projectDir) : await findInterruptedRuns(projectDir);
+  for (const line of leftovers) printWarning(line);
   if (writes && !flags.allowDirty) await requireCleanTree(projectDir);
 
   const loadOptions: LoadTemplateOptions = { cwd: projectDir, builtinDir: builtinTemplateDir, version, offline: flags.offline };

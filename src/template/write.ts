@@ -272,6 +272,18 @@ export async function recoverInterruptedRuns(targetDir: string): Promise<string[
   return lines;
 }
 
+/**
+ * The working folders that killed runs left inside `targetDir`, for a run that
+ * writes nothing (`--dry-run`, `--check`) and so must not undo them: it can only say
+ * that the files it reads are half-written.
+ */
+export async function findInterruptedRuns(targetDir: string): Promise<string[]> {
+  const inside = (await lstat(targetDir).catch(() => undefined))?.isDirectory() ? await readdir(targetDir) : [];
+  return inside.filter(isLeftover).map(
+    (name) => `A killed run left ${path.join(targetDir, name)}: the files here are half-written, and this plan reads them as they are. Run once without --dry-run or --check to put them back.`,
+  );
+}
+
 /** One of our working folders whose process is gone. */
 function isLeftover(name: string): boolean {
   const match = /^\.create-kv-edge-[0-9a-f]{8}-(\d+)-[0-9a-f]{6}$/.exec(name);

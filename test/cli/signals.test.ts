@@ -162,6 +162,11 @@ describe("a signal while update writes", () => {
     expect(killed.signal, killed.output).toBe("SIGKILL");
     expect(leftovers(project)).toHaveLength(1);
 
+    // A dry run writes nothing, so it leaves the leftover alone, but says the files are half-written.
+    const dryRun = await runCli(["update", "--to", "v2", "--dry-run", "--allow-dirty"], { cwd: project, env, timeoutMs: 100_000 });
+    expect(dryRun.stderr).toMatch(/A killed run left .*: the files here are half-written/);
+    expect(leftovers(project)).toHaveLength(1);
+
     // The leftover would make the tree dirty; it is undone before git status is asked.
     const next = await runCli(["update", "--to", "v2"], { cwd: project, env, timeoutMs: 100_000 });
     expect(next.code, next.stdout + next.stderr).toBe(0);
