@@ -1,6 +1,7 @@
 import { createHash } from "node:crypto";
 import { lstat, readdir } from "node:fs/promises";
 import { basename, isAbsolute, join, resolve } from "node:path";
+import { Readable } from "node:stream";
 import type { DownloadTemplateResult, TemplateProvider } from "giget";
 import { UserError } from "../errors.js";
 import { gitProvider } from "./git-clone.js";
@@ -109,13 +110,15 @@ export async function downloadInto(download: Download, dir: string, offline: boo
   const limitMs = downloadTimeLimitMs();
   const timeIsUp = new AbortController();
   const git = gitProvider({ workDir: `${dir}-git`, signal: timeIsUp.signal });
+  const failures: unknown[] = [];
+  const tarball = tarballProvider(failures, timeIsUp.signal);
   try {
     result = await withTimeLimit(
       downloadTemplate(download.input, {
         dir,
         offline,
         registry: false,
-        providers: { http: tarballProvider, https: tarballProvider, git: git.provider },
+        providers: { http: tarball, https: tarball, git: git.provider },
       }),
       { limitMs, source: download.display },
       // Out of time: stop the clone (git and its helpers) and wait until its partial folder is gone.
@@ -124,6 +127,8 @@ export async function downloadInto(download: Download, dir: string, offline: boo
         await git.finished();
       },
     );
+    // giget used its cached copy after the download failed: say so instead (--offline is there for that copy).
+    if (failures.length > 0) throw failures[0];
   } catch (error) {
     if (error instanceof UserError) throw error;
     throw downloadError(error, download.display, offline);
@@ -187,19 +192,59 @@ async function withTimeLimit<T>(download: Promise<T>, { limitMs, source }: { lim
 
 /**
  * Replaces giget's http provider, which keys its cache by the file name alone (two
- * URLs ending in template.tar.gz would share one cached copy, and a failed download
- * silently falls back to it) and follows a JSON answer to another URL. Here the URL
- * is always the tarball, and the cache key includes a hash of the whole URL.
+ * URLs ending in template.tar.gz would share one cached copy), follows a JSON answer
+ * to another URL, skips the download when the server sends no ETag and a copy is
+ * cached (a changed tarball would never be fetched again), and writes the response
+ * straight into its cache (a connection that breaks off leaves a truncated copy).
+ * Here the URL is always the tarball, the cache key includes a hash of the whole URL,
+ * and the whole tarball is fetched before giget caches it. A failed fetch is put in
+ * `failures`: giget would fall back to the cached copy without a word, and the
+ * cached copy is for --offline.
  */
-const tarballProvider: TemplateProvider = (input, { auth }) => {
-  const url = new URL(input);
-  const urlHash = createHash("sha256").update(url.href).digest("hex").slice(0, 16);
-  return {
-    name: `${basename(url.pathname) || "template"}-${urlHash}`,
-    tar: url.href,
-    headers: { Authorization: auth ? `Bearer ${auth}` : undefined },
+function tarballProvider(failures: unknown[], signal: AbortSignal): TemplateProvider {
+  return (input, { auth }) => {
+    const url = new URL(input);
+    const urlHash = createHash("sha256").update(url.href).digest("hex").slice(0, 16);
+    return {
+      name: `${basename(url.pathname) || "template"}-${urlHash}`,
+      tar: async () => {
+        try {
+          return Readable.from([await fetchTarball(url, auth, signal)]);
+        } catch (error) {
+          failures.push(error);
+          throw error;
+        }
+      },
+    };
   };
-};
+}
+
+/** A compressed tarball larger than a whole template may be (source.ts, TEMPLATE_LIMITS) is refused while it downloads. */
+const MAX_TARBALL_BYTES = 100 * 1024 * 1024;
+
+/** The whole tarball; errors worded as giget's, for downloadError. */
+async function fetchTarball(url: URL, auth: string | undefined, signal: AbortSignal): Promise<Buffer> {
+  const failed = (reason: unknown) => new Error(`Failed to download ${url.href}: ${String(reason)}`);
+  const response = await fetch(url, { headers: auth ? { Authorization: `Bearer ${auth}` } : {}, signal }).catch((error: unknown) => {
+    throw failed(error);
+  });
+  if (response.status >= 400) throw failed(`${response.status} ${response.statusText}`);
+  const chunks: Uint8Array[] = [];
+  let size = 0;
+  try {
+    for await (const chunk of response.body ?? []) {
+      size += chunk.byteLength;
+      if (size > MAX_TARBALL_BYTES) {
+        await response.body?.cancel();
+        throw new UserError(`${url.href} is larger than 100 MB; a template must be smaller.`);
+      }
+      chunks.push(chunk);
+    }
+  } catch (error) {
+    throw error instanceof UserError ? error : failed(error);
+  }
+  return Buffer.concat(chunks);
+}
 
 /** Turns giget's errors (plain Errors, told apart by their text) into one-line UserErrors. */
 function downloadError(error: unknown, source: string, offline: boolean): Error {
@@ -225,6 +270,9 @@ function downloadError(error: unknown, source: string, offline: boolean): Error 
     return new UserError(
       `Could not download ${source}: the network or the server is down; retry, or use --offline to use the cached copy.`,
     );
+  }
+  if (/terminated|ECONNRESET|other side closed/.test(message)) {
+    return new UserError(`Could not download ${source}: the connection broke off before the end; retry, or use --offline to use the cached copy.`);
   }
   if (code === "TAR_BAD_ARCHIVE" || code === "Z_DATA_ERROR" || /TAR_BAD_ARCHIVE|zlib|incorrect header/i.test(message)) {
     return new UserError(`${source} is not a gzip tarball (.tar.gz); point --template at a .tar.gz archive.`);

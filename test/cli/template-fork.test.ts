@@ -75,6 +75,41 @@ describe("a fork from a tarball URL", () => {
   });
 });
 
+describe("a tarball whose download fails after an earlier one succeeded", () => {
+  it("says so instead of using the cached copy, never caches a broken-off download, and keeps the good copy for --offline", async () => {
+    const first = tarGz(inFolder("fork", { ...FORK, "src/team.ts.hbs": "export const VERSION = 1;\n" }));
+    const second = tarGz(inFolder("fork", { ...FORK, "src/team.ts.hbs": "export const VERSION = 2;\n" }));
+    const url = `${server().origin}/changing.tar.gz`;
+    server().serve("/changing.tar.gz", first);
+    expect((await scaffold("--template", url)).exitCode).toBe(0);
+    await rm(projectDir(), { recursive: true });
+
+    // The same URL now serves a new version (no ETag): it is downloaded again.
+    server().serve("/changing.tar.gz", second);
+    const changed = await scaffold("--template", url);
+    expect(changed.exitCode, changed.output).toBe(0);
+    expect(await readFile(join(projectDir(), "src/team.ts"), "utf8")).toBe("export const VERSION = 2;\n");
+    await rm(projectDir(), { recursive: true });
+
+    server().serveBrokenOff("/changing.tar.gz", first, Math.floor(first.length / 2));
+    const brokenOff = await scaffold("--template", url);
+    expect(brokenOff.exitCode).toBe(1);
+    expect(brokenOff.stderr).toContain(`Could not download ${url}: the connection broke off before the end`);
+    expect(existsSync(projectDir())).toBe(false);
+
+    server().forget("/changing.tar.gz");
+    const gone = await scaffold("--template", url);
+    expect(gone.exitCode).toBe(1);
+    expect(gone.stderr).toMatch(/Template .* not found \(404 Not Found\)/);
+    expect(existsSync(projectDir())).toBe(false);
+
+    // The cache still holds the last complete download.
+    const offline = await scaffold("--template", url, "--offline");
+    expect(offline.exitCode, offline.output).toBe(0);
+    expect(await readFile(join(projectDir(), "src/team.ts"), "utf8")).toBe("export const VERSION = 2;\n");
+  });
+});
+
 describe("hostile or broken forks", () => {
   async function expectRefused(args: string[], message: string | RegExp) {
     const result = await scaffold(...args);

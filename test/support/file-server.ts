@@ -10,6 +10,10 @@ export interface FileServer {
   /** e.g. "http://127.0.0.1:41234" */
   origin: string;
   serve(path: string, body: Buffer, contentType?: string): void;
+  /** Serves the body's first `bytes` bytes under a Content-Length of the whole, then drops the connection. */
+  serveBrokenOff(path: string, body: Buffer, bytes: number): void;
+  /** Stops serving a path: 404 from now on. */
+  forget(path: string): void;
   /** Paths requested so far, with method, e.g. "GET /fork.tar.gz". */
   requests: string[];
   /** Headers of the last request, lower-cased names. */
@@ -18,7 +22,7 @@ export interface FileServer {
 }
 
 export async function startFileServer(): Promise<FileServer> {
-  const bodies = new Map<string, { body: Buffer; contentType: string }>();
+  const bodies = new Map<string, { body: Buffer; contentType: string; brokenOffAt?: number }>();
   const requests: string[] = [];
   let lastHeaders: Record<string, string | string[] | undefined> = {};
   const server: Server = createServer((request, response) => {
@@ -34,7 +38,9 @@ export async function startFileServer(): Promise<FileServer> {
       "content-type": found.contentType,
       "content-length": found.body.length,
     });
-    response.end(request.method === "HEAD" ? undefined : found.body);
+    if (request.method === "HEAD") response.end();
+    else if (found.brokenOffAt === undefined) response.end(found.body);
+    else response.write(found.body.subarray(0, found.brokenOffAt), () => response.socket?.destroy());
   });
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
   const { port } = server.address() as AddressInfo;
@@ -42,6 +48,12 @@ export async function startFileServer(): Promise<FileServer> {
     origin: `http://127.0.0.1:${port}`,
     serve(path, body, contentType = "application/gzip") {
       bodies.set(path, { body, contentType });
+    },
+    serveBrokenOff(path, body, bytes) {
+      bodies.set(path, { body, contentType: "application/gzip", brokenOffAt: bytes });
+    },
+    forget(path) {
+      bodies.delete(path);
     },
     requests,
     lastHeaders: () => lastHeaders,

@@ -44,6 +44,7 @@ async function wranglerView(text: string) {
       kvNamespaces: Object.keys(workerOptions.kvNamespaces ?? {}),
       durableObjects: workerOptions.durableObjects,
       // Miniflare reads a Rate Limiting binding's namespace_id and simple; wrangler passes the whole entry.
+      modulesRules: workerOptions.modulesRules,
       ratelimits: Object.fromEntries(
         Object.entries(workerOptions.ratelimits ?? {}).map(([name, { namespace_id, simple }]) => [name, { namespace_id, simple }]),
       ),

@@ -5,7 +5,8 @@
  *
  * It reads only what this project's config holds: the entry module, the
  * compatibility date and flags, `vars`, KV namespaces, Durable Objects (SQLite when
- * a migration creates them so) and Rate Limiting bindings. A config with any other
+ * a migration creates them so) and Rate Limiting bindings, with wrangler's default
+ * rules for importing .txt, .html, .sql, .bin and .wasm files. A config with any other
  * key (R2, D1, services, `define`, ...) gets `undefined`, and vitest.config.ts hands
  * the file to wrangler instead: nothing in wrangler.jsonc can miss the tests, it can
  * only make them start slower. Tests use the top level, never an `env` section.
@@ -22,6 +23,7 @@ export interface PoolOptions {
     kvNamespaces: string[];
     durableObjects: Record<string, { className: string; useSQLite?: boolean }>;
     ratelimits: Record<string, { namespace_id: string; simple: { limit: number; period?: 10 | 60 } }>;
+    modulesRules: { type: "Text" | "Data" | "CompiledWasm"; include: string[] }[];
   };
 }
 
@@ -52,6 +54,12 @@ export function poolOptionsFrom(wranglerJsonc: string): PoolOptions | undefined 
         durableObjects.map(({ name, class_name }) => [name, { className: class_name, useSQLite: storage.get(class_name as string) }]),
       ),
       ratelimits: Object.fromEntries(list("ratelimits").map(({ name, namespace_id, simple }) => [name, { namespace_id, simple }])),
+      // wrangler's default rules: `import page from "./page.html"` works in tests as in `wrangler dev`.
+      modulesRules: [
+        { type: "Text", include: ["**/*.txt", "**/*.html", "**/*.sql"] },
+        { type: "Data", include: ["**/*.bin"] },
+        { type: "CompiledWasm", include: ["**/*.wasm", "**/*.wasm?module"] },
+      ],
     },
   } as PoolOptions;
 }

@@ -21,15 +21,16 @@ interface Item {
   generatedAt: string;
 }
 
-/** FAKE origin: pretend each read is a slow database query. */
-const slowOrigin = {
+/** FAKE origin: pretend each read and write is a slow database query (the tests make it instant). */
+export const slowOrigin = {
+  delayMs: 50,
   items: new Map<string, string>(),
   async load(id: string): Promise<Item> {
-    await new Promise((resolve) => setTimeout(resolve, 50));
+    await new Promise((resolve) => setTimeout(resolve, this.delayMs));
     return { id, value: this.items.get(id) ?? `value of ${id}`, generatedAt: new Date().toISOString() };
   },
   async save(item: Item): Promise<void> {
-    await new Promise((resolve) => setTimeout(resolve, 50));
+    await new Promise((resolve) => setTimeout(resolve, this.delayMs));
     this.items.set(item.id, item.value);
   },
 };

@@ -1,5 +1,16 @@
 import { exports } from "cloudflare:workers";
-import { describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { slowOrigin } from "../../src/routes/cache";
+
+// The Worker runs in this isolate: its fake origin answers at once here instead of
+// after 50 ms, so the tests wait for nothing (whether it was asked is in the stats).
+const originDelayMs = slowOrigin.delayMs;
+beforeAll(() => {
+  slowOrigin.delayMs = 0;
+});
+afterAll(() => {
+  slowOrigin.delayMs = originDelayMs;
+});
 
 interface Item {
   id: string;
