@@ -6,8 +6,8 @@ import { poolOptionsFrom } from "./test/wrangler-options.ts";
 // Tests run inside workerd with the bindings from wrangler.jsonc, stored locally.
 // test/wrangler-options.ts reads the file (wrangler itself would take a second to
 // load) and leaves it to wrangler when it holds more than that reader knows.
-// Variables come from `vars` and from here, never from .dev.vars (which a fresh
-// clone or CI does not have).
+// Variables come from `vars` and from here; .dev.vars (which a fresh clone or CI
+// does not have) counts only when wrangler reads the file.
 //
 // TEST_KV is an extra namespace that exists only in tests: the toolkit tests use it
 // so they keep working when you rename your bindings. DEMO_ROUTES turns on the demo

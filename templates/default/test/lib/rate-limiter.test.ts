@@ -98,10 +98,13 @@ describe("KVRateLimiter counter keys", () => {
     const longResult = await long.check("a");
     const listed = new Map((await kv.list()).keys.map((key) => [key.name, key.expiration!]));
     const shortExpiry = listed.get(keys.rateLimit("a", Math.floor(start / 10_000)))!;
-    expect(shortExpiry).toBeGreaterThanOrEqual(Math.floor(start / 1000) + 60);
-    expect(shortExpiry).toBeGreaterThanOrEqual(Math.floor(shortResult.resetAt! / 1000));
     const longExpiry = listed.get(`long:${keys.rateLimit("a", Math.floor(start / 3_600_000))}`)!;
-    expect(Math.abs(longExpiry - longResult.resetAt! / 1000)).toBeLessThanOrEqual(2);
+    expect(shortExpiry).toBeGreaterThanOrEqual(Math.floor(shortResult.resetAt! / 1000));
+    // KV stamps both keys with its own clock, which a busy machine can put seconds away
+    // from this test's: compare the two keys with each other. The short window's key
+    // lives KV's minimum 60 s (not 10), the long one until its window ends.
+    const longTtl = Math.ceil((longResult.resetAt! - start) / 1000);
+    expect(Math.abs(longExpiry - shortExpiry - (longTtl - 60))).toBeLessThanOrEqual(2);
   });
 });
 
