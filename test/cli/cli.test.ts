@@ -43,6 +43,12 @@ describe("create-kv-edge (built CLI)", () => {
     expect(result.stderr).toMatch(/needs Node.js 22.12 or newer.*this is Node.js 22.11.0/);
   });
 
+  it("runs with a temporary folder that does not exist (Node's compile cache is left off)", async () => {
+    const result = await runCli(["--version"], { cwd: root, env: cliEnv({ TMPDIR: "/proc/create-kv-edge-no-such-folder" }), timeoutMs: 10_000 });
+    expect(result.code).toBe(0);
+    expect(result.stdout.trim()).toBe(packageJson.version);
+  });
+
   it("without a terminal and without --yes, exits 2 listing every missing answer and writes nothing", async () => {
     const cwd = await freshDir();
     const result = await runCli([], { cwd, timeoutMs: 10_000 });
