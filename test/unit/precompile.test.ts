@@ -84,6 +84,13 @@ describe("the precompiled built-in template", () => {
     }
   });
 
+  it("wraps every template function in parentheses, so V8 compiles it on load and Node's compile cache keeps it", async () => {
+    const moduleText = await precompiledTemplatesModule(builtinDir);
+    // A specification's programs are its "main" and numbered properties.
+    expect(moduleText).not.toMatch(/"(main|\d+)":\s*function/);
+    expect(moduleText.match(/"main":\(function\s*\(/g)?.length).toBeGreaterThan(50);
+  });
+
   it("keeps noEscape and strict: a missing variable names the file and line", () => {
     const source = "<{{projectName}}> &\n{{projectNmae}}";
     usePrecompiled({ [templateKey(source)]: specOf(source) });
