@@ -204,7 +204,7 @@ export function buildRenderContext(settings: ProjectSettings, toolchain: Toolcha
     vars: { ...settings.vars },
   };
   const fragment = (feature: FeatureUnit<FeatureId>, part: string, source: string | undefined) =>
-    source === undefined ? "" : render(source, base, `feature ${feature.id} (${part})`);
+    source === undefined ? "" : render(source, base, `feature ${feature.id} (${part})`, "ours");
   const units = chosen.map((feature): RenderedUnit => {
     const namespace = bindingOf(feature.id);
     const { router, docs } = feature;

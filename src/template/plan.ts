@@ -33,7 +33,7 @@ export function buildPlan(template: LoadedTemplate, context: RenderContext): Pla
       planned.set(target, { path: target, bytes: file.bytes });
       continue;
     }
-    const text = render(new TextDecoder().decode(file.bytes), context, where);
+    const text = render(new TextDecoder().decode(file.bytes), context, where, template.source === "built-in" ? "ours" : "fork");
     // A file for one package manager only ({{#if (eq packageManager "pnpm")}}) renders
     // to nothing for the others: such a file is not written at all.
     if (text.trim() === "") continue;

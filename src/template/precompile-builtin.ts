@@ -3,28 +3,35 @@
  * place of precompiled.ts in dist/cli.js. It precompiles every .hbs file the
  * built-in template holds, whatever they are, and every Handlebars fragment of the
  * feature units (handlebarsFragments in features/unit.ts), so a scaffold from the built-in
- * template never compiles a template at run time.
+ * template never compiles a template at run time; and it records the template's
+ * digest, so a scaffold does not hash the template's files either.
  */
-import { readdir, readFile } from "node:fs/promises";
-import { join } from "node:path";
+import packageJson from "../../package.json" with { type: "json" };
 import { FEATURES } from "../features/index.js";
 import { handlebarsFragments } from "../features/unit.js";
+import { templateDigest } from "../project/template-version.js";
 import { precompile } from "./compile.js";
 import { templateKey } from "./render.js";
+import { loadTemplate } from "./source.js";
 
 export async function precompiledTemplatesModule(templateDir: string): Promise<string> {
-  const files = (await readdir(templateDir, { recursive: true })).filter((file) => file.endsWith(".hbs")).sort();
-  const sources = await Promise.all(
-    files.map(async (file) => ({ where: file.replaceAll("\\", "/"), text: await readFile(join(templateDir, file), "utf8") })),
-  );
+  const builtin = await loadTemplate(undefined, { cwd: templateDir, builtinDir: templateDir, version: packageJson.version });
+  const decoder = new TextDecoder();
+  const sources = builtin.files
+    .filter((file) => file.path.endsWith(".hbs"))
+    .sort((a, b) => (a.path < b.path ? -1 : 1))
+    .map((file) => ({ where: file.path, text: decoder.decode(file.bytes) }));
   for (const feature of FEATURES) {
     for (const [part, text] of handlebarsFragments(feature)) sources.push({ where: `feature ${feature.id} (${part})`, text });
   }
   const specs = new Map(sources.map(({ where, text }) => [templateKey(text), compiledOnLoad(precompile(text, where))]));
   const entries = [...specs].map(([key, spec]) => `  ${JSON.stringify(key)}: ${spec}`);
-  return `export const precompiledTemplates = {\n${entries.join(",\n")}\n};\n`;
+  return [
+    `export const precompiledTemplates = {\n${entries.join(",\n")}\n};`,
+    `export const builtinTemplateDigest = ${JSON.stringify(templateDigest(builtin))};`,
+    "",
+  ].join("\n");
 }
-
 
 /**
  * A specification whose template functions are wrapped in parentheses. V8 compiles a

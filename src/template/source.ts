@@ -8,7 +8,7 @@ import { FEATURES } from "../features/index.js";
 import { handlebarsFragments } from "../features/unit.js";
 import { ACCEPTED_FORMS, downloadInto, toDownload } from "./download.js";
 import { checkMinVersion, parseManifest } from "./manifest.js";
-import { loadCompilerFor } from "./render.js";
+import { loadCompilerFor, type TemplateOrigin } from "./render.js";
 import type { LoadedTemplate, TemplateFile } from "./types.js";
 
 /**
@@ -46,11 +46,13 @@ export async function loadTemplate(source: string | undefined, options: LoadTemp
   return template;
 }
 
-/** Every Handlebars text a render of `template` may use: its .hbs files and the feature units' fragments. */
-function handlebarsSources(template: LoadedTemplate): string[] {
+/** Every Handlebars text a render of `template` may use, with its origin: its .hbs files and the feature units' fragments. */
+function handlebarsSources(template: LoadedTemplate): [text: string, origin: TemplateOrigin][] {
   const decoder = new TextDecoder();
-  const files = template.files.filter((file) => file.path.endsWith(".hbs")).map((file) => decoder.decode(file.bytes));
-  return [...files, ...FEATURES.flatMap((feature) => handlebarsFragments(feature).map(([, text]) => text))];
+  const origin: TemplateOrigin = template.source === "built-in" ? "ours" : "fork";
+  const files = template.files.filter((file) => file.path.endsWith(".hbs")).map((file): [string, TemplateOrigin] => [decoder.decode(file.bytes), origin]);
+  const fragments = FEATURES.flatMap((feature) => handlebarsFragments(feature).map(([, text]): [string, TemplateOrigin] => [text, "ours"]));
+  return [...files, ...fragments];
 }
 
 async function readTemplate(source: string | undefined, options: LoadTemplateOptions): Promise<LoadedTemplate> {

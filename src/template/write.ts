@@ -15,11 +15,11 @@
  * power loss) leaves its working folder; the next run on the same target finds it
  * and plays the same journal (recoverInterruptedRuns).
  */
-import { createHash, randomBytes } from "node:crypto";
 import { lstat, mkdir, readdir, readFile, rename, rm, rmdir, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { CancelledError, systemUserError, UserError } from "../errors.js";
 import { isProcessGone, signalReceived, whileWriting } from "../signals.js";
+import { fnv1a } from "../fnv1a.js";
 import { forEachLimited } from "./concurrency.js";
 import type { PlannedFile } from "./plan.js";
 
@@ -107,14 +107,19 @@ export async function writeProject(
   }
 }
 
-/** A run's working folder name: fixed length, so it fits wherever the target's name fits. */
+/**
+ * A run's working folder name: fixed length, so it fits wherever the target's name fits.
+ * The process id keeps live runs apart and mkdir refuses a name that exists, so the
+ * random part need not be cryptographic.
+ */
 function workFolderName(targetDir: string): string {
-  return `${WORK_PREFIX}${tagOf(targetDir)}-${process.pid}-${randomBytes(3).toString("hex")}`;
+  const random = Math.floor(Math.random() * 0x1000000).toString(16).padStart(6, "0");
+  return `${WORK_PREFIX}${tagOf(targetDir)}-${process.pid}-${random}`;
 }
 
 /** Ties a working folder beside the target to the target's name. */
 function tagOf(targetDir: string): string {
-  return createHash("sha256").update(path.basename(targetDir)).digest("hex").slice(0, 8);
+  return fnv1a(path.basename(targetDir)).toString(16).padStart(8, "0");
 }
 
 async function writeNewFolder(files: PlannedFile[], targetDir: string, options: WriteOptions): Promise<void> {

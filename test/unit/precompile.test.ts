@@ -18,6 +18,7 @@ import { precompiledTemplates } from "../../src/template/precompiled.js";
 import { precompile } from "../../src/template/compile.js";
 import { render, templateKey } from "../../src/template/render.js";
 import { loadTemplate } from "../../src/template/source.js";
+import { templateDigest } from "../../src/project/template-version.js";
 
 const builtinDir = fileURLToPath(new URL("../../templates/default", import.meta.url));
 const template = await loadTemplate(undefined, { cwd: "/tmp", builtinDir, version: "0.1.0" });
@@ -48,7 +49,10 @@ describe("the precompiled built-in template", () => {
 
     const loaded = (await import(`data:text/javascript,${encodeURIComponent(moduleText)}`)) as {
       precompiledTemplates: Record<string, TemplateSpecification>;
+      builtinTemplateDigest: string;
     };
+    // What update compares a project's record with: the digest of the template as loaded.
+    expect(loaded.builtinTemplateDigest).toBe(templateDigest(template));
     const hbsFiles = template.files.filter((file) => file.path.endsWith(".hbs"));
     expect(hbsFiles.length).toBeGreaterThan(0);
     for (const file of hbsFiles) {
@@ -94,12 +98,19 @@ describe("the precompiled built-in template", () => {
   it("keeps noEscape and strict: a missing variable names the file and line", () => {
     const source = "<{{projectName}}> &\n{{projectNmae}}";
     usePrecompiled({ [templateKey(source)]: specOf(source) });
-    expect(() => render(source, { projectName: "demo" }, "src/file.ts.hbs")).toThrow(
+    expect(() => render(source, { projectName: "demo" }, "src/file.ts.hbs", "ours")).toThrow(
       'template src/file.ts.hbs: line 2: "projectNmae" not defined',
     );
     const noTypo = "<{{projectName}}> &";
     usePrecompiled({ [templateKey(noTypo)]: specOf(noTypo) });
-    expect(render(noTypo, { projectName: "a&b" }, "x")).toBe("<a&b> &");
+    expect(render(noTypo, { projectName: "a&b" }, "x", "ours")).toBe("<a&b> &");
+  });
+
+  it("never renders a fork's file with a build-time specification, even one found by the file's exact text", () => {
+    const source = "fork says {{projectName}}";
+    usePrecompiled({ [templateKey(source)]: specOf("ours says {{projectName}}") });
+    expect(render(source, { projectName: "demo" }, "x", "ours")).toBe("ours says demo");
+    expect(render(source, { projectName: "demo" }, "x", "fork")).toBe("fork says demo");
   });
 
   it("refuses at build time what render refuses, naming the file and line", () => {
