@@ -16,7 +16,7 @@ import { applyEdits, modify, parse as parseJsonc } from "jsonc-parser";
 import { FEATURES, type FeatureId, type FeatureUnit } from "../features/index.js";
 import type { Namespace, ProjectSettings } from "../template/context.js";
 import { buildRenderContext } from "../template/context.js";
-import { buildPlan } from "../template/plan.js";
+import { buildPlan, fitsChoices } from "../template/plan.js";
 import { render } from "../template/render.js";
 import type { LoadedTemplate } from "../template/types.js";
 import { addBindings, type SectionAdditions, type WranglerConfig } from "./wrangler-config.js";
@@ -112,10 +112,19 @@ export function packageJsonEdit(
   return { path: "package.json", bytes, action: "update" };
 }
 
-/** Files for a Worker this tool did not make: the shared toolkit and each feature's library files, under `dir`. */
-export function filesForForeignProject(template: LoadedTemplate, units: readonly FeatureUnit<FeatureId>[], dir: string): WantedFile[] {
+/**
+ * Files for a Worker this tool did not make: the shared toolkit and each feature's
+ * library files, under `dir`; of a feature's backends, only the one `settings` chose.
+ */
+export function filesForForeignProject(
+  template: LoadedTemplate,
+  units: readonly FeatureUnit<FeatureId>[],
+  settings: ProjectSettings,
+  dir: string,
+): WantedFile[] {
+  const context = buildRenderContext(settings);
   const wanted = ["src/lib/kv-store.ts", "src/lib/keys.ts", ...units.flatMap((unit) => unit.files.lib)];
-  return [...new Set(wanted)].map((file) => {
+  return [...new Set(wanted)].filter((file) => fitsChoices(file, template.manifest, context)).map((file) => {
     const source = template.files.find((candidate) => candidate.path === file);
     if (!source) throw new Error(`the built-in template has no ${file}`);
     return { path: path.posix.join(dir, path.posix.basename(file)), bytes: source.bytes };
@@ -126,14 +135,17 @@ export function filesForForeignProject(template: LoadedTemplate, units: readonly
  * The features' library tests for a Worker this tool did not make, under test/kv/:
  * they import the library from `dir` and run on the feature's own binding (a project
  * made by create-kv-edge gives them a test-only TEST_KV namespace instead), with the
- * template's test helpers beside them in test/kv/support/.
+ * template's test helpers beside them in test/kv/support/. Like the library, only the
+ * backend `settings` chose.
  */
 export function testsForForeignProject(
   template: LoadedTemplate,
   units: readonly FeatureUnit<FeatureId>[],
+  settings: ProjectSettings,
   namespaces: readonly Namespace[],
   dir: string,
 ): WantedFile[] {
+  const context = buildRenderContext(settings);
   const testDir = "test/kv";
   const library = path.posix.relative(testDir, dir);
   const text = (file: { bytes: Uint8Array }) => new TextDecoder().decode(file.bytes);
@@ -142,7 +154,7 @@ export function testsForForeignProject(
     .map((file) => ({ path: `${testDir}/support/${file.path.slice("test/support/".length)}`, bytes: file.bytes }));
   const tests = units.flatMap((unit) => {
     const binding = namespaces.find((namespace) => namespace.feature === unit.id)?.binding ?? unit.binding;
-    return unit.files.libTests.map((testFile) => {
+    return unit.files.libTests.filter((file) => fitsChoices(file, template.manifest, context)).map((testFile) => {
       const source = template.files.find((file) => file.path === testFile);
       if (!source) throw new Error(`the built-in template has no ${testFile}`);
       const rewritten = text(source)
