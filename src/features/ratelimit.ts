@@ -26,6 +26,13 @@ export const ratelimit = defineFeature({
     routes: ["src/routes/ratelimit.ts"],
     routeTests: ["test/routes/ratelimit.test.ts"],
     seed: [],
+    byChoice: {
+      "rate-limit-backend": {
+        "durable-object": ["src/lib/rate-limit-object.ts"],
+        binding: ["src/lib/rate-limit-binding.ts"],
+        kv: ["src/lib/rate-limiter.ts", "test/lib/rate-limiter.test.ts"],
+      },
+    },
   },
   router: { module: "ratelimit", routes: "rateLimitRoutes" },
   flags: ["rate-limit", "rate-limit-backend"],

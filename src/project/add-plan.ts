@@ -13,10 +13,11 @@
  */
 import path from "node:path";
 import { applyEdits, modify, parse as parseJsonc } from "jsonc-parser";
+import { chosenFiles } from "../features/choices.js";
 import { FEATURES, type FeatureId, type FeatureUnit } from "../features/index.js";
 import type { Namespace, ProjectSettings } from "../template/context.js";
 import { buildRenderContext } from "../template/context.js";
-import { buildPlan, fitsChoices } from "../template/plan.js";
+import { buildPlan } from "../template/plan.js";
 import { render } from "../template/render.js";
 import type { LoadedTemplate } from "../template/types.js";
 import { addBindings, type SectionAdditions, type WranglerConfig } from "./wrangler-config.js";
@@ -122,9 +123,8 @@ export function filesForForeignProject(
   settings: ProjectSettings,
   dir: string,
 ): WantedFile[] {
-  const context = buildRenderContext(settings);
-  const wanted = ["src/lib/kv-store.ts", "src/lib/keys.ts", ...units.flatMap((unit) => unit.files.lib)];
-  return [...new Set(wanted)].filter((file) => fitsChoices(file, template.manifest, context)).map((file) => {
+  const wanted = ["src/lib/kv-store.ts", "src/lib/keys.ts", ...units.flatMap((unit) => chosenFiles(unit, unit.files.lib, settings))];
+  return [...new Set(wanted)].map((file) => {
     const source = template.files.find((candidate) => candidate.path === file);
     if (!source) throw new Error(`the built-in template has no ${file}`);
     return { path: path.posix.join(dir, path.posix.basename(file)), bytes: source.bytes };
@@ -145,7 +145,6 @@ export function testsForForeignProject(
   namespaces: readonly Namespace[],
   dir: string,
 ): WantedFile[] {
-  const context = buildRenderContext(settings);
   const testDir = "test/kv";
   const library = path.posix.relative(testDir, dir);
   const text = (file: { bytes: Uint8Array }) => new TextDecoder().decode(file.bytes);
@@ -154,7 +153,7 @@ export function testsForForeignProject(
     .map((file) => ({ path: `${testDir}/support/${file.path.slice("test/support/".length)}`, bytes: file.bytes }));
   const tests = units.flatMap((unit) => {
     const binding = namespaces.find((namespace) => namespace.feature === unit.id)?.binding ?? unit.binding;
-    return unit.files.libTests.filter((file) => fitsChoices(file, template.manifest, context)).map((testFile) => {
+    return chosenFiles(unit, unit.files.libTests, settings).map((testFile) => {
       const source = template.files.find((file) => file.path === testFile);
       if (!source) throw new Error(`the built-in template has no ${testFile}`);
       const rewritten = text(source)

@@ -1,8 +1,8 @@
 import { runInNewContext } from "node:vm";
-import { DOCUMENT_WRITES, RATE_LIMIT_BACKENDS } from "../durable-objects.js";
 import { UsageError, UserError } from "../errors.js";
-import { CACHE_PATTERNS, FEATURE_IDS, type FeatureId } from "../features/index.js";
-import type { Choice, TemplateManifest, TemplateVariable } from "./types.js";
+import { CHOICES, type Choice } from "../features/choices.js";
+import { FEATURE_IDS, type FeatureId } from "../features/index.js";
+import type { TemplateManifest, TemplateVariable } from "./types.js";
 
 /**
  * template.json: parse and validate it. A fork is untrusted input, so every field is
@@ -12,12 +12,6 @@ import type { Choice, TemplateManifest, TemplateVariable } from "./types.js";
  */
 
 const MANIFEST_KEYS = ["$schema", "name", "description", "minVersion", "features", "files", "filesByChoice", "variables"];
-/** The values each choice in `filesByChoice` can have: those of its flag. */
-const CHOICE_VALUES: Record<Choice, readonly string[]> = {
-  "rate-limit-backend": RATE_LIMIT_BACKENDS,
-  "document-writes": DOCUMENT_WRITES,
-  "cache-pattern": CACHE_PATTERNS,
-};
 const VARIABLE_KEYS = ["name", "message", "type", "default", "pattern", "options"];
 const OPTION_KEYS = ["value", "label"];
 const VARIABLE_TYPES = ["text", "confirm", "select"] as const;
@@ -131,12 +125,12 @@ function parseFiles(value: unknown, features: FeatureId[], fail: Fail): Template
 }
 
 function parseFilesByChoice(value: unknown, fail: Fail): TemplateManifest["filesByChoice"] {
-  const choices = Object.keys(CHOICE_VALUES).join(", ");
+  const choices = Object.keys(CHOICES).join(", ");
   if (!isPlainObject(value)) fail("filesByChoice", `must be an object mapping choices (${choices}) to their values' paths`);
   const filesByChoice: TemplateManifest["filesByChoice"] = {};
   for (const [choice, byValue] of Object.entries(value as Record<string, unknown>)) {
-    if (!Object.hasOwn(CHOICE_VALUES, choice)) fail(`filesByChoice.${choice}`, `is not a choice (expected ${choices})`);
-    const values = CHOICE_VALUES[choice as Choice];
+    if (!Object.hasOwn(CHOICES, choice)) fail(`filesByChoice.${choice}`, `is not a choice (expected ${choices})`);
+    const { values } = CHOICES[choice as Choice];
     if (!isPlainObject(byValue)) fail(`filesByChoice.${choice}`, `must be an object mapping values (${values.join(", ")}) to arrays of paths`);
     const paths: Record<string, string[]> = {};
     for (const [choiceValue, list] of Object.entries(byValue as Record<string, unknown>)) {

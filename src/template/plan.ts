@@ -4,10 +4,11 @@
  * can only ever produce plain relative paths inside the project folder.
  */
 import { UserError } from "../errors.js";
+import { fitsChoices, listsPath } from "../features/choices.js";
 import type { FeatureId } from "../features/index.js";
 import type { RenderContext } from "./context.js";
 import { render } from "./render.js";
-import type { Choice, LoadedTemplate, TemplateManifest } from "./types.js";
+import type { LoadedTemplate, TemplateManifest } from "./types.js";
 
 export interface PlannedFile {
   /** Relative to the project folder, "/"-separated. */
@@ -49,34 +50,11 @@ export function buildPlan(template: LoadedTemplate, context: RenderContext): Pla
  * (`filesByChoice`) needs the choice to have one of them. A file listed nowhere is
  * always written.
  */
-export function isWanted(path: string, manifest: TemplateManifest, context: RenderContext): boolean {
-  const owners = Object.entries(manifest.files).filter(([, paths]) => lists(paths, path));
+function isWanted(path: string, manifest: TemplateManifest, context: RenderContext): boolean {
+  const owners = Object.entries(manifest.files).filter(([, paths]) => listsPath(paths, path));
   const featureChosen = owners.length === 0 || owners.some(([feature]) => context.features[feature as FeatureId]);
-  return featureChosen && fitsChoices(path, manifest, context);
-}
-
-/** Whether the file's `filesByChoice` entries, if any, allow it with this project's choices. */
-export function fitsChoices(path: string, manifest: TemplateManifest, context: RenderContext): boolean {
-  return Object.entries(manifest.filesByChoice).every(([choice, byValue]) => {
-    const values = Object.entries(byValue ?? {}).filter(([, paths]) => lists(paths, path));
-    return values.length === 0 || values.some(([value]) => value === choiceValue(context, choice as Choice));
-  });
-}
-
-/** Whether a template.json path list names this file, itself or a folder ("seed/") holding it. */
-function lists(paths: readonly string[] | undefined, path: string): boolean {
-  return paths?.some((entry) => (entry.endsWith("/") ? path.startsWith(entry) : path === entry)) ?? false;
-}
-
-function choiceValue(context: RenderContext, choice: Choice): string {
-  switch (choice) {
-    case "rate-limit-backend":
-      return context.rateLimit.backend;
-    case "document-writes":
-      return context.documentWrites;
-    case "cache-pattern":
-      return context.cachePattern;
-  }
+  const choices = { rateLimitBackend: context.rateLimit.backend, documentWrites: context.documentWrites, cachePattern: context.cachePattern };
+  return featureChosen && fitsChoices(path, manifest.filesByChoice, choices);
 }
 
 /** Renames dotfiles and refuses anything that is not a plain relative path. */

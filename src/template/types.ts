@@ -1,7 +1,5 @@
+import type { FilesByChoice } from "../features/choices.js";
 import type { FeatureId } from "../features/index.js";
-
-/** The flags whose value can decide which files a template writes (template.json `filesByChoice`). */
-export type Choice = "rate-limit-backend" | "document-writes" | "cache-pattern";
 
 /** template.json at the root of every template, the built-in one included. */
 export interface TemplateManifest {
@@ -23,7 +21,7 @@ export interface TemplateManifest {
    * carries the backend it uses, not all three. A path here that is also listed in
    * `files` needs both: its feature chosen and the value.
    */
-  filesByChoice: Partial<Record<Choice, Record<string, string[]>>>;
+  filesByChoice: FilesByChoice;
   /** Extra questions a fork asks; answers land in the render context under `vars`. */
   variables: TemplateVariable[];
 }

@@ -84,6 +84,9 @@ describe.each([
     expect(backendFiles).toEqual([file]);
     expect(files.get("src/config.ts")).toContain(`new ${limiter}(`);
     expect(files.has("test/lib/rate-limiter.test.ts")).toBe(backend === "kv");
+    // AGENTS.md's list of src/lib/ names the same file.
+    const listed = ["rate-limit-object.ts", "rate-limit-binding.ts", "rate-limiter.ts"].filter((name) => files.get("AGENTS.md")!.includes(`\`${name}\``));
+    expect(listed).toEqual([file]);
   });
 });
 
