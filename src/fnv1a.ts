@@ -1,8 +1,7 @@
 /**
  * FNV-1a, 32 bits, over a text's UTF-8 bytes: a fast, stable hash for names and
- * look-ups that no one forges (a working folder's tag, a rate limiter's namespace id,
- * a check that a build-time precompiled template is still the source it was made
- * from). Not a cryptographic digest: where a forged input matters, use sha256.
+ * ids that no one forges (a working folder's tag, a rate limiter's namespace id).
+ * Not a cryptographic digest: where a forged input matters, use sha256.
  */
 export function fnv1a(text: string): number {
   let hash = 0x811c9dc5;

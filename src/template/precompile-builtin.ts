@@ -7,24 +7,15 @@
  * digest, so a scaffold does not hash the template's files either.
  */
 import packageJson from "../../package.json" with { type: "json" };
-import { FEATURES } from "../features/index.js";
-import { handlebarsFragments } from "../features/unit.js";
 import { templateDigest } from "../project/template-version.js";
 import { precompile } from "./compile.js";
 import { templateKey } from "./render.js";
-import { loadTemplate } from "./source.js";
+import { handlebarsSources, loadTemplate } from "./source.js";
 
 export async function precompiledTemplatesModule(templateDir: string): Promise<string> {
   const builtin = await loadTemplate(undefined, { cwd: templateDir, builtinDir: templateDir, version: packageJson.version });
-  const decoder = new TextDecoder();
-  const sources = builtin.files
-    .filter((file) => file.path.endsWith(".hbs"))
-    .sort((a, b) => (a.path < b.path ? -1 : 1))
-    .map((file) => ({ where: file.path, text: decoder.decode(file.bytes) }));
-  for (const feature of FEATURES) {
-    for (const [part, text] of handlebarsFragments(feature)) sources.push({ where: `feature ${feature.id} (${part})`, text });
-  }
-  const specs = new Map(sources.map(({ where, text }) => [templateKey(text), compiledOnLoad(precompile(text, where))]));
+  const sources = handlebarsSources(builtin).sort((a, b) => (a.where < b.where ? -1 : 1));
+  const specs = new Map(sources.map((source) => [templateKey(source), compiledOnLoad(precompile(source.text, source.where))]));
   const entries = [...specs].map(([key, spec]) => `  ${JSON.stringify(key)}: ${spec}`);
   return [
     `export const precompiledTemplates = {\n${entries.join(",\n")}\n};`,

@@ -5,7 +5,7 @@
  * built CLI the precompiled one.
  */
 
-/** Our own Handlebars sources, precompiled, by templateKey (render.ts). */
+/** Our own Handlebars sources, precompiled, by templateKey (render.ts): name and length. */
 export const precompiledTemplates: Record<string, TemplateSpecification> = {};
 
 /** templateDigest (project/template-version.ts) of the built-in template, so a scaffold need not hash it. */

@@ -17,7 +17,6 @@
  * same checks and options, which loadCompilerFor loads only when such a source exists.
  * A fork's file is never rendered with a build-time specification, whatever its text.
  */
-import { fnv1a } from "../fnv1a.js";
 // The package has no exports map: Node resolves the file by its full name.
 import HandlebarsRuntime from "handlebars/runtime.js";
 import { UserError } from "../errors.js";
@@ -52,15 +51,23 @@ let compiler: typeof import("./compile.js") | undefined;
  */
 export type TemplateOrigin = "ours" | "fork";
 
+/** One Handlebars source. */
+export interface TemplateSource {
+  text: string;
+  /** Names it in errors, e.g. "src/config.ts.hbs" or "feature cache (config)"; our precompiled sources are found by it. */
+  where: string;
+  origin: TemplateOrigin;
+}
+
 /**
  * Loads Handlebars' compiler when one of these sources was not precompiled at build
  * time (a fork's file; every source when running from src/, where nothing is).
  * loadTemplate calls it, so a loaded template is ready to render.
  */
-export async function loadCompilerFor(sources: Iterable<[text: string, origin: TemplateOrigin]>): Promise<void> {
+export async function loadCompilerFor(sources: Iterable<TemplateSource>): Promise<void> {
   if (compiler !== undefined) return;
-  for (const [text, origin] of sources) {
-    if (precompiledSpec(text, origin) === undefined) return loadCompiler();
+  for (const source of sources) {
+    if (precompiledSpec(source) === undefined) return loadCompiler();
   }
 }
 
@@ -69,9 +76,10 @@ export async function loadCompiler(): Promise<void> {
   compiler ??= await import("./compile.js");
 }
 
-/** Renders one template file. `where` names it in errors, e.g. "src/config.ts.hbs". */
-export function render(source: string, context: object, where: string, origin: TemplateOrigin): string {
-  const spec = precompiledSpec(source, origin) ?? compiled(source, where);
+/** Renders one template source. */
+export function render(source: TemplateSource, context: object): string {
+  const { text, where } = source;
+  const spec = precompiledSpec(source) ?? compiled(text, where);
   try {
     return handlebars.template(spec)(context, { allowProtoPropertiesByDefault: false, allowProtoMethodsByDefault: false });
   } catch (error) {
@@ -87,17 +95,18 @@ function compiled(source: string, where: string): TemplateSpecification {
 }
 
 /** The build-time specification of one of our own sources; never one for a fork's file. */
-function precompiledSpec(source: string, origin: TemplateOrigin): TemplateSpecification | undefined {
-  return origin === "ours" ? precompiledTemplates[templateKey(source)] : undefined;
+function precompiledSpec(source: TemplateSource): TemplateSpecification | undefined {
+  return source.origin === "ours" ? precompiledTemplates[templateKey(source)] : undefined;
 }
 
 /**
- * What a precompiled template is found by: the length and FNV-1a hash of its text.
- * Only our own sources are looked up, so the key needs no forgery-proof digest; it
- * tells a template edited since the build from the one that was precompiled.
+ * What a precompiled template is found by: its name and its length. Only our own
+ * sources are looked up, so nothing needs hashing: the name says which source it is,
+ * and the length tells a built-in file edited since the build (which then compiles
+ * at run time) from the one that was precompiled.
  */
-export function templateKey(source: string): string {
-  return `${source.length}:${fnv1a(source).toString(36)}`;
+export function templateKey(source: Pick<TemplateSource, "text" | "where">): string {
+  return `${source.where}:${source.text.length}`;
 }
 
 /** The error of a template that fails to compile or render: names the file and the line. */

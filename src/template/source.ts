@@ -8,7 +8,7 @@ import { FEATURES } from "../features/index.js";
 import { handlebarsFragments } from "../features/unit.js";
 import { ACCEPTED_FORMS, downloadInto, toDownload } from "./download.js";
 import { checkMinVersion, parseManifest } from "./manifest.js";
-import { loadCompilerFor, type TemplateOrigin } from "./render.js";
+import { loadCompilerFor, type TemplateSource } from "./render.js";
 import type { LoadedTemplate, TemplateFile } from "./types.js";
 
 /**
@@ -46,12 +46,16 @@ export async function loadTemplate(source: string | undefined, options: LoadTemp
   return template;
 }
 
-/** Every Handlebars text a render of `template` may use, with its origin: its .hbs files and the feature units' fragments. */
-function handlebarsSources(template: LoadedTemplate): [text: string, origin: TemplateOrigin][] {
+/** Every Handlebars source a render of `template` may use: its .hbs files and the feature units' fragments. */
+export function handlebarsSources(template: LoadedTemplate): TemplateSource[] {
   const decoder = new TextDecoder();
-  const origin: TemplateOrigin = template.source === "built-in" ? "ours" : "fork";
-  const files = template.files.filter((file) => file.path.endsWith(".hbs")).map((file): [string, TemplateOrigin] => [decoder.decode(file.bytes), origin]);
-  const fragments = FEATURES.flatMap((feature) => handlebarsFragments(feature).map(([, text]): [string, TemplateOrigin] => [text, "ours"]));
+  const origin = template.source === "built-in" ? "ours" : "fork";
+  const files = template.files
+    .filter((file) => file.path.endsWith(".hbs"))
+    .map((file): TemplateSource => ({ text: decoder.decode(file.bytes), where: file.path, origin }));
+  const fragments = FEATURES.flatMap((feature) =>
+    handlebarsFragments(feature).map(([part, text]): TemplateSource => ({ text, where: `feature ${feature.id} (${part})`, origin: "ours" })),
+  );
   return [...files, ...fragments];
 }
 

@@ -16,7 +16,7 @@ import { handlebarsFragments } from "../../src/features/unit.js";
 import { precompiledTemplatesModule } from "../../src/template/precompile-builtin.js";
 import { precompiledTemplates } from "../../src/template/precompiled.js";
 import { precompile } from "../../src/template/compile.js";
-import { render, templateKey } from "../../src/template/render.js";
+import { loadCompiler, render, templateKey } from "../../src/template/render.js";
 import { loadTemplate } from "../../src/template/source.js";
 import { templateDigest } from "../../src/project/template-version.js";
 
@@ -56,13 +56,13 @@ describe("the precompiled built-in template", () => {
     const hbsFiles = template.files.filter((file) => file.path.endsWith(".hbs"));
     expect(hbsFiles.length).toBeGreaterThan(0);
     for (const file of hbsFiles) {
-      expect(loaded.precompiledTemplates[templateKey(new TextDecoder().decode(file.bytes))], file.path).toBeDefined();
+      expect(loaded.precompiledTemplates[templateKey({ text: new TextDecoder().decode(file.bytes), where: file.path })], file.path).toBeDefined();
     }
     for (const feature of FEATURES) {
       const parts = handlebarsFragments(feature).map(([part]) => part);
       expect(parts).toEqual(expect.arrayContaining(["config", "paste", "docs.keys", "docs.module"]));
       for (const [part, text] of handlebarsFragments(feature)) {
-        expect(loaded.precompiledTemplates[templateKey(text)], `${feature.id} ${part}`).toBeDefined();
+        expect(loaded.precompiledTemplates[templateKey({ text, where: `feature ${feature.id} (${part})` })], `${feature.id} ${part}`).toBeDefined();
       }
     }
 
@@ -97,20 +97,27 @@ describe("the precompiled built-in template", () => {
 
   it("keeps noEscape and strict: a missing variable names the file and line", () => {
     const source = "<{{projectName}}> &\n{{projectNmae}}";
-    usePrecompiled({ [templateKey(source)]: specOf(source) });
-    expect(() => render(source, { projectName: "demo" }, "src/file.ts.hbs", "ours")).toThrow(
+    const file = { text: source, where: "src/file.ts.hbs", origin: "ours" } as const;
+    usePrecompiled({ [templateKey(file)]: specOf(source) });
+    expect(() => render(file, { projectName: "demo" })).toThrow(
       'template src/file.ts.hbs: line 2: "projectNmae" not defined',
     );
     const noTypo = "<{{projectName}}> &";
-    usePrecompiled({ [templateKey(noTypo)]: specOf(noTypo) });
-    expect(render(noTypo, { projectName: "a&b" }, "x", "ours")).toBe("<a&b> &");
+    usePrecompiled({ [templateKey({ text: noTypo, where: "x" })]: specOf(noTypo) });
+    expect(render({ text: noTypo, where: "x", origin: "ours" }, { projectName: "a&b" })).toBe("<a&b> &");
   });
 
-  it("never renders a fork's file with a build-time specification, even one found by the file's exact text", () => {
-    const source = "fork says {{projectName}}";
-    usePrecompiled({ [templateKey(source)]: specOf("ours says {{projectName}}") });
-    expect(render(source, { projectName: "demo" }, "x", "ours")).toBe("ours says demo");
-    expect(render(source, { projectName: "demo" }, "x", "fork")).toBe("fork says demo");
+  it("never renders a fork's file with a build-time specification, even one found by the file's name and length", () => {
+    const text = "fork says {{projectName}}";
+    usePrecompiled({ [templateKey({ text, where: "README.md.hbs" })]: specOf("ours says {{projectName}}") });
+    expect(render({ text, where: "README.md.hbs", origin: "ours" }, { projectName: "demo" })).toBe("ours says demo");
+    expect(render({ text, where: "README.md.hbs", origin: "fork" }, { projectName: "demo" })).toBe("fork says demo");
+  });
+
+  it("compiles one of our files that was edited since the build instead of using its stale specification", async () => {
+    usePrecompiled({ [templateKey({ text: "old {{projectName}}", where: "README.md.hbs" })]: specOf("old {{projectName}}") });
+    await loadCompiler();
+    expect(render({ text: "new text {{projectName}}", where: "README.md.hbs", origin: "ours" }, { projectName: "demo" })).toBe("new text demo");
   });
 
   it("refuses at build time what render refuses, naming the file and line", () => {
