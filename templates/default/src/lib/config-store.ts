@@ -9,7 +9,7 @@
  * updating within about a minute of each other from different locations can each
  * start from a copy without the other's change (KV caches the document at the edge
  * for up to a minute), and the last write wins; KV also refuses a second write to the
- * document within a second (429). With a `writer` (src/lib/document-writer.ts), every
+ * document within a second (429). With a `writer` (./document-writer.ts), every
  * update goes to one Durable Object that applies the same pure `applyUpdate` to its
  * own copy, one update at a time, and publishes the result: no update is lost.
  *
@@ -52,7 +52,7 @@ export interface ConfigStoreOptions<C extends Settings> {
   onError?: ReportProblem;
   /**
    * The document's single writer, e.g. `env.CONFIG_WRITER` (a Durable Object binding,
-   * see src/lib/document-writer.ts): `update` sends its changes to the object named
+   * see ./document-writer.ts): `update` sends its changes to the object named
    * after the key, which checks them against the same defaults and `validate`.
    * Unset: this instance writes KV.
    */

@@ -18,7 +18,7 @@
  *   locations, can each start from a copy without the other's change, and the last
  *   write wins (KV caches the document at the edge for up to a minute); KV also
  *   refuses a second write to the document within one second (429). With a `writer`
- *   (src/lib/document-writer.ts), every save goes to one Durable Object that applies
+ *   (./document-writer.ts), every save goes to one Durable Object that applies
  *   the same `applyFlagChanges` to its own copy, one save at a time, and publishes
  *   the result to KV: no save is lost. Reads are the same either way.
  *
@@ -71,7 +71,7 @@ export interface FeatureFlagsOptions {
   now?: () => number;
   /**
    * The document's single writer, e.g. `env.FLAGS_WRITER` (a Durable Object binding,
-   * see src/lib/document-writer.ts): `update` sends its changes to the object named
+   * see ./document-writer.ts): `update` sends its changes to the object named
    * after the key instead of writing KV itself. Unset: this instance writes KV.
    */
   writer?: DocumentWriters<FlagChanges>;
