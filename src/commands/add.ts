@@ -313,7 +313,10 @@ async function changesForWorker(
   const dir = libraryDir(projectDir, flags.dir);
   const template = await loadTemplate(undefined, { cwd: projectDir, builtinDir: builtinTemplateDir, version, offline: true });
   const withTests = usesVitestPlugin(await readText(path.join(projectDir, "package.json")));
-  const wanted = [...filesForForeignProject(template, units, dir), ...(withTests ? testsForForeignProject(template, units, namespaces, dir) : [])];
+  const wanted = [
+    ...filesForForeignProject(template, units, settings, dir),
+    ...(withTests ? testsForForeignProject(template, units, settings, namespaces, dir) : []),
+  ];
   return {
     changes: await classifyAll(projectDir, wanted),
     tests: withTests ? "added" : "skipped",

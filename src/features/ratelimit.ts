@@ -26,6 +26,13 @@ export const ratelimit = defineFeature({
     routes: ["src/routes/ratelimit.ts"],
     routeTests: ["test/routes/ratelimit.test.ts"],
     seed: [],
+    byChoice: {
+      "rate-limit-backend": {
+        "durable-object": ["src/lib/rate-limit-object.ts"],
+        binding: ["src/lib/rate-limit-binding.ts"],
+        kv: ["src/lib/rate-limiter.ts", "test/lib/rate-limiter.test.ts"],
+      },
+    },
   },
   router: { module: "ratelimit", routes: "rateLimitRoutes" },
   flags: ["rate-limit", "rate-limit-backend"],
@@ -106,7 +113,7 @@ export const rateLimit = {
     routes:
       "`GET /limited` | {{rateLimit.limit}} requests per {{rateLimit.window}} s per client ({{rateLimit.backend}}), `X-RateLimit-*` headers, 429 with `Retry-After`",
     ttl: `{{#if (eq rateLimit.backend "kv")}}**ratelimit**: one counter per client and window; it expires soon after its window ends (never under 60 s).{{else}}**ratelimit**: nothing in KV: the {{#if (eq rateLimit.backend "binding")}}Rate Limiting binding{{else}}\`RATE_LIMITER\` Durable Object{{/if}} counts.{{/if}}`,
-    module: `\`src/lib/rate-limit.ts\` — one \`RateLimiter\` interface, three backends; \`rateLimit.limiter(env)\` in \`src/config.ts\` picks the one this project uses ({{rateLimit.backend}}).
+    module: `\`src/lib/rate-limit.ts\` — one \`RateLimiter\` interface for three backends. The project carries the one it uses ({{rateLimit.backend}}), and \`rateLimit.limiter(env)\` in \`src/config.ts\` builds it.
 
 \`\`\`ts
 const result = await rateLimit.limiter(env).check(await clientKey(request)); // hashed address; an IPv6 /64 is one client
@@ -119,7 +126,7 @@ if (!result.allowed) return new Response("Slow down", { status: 429, headers: ra
 | \`binding\` (\`rate-limit-binding.ts\`) | approximate: the Workers Rate Limiting binding counts per Cloudflare location and is permissive; a 10 or 60 s period only; no remaining count | next to nothing | cheap abuse protection |
 | \`kv\` (\`rate-limiter.ts\`) | approximate: requests that arrive together all read the same count and all pass; each location counts on its own; at most one request per second of window per client (KV takes one write per second per key); a fixed window lets twice the limit through around a boundary | one KV read and one write | low rates over long windows |
 
-To switch, change \`rateLimit.limiter\` in \`src/config.ts\` and the binding in \`wrangler.jsonc\` (a \`durable_objects\` binding \`RATE_LIMITER\` with its migration, a \`ratelimits\` binding \`RATE_LIMITER\` with a \`namespace_id\` of your own, or a KV namespace), then run \`{{commands.run}} types\`; or create the project again with \`--rate-limit-backend\`.`,
+To switch, run \`npm create kv-edge@latest -- update --set rate-limit-backend=<backend>\`: it swaps the backend's file, the binding in \`wrangler.jsonc\` (a Durable Object class gets a migration) and \`rateLimit.limiter\`; then run \`{{commands.run}} types\`.`,
     agentsRule:
       "Rate limits: this project counts with the `{{rateLimit.backend}}` backend (`rateLimit.limiter` in `src/config.ts`). Only `durable-object` is exact; the Rate Limiting binding is per location and approximate (period 10 or 60 s); KV counters are approximate, fail open and cannot count past one request per second per client.",
   },

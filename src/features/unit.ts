@@ -8,6 +8,8 @@
  * rendered with the project's render context (src/template/context.ts) before they
  * are handed to the templates, which only stitch them together.
  */
+import type { FilesByChoice } from "./choices.js";
+
 export interface FeatureUnit<Id extends string = string> {
   /** Used by --features, --ttl, --binding and in template.json. */
   id: Id;
@@ -32,9 +34,11 @@ export interface FeatureUnit<Id extends string = string> {
   keyPattern: string;
   /**
    * Template paths of the feature's files, by role. `add` puts `lib` files (and the
-   * `libTests` that test them) into a project that this tool did not make.
+   * `libTests` that test them) into a project that this tool did not make. `byChoice`
+   * names the ones that belong to one value of a choice (one backend), as template.json's
+   * `filesByChoice` does: a project gets only those of the values it chose.
    */
-  files: { lib: string[]; libTests: string[]; routes: string[]; routeTests: string[]; seed: string[] };
+  files: { lib: string[]; libTests: string[]; routes: string[]; routeTests: string[]; seed: string[]; byChoice?: FilesByChoice };
   /** How src/routes/index.ts wires the feature in: `import { <routes> } from "./<module>"`. */
   router: { module: string; routes: string; currentUser?: string };
   /**

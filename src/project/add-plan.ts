@@ -13,6 +13,7 @@
  */
 import path from "node:path";
 import { applyEdits, modify, parse as parseJsonc } from "jsonc-parser";
+import { chosenFiles } from "../features/choices.js";
 import { FEATURES, type FeatureId, type FeatureUnit } from "../features/index.js";
 import type { Namespace, ProjectSettings } from "../template/context.js";
 import { buildRenderContext } from "../template/context.js";
@@ -112,9 +113,17 @@ export function packageJsonEdit(
   return { path: "package.json", bytes, action: "update" };
 }
 
-/** Files for a Worker this tool did not make: the shared toolkit and each feature's library files, under `dir`. */
-export function filesForForeignProject(template: LoadedTemplate, units: readonly FeatureUnit<FeatureId>[], dir: string): WantedFile[] {
-  const wanted = ["src/lib/kv-store.ts", "src/lib/keys.ts", ...units.flatMap((unit) => unit.files.lib)];
+/**
+ * Files for a Worker this tool did not make: the shared toolkit and each feature's
+ * library files, under `dir`; of a feature's backends, only the one `settings` chose.
+ */
+export function filesForForeignProject(
+  template: LoadedTemplate,
+  units: readonly FeatureUnit<FeatureId>[],
+  settings: ProjectSettings,
+  dir: string,
+): WantedFile[] {
+  const wanted = ["src/lib/kv-store.ts", "src/lib/keys.ts", ...units.flatMap((unit) => chosenFiles(unit, unit.files.lib, settings))];
   return [...new Set(wanted)].map((file) => {
     const source = template.files.find((candidate) => candidate.path === file);
     if (!source) throw new Error(`the built-in template has no ${file}`);
@@ -126,11 +135,13 @@ export function filesForForeignProject(template: LoadedTemplate, units: readonly
  * The features' library tests for a Worker this tool did not make, under test/kv/:
  * they import the library from `dir` and run on the feature's own binding (a project
  * made by create-kv-edge gives them a test-only TEST_KV namespace instead), with the
- * template's test helpers beside them in test/kv/support/.
+ * template's test helpers beside them in test/kv/support/. Like the library, only the
+ * backend `settings` chose.
  */
 export function testsForForeignProject(
   template: LoadedTemplate,
   units: readonly FeatureUnit<FeatureId>[],
+  settings: ProjectSettings,
   namespaces: readonly Namespace[],
   dir: string,
 ): WantedFile[] {
@@ -142,7 +153,7 @@ export function testsForForeignProject(
     .map((file) => ({ path: `${testDir}/support/${file.path.slice("test/support/".length)}`, bytes: file.bytes }));
   const tests = units.flatMap((unit) => {
     const binding = namespaces.find((namespace) => namespace.feature === unit.id)?.binding ?? unit.binding;
-    return unit.files.libTests.map((testFile) => {
+    return chosenFiles(unit, unit.files.libTests, settings).map((testFile) => {
       const source = template.files.find((file) => file.path === testFile);
       if (!source) throw new Error(`the built-in template has no ${testFile}`);
       const rewritten = text(source)

@@ -12,6 +12,7 @@
  * is an error naming the file and line).
  */
 import { durableObjectsFor, RATE_LIMITER_BINDING, rateLimitNamespaceId, usesRateLimitBinding } from "../durable-objects.js";
+import { chosenFiles } from "../features/choices.js";
 import {
   FEATURES,
   type CachePattern,
@@ -161,7 +162,7 @@ export function buildRenderContext(settings: ProjectSettings, toolchain: Toolcha
     bindings: Object.fromEntries(
       settings.namespaces.flatMap((namespace) => (namespace.feature ? [[namespace.feature, namespace.binding]] : [])),
     ),
-    libFiles: [...new Set(chosen.flatMap((feature) => feature.files.lib.map((file) => file.slice("src/lib/".length))))],
+    libFiles: [...new Set(chosen.flatMap((feature) => chosenFiles(feature, feature.files.lib, settings).map((file) => file.slice("src/lib/".length))))],
     seeds: chosen.flatMap((feature) =>
       feature.files.seed.map((file) => ({ file, binding: bindingOf(feature.id)?.binding ?? feature.binding })),
     ),

@@ -1,5 +1,6 @@
 import { runInNewContext } from "node:vm";
 import { UsageError, UserError } from "../errors.js";
+import { CHOICES, type Choice } from "../features/choices.js";
 import { FEATURE_IDS, type FeatureId } from "../features/index.js";
 import type { TemplateManifest, TemplateVariable } from "./types.js";
 
@@ -10,7 +11,7 @@ import type { TemplateManifest, TemplateVariable } from "./types.js";
  * (`where`) and the field.
  */
 
-const MANIFEST_KEYS = ["$schema", "name", "description", "minVersion", "features", "files", "variables"];
+const MANIFEST_KEYS = ["$schema", "name", "description", "minVersion", "features", "files", "filesByChoice", "variables"];
 const VARIABLE_KEYS = ["name", "message", "type", "default", "pattern", "options"];
 const OPTION_KEYS = ["value", "label"];
 const VARIABLE_TYPES = ["text", "confirm", "select"] as const;
@@ -39,8 +40,9 @@ export function parseManifest(text: string, where: string): TemplateManifest {
 
   const features = parseFeatures(raw.features, fail);
   const files = parseFiles(raw.files ?? {}, features, fail);
+  const filesByChoice = parseFilesByChoice(raw.filesByChoice ?? {}, fail);
   const variables = parseVariables(raw.variables ?? [], fail);
-  return { name, description, minVersion, features, files, variables };
+  return { name, description, minVersion, features, files, filesByChoice, variables };
 }
 
 /** Refuses a template that needs a newer create-kv-edge than `version`. */
@@ -117,15 +119,37 @@ function parseFiles(value: unknown, features: FeatureId[], fail: Fail): Template
   for (const [key, paths] of Object.entries(value as Record<string, unknown>)) {
     const id = requireFeatureId(key, `files.${key}`, fail);
     if (!features.includes(id)) fail(`files.${key}`, `names a feature missing from "features"`);
-    if (!Array.isArray(paths)) fail(`files.${key}`, "must be an array of paths");
-    files[id] = (paths as unknown[]).map((path, index) => {
-      const field = `files.${key}[${index}]`;
-      const problem = unsafePathProblem(requireString(path, field, fail));
-      if (problem) fail(field, problem);
-      return path as string;
-    });
+    files[id] = parsePaths(paths, `files.${key}`, fail);
   }
   return files;
+}
+
+function parseFilesByChoice(value: unknown, fail: Fail): TemplateManifest["filesByChoice"] {
+  const choices = Object.keys(CHOICES).join(", ");
+  if (!isPlainObject(value)) fail("filesByChoice", `must be an object mapping choices (${choices}) to their values' paths`);
+  const filesByChoice: TemplateManifest["filesByChoice"] = {};
+  for (const [choice, byValue] of Object.entries(value as Record<string, unknown>)) {
+    if (!Object.hasOwn(CHOICES, choice)) fail(`filesByChoice.${choice}`, `is not a choice (expected ${choices})`);
+    const { values } = CHOICES[choice as Choice];
+    if (!isPlainObject(byValue)) fail(`filesByChoice.${choice}`, `must be an object mapping values (${values.join(", ")}) to arrays of paths`);
+    const paths: Record<string, string[]> = {};
+    for (const [choiceValue, list] of Object.entries(byValue as Record<string, unknown>)) {
+      const field = `filesByChoice.${choice}.${choiceValue}`;
+      if (!values.includes(choiceValue)) fail(field, `is not a value of --${choice} (expected ${values.join(", ")})`);
+      paths[choiceValue] = parsePaths(list, field, fail);
+    }
+    filesByChoice[choice as Choice] = paths;
+  }
+  return filesByChoice;
+}
+
+function parsePaths(value: unknown, field: string, fail: Fail): string[] {
+  if (!Array.isArray(value)) fail(field, "must be an array of paths");
+  return (value as unknown[]).map((path, index) => {
+    const problem = unsafePathProblem(requireString(path, `${field}[${index}]`, fail));
+    if (problem) fail(`${field}[${index}]`, problem);
+    return path as string;
+  });
 }
 
 /**

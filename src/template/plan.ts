@@ -4,7 +4,8 @@
  * can only ever produce plain relative paths inside the project folder.
  */
 import { UserError } from "../errors.js";
-import { FEATURE_IDS, type FeatureId } from "../features/index.js";
+import { fitsChoices, listsPath } from "../features/choices.js";
+import type { FeatureId } from "../features/index.js";
 import type { RenderContext } from "./context.js";
 import { render } from "./render.js";
 import type { LoadedTemplate, TemplateManifest } from "./types.js";
@@ -19,10 +20,9 @@ export interface PlannedFile {
 const RENAMED_FILES: Record<string, string> = { _gitignore: ".gitignore", _npmrc: ".npmrc", "_dev.vars": ".dev.vars" };
 
 export function buildPlan(template: LoadedTemplate, context: RenderContext): PlannedFile[] {
-  const chosen = FEATURE_IDS.filter((id) => context.features[id]);
   const planned = new Map<string, PlannedFile>();
   for (const file of template.files) {
-    if (!isWanted(file.path, template.manifest, chosen)) continue;
+    if (!isWanted(file.path, template.manifest, context)) continue;
     const rendered = file.path.endsWith(".hbs");
     const target = outputPath(rendered ? file.path.slice(0, -".hbs".length) : file.path);
     const where = `${template.source === "built-in" ? "" : `${template.source} `}${file.path}`.trim();
@@ -44,15 +44,17 @@ export function buildPlan(template: LoadedTemplate, context: RenderContext): Pla
 }
 
 /**
- * A file listed under features in template.json is written when at least one of
- * them is chosen (a helper shared by two features is listed under both); a file
- * listed nowhere is always written.
+ * Whether template.json has this file written for this project. A file listed under
+ * features (`files`) needs at least one of them chosen (a helper shared by two
+ * features is listed under both), and a file listed under a choice's values
+ * (`filesByChoice`) needs the choice to have one of them. A file listed nowhere is
+ * always written.
  */
-function isWanted(path: string, manifest: TemplateManifest, chosen: FeatureId[]): boolean {
-  const owners = Object.entries(manifest.files)
-    .filter(([, paths]) => paths?.some((entry) => (entry.endsWith("/") ? path.startsWith(entry) : path === entry)))
-    .map(([feature]) => feature as FeatureId);
-  return owners.length === 0 || owners.some((feature) => chosen.includes(feature));
+function isWanted(path: string, manifest: TemplateManifest, context: RenderContext): boolean {
+  const owners = Object.entries(manifest.files).filter(([, paths]) => listsPath(paths, path));
+  const featureChosen = owners.length === 0 || owners.some(([feature]) => context.features[feature as FeatureId]);
+  const choices = { rateLimitBackend: context.rateLimit.backend, documentWrites: context.documentWrites, cachePattern: context.cachePattern };
+  return featureChosen && fitsChoices(path, manifest.filesByChoice, choices);
 }
 
 /** Renames dotfiles and refuses anything that is not a plain relative path. */

@@ -1,3 +1,4 @@
+import type { FilesByChoice } from "../features/choices.js";
 import type { FeatureId } from "../features/index.js";
 
 /** template.json at the root of every template, the built-in one included. */
@@ -14,6 +15,13 @@ export interface TemplateManifest {
    * ending in "/" stands for a whole folder. Every file listed nowhere is always written.
    */
   files: Partial<Record<FeatureId, string[]>>;
+  /**
+   * Template paths written only when a choice has one of the values they are listed
+   * under, e.g. { "rate-limit-backend": { kv: ["src/lib/rate-limiter.ts"] } }: a project
+   * carries the backend it uses, not all three. A path here that is also listed in
+   * `files` needs both: its feature chosen and the value.
+   */
+  filesByChoice: FilesByChoice;
   /** Extra questions a fork asks; answers land in the render context under `vars`. */
   variables: TemplateVariable[];
 }

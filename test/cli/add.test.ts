@@ -128,6 +128,26 @@ describe("create-kv-edge add", () => {
     expect(await read(project, "test/kv/support/fresh-kv.ts")).toContain("export function freshKV");
   });
 
+  it("a Worker it did not make gets only the rate-limit backend chosen, with only that backend's tests", async () => {
+    const exists = (project: string, file: string) => read(project, file).then(() => true, () => false);
+    const withObject = await fixture("c3-hello-world");
+    const byObject = await add(withObject, "ratelimit", "--yes");
+    expect(byObject.code, byObject.stderr).toBe(0);
+    expect(await exists(withObject, "src/kv/rate-limit-object.ts")).toBe(true);
+    expect(await exists(withObject, "test/kv/rate-limit.test.ts")).toBe(true);
+    for (const other of ["src/kv/rate-limit-binding.ts", "src/kv/rate-limiter.ts", "test/kv/rate-limiter.test.ts"]) {
+      expect(await exists(withObject, other), other).toBe(false);
+    }
+    const withKv = await fixture("c3-hello-world");
+    const byKv = await add(withKv, "ratelimit", "--rate-limit-backend", "kv", "--rate-limit", "60/60", "--yes");
+    expect(byKv.code, byKv.stderr).toBe(0);
+    expect(await exists(withKv, "src/kv/rate-limit-object.ts")).toBe(false);
+    expect(await read(withKv, "src/kv/rate-limiter.ts")).toContain("export class KVRateLimiter");
+    // Its test runs on the namespace this add just bound.
+    expect(await read(withKv, "test/kv/rate-limiter.test.ts")).toContain("env.RATE_LIMITS");
+    expect([...readWranglerConfig("wrangler.jsonc", await read(withKv, "wrangler.jsonc")).bindings]).toEqual(["RATE_LIMITS"]);
+  });
+
   it("--dir puts the library elsewhere and the paste lines follow it", async () => {
     const project = await fixture("c3-hello-world");
     const result = await add(project, "flags", "--dir", "src/lib/edge", "--yes");

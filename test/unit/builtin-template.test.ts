@@ -53,7 +53,11 @@ describe.each(variants)("the built-in template with %s", (variant) => {
     expect(files.has("src/lib/keys.ts")).toBe(true);
     for (const [feature, paths] of Object.entries(template.manifest.files)) {
       for (const path of paths ?? []) {
-        const shouldExist = options.features.some((chosen) => template.manifest.files[chosen]?.includes(path));
+        const backends = template.manifest.filesByChoice["rate-limit-backend"] ?? {};
+        const anyBackend = Object.values(backends).every((list) => !list.includes(path));
+        const shouldExist =
+          options.features.some((chosen) => template.manifest.files[chosen]?.includes(path)) &&
+          (anyBackend || (backends[options.rateLimitBackend]?.includes(path) ?? false));
         expect(files.has(path.replace(/\.hbs$/, "")), `${feature}: ${path}`).toBe(shouldExist);
       }
     }
@@ -65,6 +69,24 @@ describe.each(variants)("the built-in template with %s", (variant) => {
         expect(text, path).not.toMatch(/\{\{[#/]?(if|each|unless|json)\b/);
       }
     }
+  });
+});
+
+describe.each([
+  ["durable-object", "rate-limit-object.ts", "SlidingWindowRateLimiter"],
+  ["binding", "rate-limit-binding.ts", "BindingRateLimiter"],
+  ["kv", "rate-limiter.ts", "KVRateLimiter"],
+])("the built-in template with --rate-limit-backend %s", (backend, file, limiter) => {
+  const { files } = render(["app", "--yes", "--features", "ratelimit", "--rate-limit-backend", backend, "--rate-limit", "60/60"]);
+
+  it("carries that backend's file and no other, and src/config.ts builds its limiter", () => {
+    const backendFiles = ["rate-limit-object.ts", "rate-limit-binding.ts", "rate-limiter.ts"].filter((name) => files.has(`src/lib/${name}`));
+    expect(backendFiles).toEqual([file]);
+    expect(files.get("src/config.ts")).toContain(`new ${limiter}(`);
+    expect(files.has("test/lib/rate-limiter.test.ts")).toBe(backend === "kv");
+    // AGENTS.md's list of src/lib/ names the same file.
+    const listed = ["rate-limit-object.ts", "rate-limit-binding.ts", "rate-limiter.ts"].filter((name) => files.get("AGENTS.md")!.includes(`\`${name}\``));
+    expect(listed).toEqual([file]);
   });
 });
 

@@ -20,11 +20,25 @@ const templateDir = fileURLToPath(new URL("../../templates/default/", import.met
 const manifest = parseManifest(await readFile(`${templateDir}template.json`, "utf8"), "template.json");
 
 describe.each(FEATURES.map((unit) => ({ id: unit.id, unit })))("the $id unit", ({ id, unit }) => {
-  const files = Object.values(unit.files).flat();
+  const { lib, libTests, routes, routeTests, seed, byChoice = {} } = unit.files;
+  const files = [...lib, ...libTests, ...routes, ...routeTests, ...seed];
 
   it("lists exactly the files template.json gives the feature, and they exist", () => {
     expect([...new Set(files)].sort()).toEqual([...(manifest.files[id] ?? [])].sort());
     for (const file of files) expect(existsSync(`${templateDir}${file}`), file).toBe(true);
+  });
+
+  it("ties its files to a choice's values exactly as template.json's filesByChoice does", () => {
+    const inTemplate = Object.fromEntries(
+      Object.entries(manifest.filesByChoice).flatMap(([choice, byValue]) => {
+        const mine = Object.entries(byValue ?? {}).flatMap(([value, paths]) => {
+          const own = paths.filter((path) => files.includes(path));
+          return own.length > 0 ? [[value, own]] : [];
+        });
+        return mine.length > 0 ? [[choice, Object.fromEntries(mine)]] : [];
+      }),
+    );
+    expect(byChoice).toEqual(inTemplate);
   });
 
   it("names a route module that exists and exports its routes", async () => {

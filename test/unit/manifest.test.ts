@@ -26,6 +26,7 @@ describe("parseManifest", () => {
           { name: "ci", message: "Add CI?", type: "confirm", default: false },
           { name: "region", message: "Region?", type: "select", options: [{ value: "eu", label: "Europe" }, { value: "us" }], default: "us" },
         ],
+        filesByChoice: { "rate-limit-backend": { kv: ["src/kv-limiter.ts"], "durable-object": ["src/do-limiter.ts"] } },
       }),
       WHERE,
     );
@@ -35,6 +36,7 @@ describe("parseManifest", () => {
       minVersion: "0.1.0",
       features: ["cache", "sessions"],
       files: { sessions: ["src/sessions.ts"] },
+      filesByChoice: { "rate-limit-backend": { kv: ["src/kv-limiter.ts"], "durable-object": ["src/do-limiter.ts"] } },
       variables: [
         { name: "team", message: "Team?", type: "text", default: "platform", pattern: "[a-z-]+" },
         { name: "ci", message: "Add CI?", type: "confirm", default: false },
@@ -46,6 +48,7 @@ describe("parseManifest", () => {
   it("defaults files and variables to empty", () => {
     const manifest = parseManifest(JSON.stringify({ name: "a", description: "b", minVersion: "1.2.3", features: ["flags"] }), WHERE);
     expect(manifest.files).toEqual({});
+    expect(manifest.filesByChoice).toEqual({});
     expect(manifest.variables).toEqual([]);
   });
 
@@ -65,6 +68,12 @@ describe("parseManifest", () => {
     ["a .. path", manifestJson({ files: { cache: ["src/../../etc/passwd"] } }), /"files.cache\[0\]" must be a plain relative path/],
     ["an absolute path", manifestJson({ files: { cache: ["/etc/passwd"] } }), /"files.cache\[0\]" must be a relative path/],
     ["a backslash path", manifestJson({ files: { cache: ["src\\cache.ts"] } }), /"files.cache\[0\]" must use "\/" separators/],
+    ["filesByChoice not an object", manifestJson({ filesByChoice: ["a.ts"] }), /"filesByChoice" must be an object mapping choices \(rate-limit-backend, document-writes, cache-pattern\)/],
+    ["an unknown choice", manifestJson({ filesByChoice: { backend: { kv: ["a.ts"] } } }), /"filesByChoice.backend" is not a choice \(expected rate-limit-backend/],
+    ["__proto__ as a choice", '{"name":"a","description":"b","minVersion":"0.1.0","features":["cache"],"filesByChoice":{"__proto__":{"kv":["a.ts"]}}}', /"filesByChoice.__proto__" is not a choice/],
+    ["an unknown value of a choice", manifestJson({ filesByChoice: { "rate-limit-backend": { redis: ["a.ts"] } } }), /"filesByChoice.rate-limit-backend.redis" is not a value of --rate-limit-backend \(expected durable-object, binding, kv\)/],
+    ["a choice's paths not an array", manifestJson({ filesByChoice: { "document-writes": { kv: "a.ts" } } }), /"filesByChoice.document-writes.kv" must be an array of paths/],
+    ["a .. path under a choice", manifestJson({ filesByChoice: { "cache-pattern": { "cache-aside": ["../x.ts"] } } }), /"filesByChoice.cache-pattern.cache-aside\[0\]" must be a plain relative path/],
     ["variables not an array", manifestJson({ variables: {} }), /"variables" must be an array/],
     ["a variable name that is not an identifier", manifestJson({ variables: [{ name: "team-name", message: "?", type: "text" }] }), /"variables\[0\].name" must be an identifier/],
     ["a repeated variable", manifestJson({ variables: [{ name: "a", message: "?", type: "text" }, { name: "a", message: "?", type: "text" }] }), /"variables\[1\].name" repeats "a"/],

@@ -20,6 +20,7 @@ const template: LoadedTemplate = {
     minVersion: "0.1.0",
     features: ["cache", "sessions"],
     files: { cache: ["src/cache.ts", "src/shared.ts"], sessions: ["src/sessions/", "src/shared.ts"] },
+    filesByChoice: {},
     variables: [],
   },
   files: [
@@ -69,6 +70,30 @@ describe("buildPlan", () => {
       const paths = buildPlan(template, contextFor(["my-app", "--features", feature])).map((file) => file.path);
       expect(paths).toContain("src/shared.ts");
     }
+  });
+
+  it("writes a file listed under a choice's value only with that value, and only when its feature is chosen", () => {
+    const withChoices: LoadedTemplate = {
+      ...template,
+      manifest: {
+        ...template.manifest,
+        filesByChoice: { "rate-limit-backend": { kv: ["src/cache.ts", "src/kv-only.ts"], binding: ["src/kv-only.ts", "bin/"] } },
+      },
+      files: [...template.files, { path: "src/kv-only.ts", bytes: encode("kv") }, { path: "bin/limit.ts", bytes: encode("binding") }],
+    };
+    const paths = (argv: string[]) => buildPlan(withChoices, contextFor(["my-app", "--rate-limit", "60/60", ...argv])).map((file) => file.path);
+    const kv = paths(["--features", "cache", "--rate-limit-backend", "kv"]);
+    expect(kv).toEqual(expect.arrayContaining(["src/cache.ts", "src/kv-only.ts"]));
+    expect(kv).not.toContain("bin/limit.ts");
+    const binding = paths(["--features", "cache", "--rate-limit-backend", "binding"]);
+    expect(binding).toEqual(expect.arrayContaining(["src/kv-only.ts", "bin/limit.ts"]));
+    expect(binding).not.toContain("src/cache.ts"); // its feature is chosen, its value is not
+    const objects = paths(["--features", "cache", "--rate-limit-backend", "durable-object"]);
+    expect(objects).not.toContain("src/cache.ts");
+    expect(objects).not.toContain("src/kv-only.ts");
+    expect(objects).toContain("README.md");
+    // The value is right but the feature is not chosen.
+    expect(paths(["--features", "sessions", "--rate-limit-backend", "kv"])).not.toContain("src/cache.ts");
   });
 
   it("refuses two template files that would write the same path", () => {

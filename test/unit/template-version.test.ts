@@ -12,7 +12,7 @@ import {
 } from "../../src/project/template-version.js";
 import type { LoadedTemplate } from "../../src/template/types.js";
 
-const manifest = { name: "t", description: "d", minVersion: "0.1.0", features: ["cache" as const], files: {}, variables: [] };
+const manifest = { name: "t", description: "d", minVersion: "0.1.0", features: ["cache" as const], files: {}, filesByChoice: {}, variables: [] };
 const file = (path: string, text: string) => ({ path, bytes: new TextEncoder().encode(text) });
 const template = (files: LoadedTemplate["files"]): LoadedTemplate => ({ source: "x", manifest, files });
 

@@ -2,13 +2,16 @@
  * What every rate limiter in this project shares, whatever counts the requests:
  * the `RateLimiter` interface, its result, the response headers, and the client key.
  *
- * Three backends implement the interface; src/config.ts picks one:
+ * Three backends implement the interface. The project carries the one it was made
+ * with (--rate-limit-backend), and `rateLimit.limiter` in src/config.ts uses it:
  * - `SlidingWindowRateLimiter` (rate-limit-object.ts): a Durable Object per client.
  *   Exact and global, and no burst of twice the limit across a window boundary.
  * - `BindingRateLimiter` (rate-limit-binding.ts): the Workers Rate Limiting binding.
  *   Cheap and fast, but counted per Cloudflare location and approximate.
  * - `KVRateLimiter` (rate-limiter.ts): fixed-window counters in KV. Approximate under
  *   concurrency and across locations, and at most about one request per second per client.
+ * In a project made by create-kv-edge, `npm create kv-edge@latest -- update --set
+ * rate-limit-backend=<backend>` switches: the file, the binding and src/config.ts.
  */
 import { sha256Hex } from "./keys";
 

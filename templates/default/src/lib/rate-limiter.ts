@@ -13,7 +13,7 @@
  *   rather than break your route) and reports. That is why the project refuses
  *   this backend for more than one request per second of window.
  * - A fixed window lets up to twice the limit through around a window boundary.
- * For an exact limit use the Durable Object limiter (rate-limit-object.ts).
+ * For an exact limit use the Durable Object backend (`--rate-limit-backend durable-object`).
  */
 import { keys, sha256Hex } from "./keys";
 import { KVStore } from "./kv-store";
