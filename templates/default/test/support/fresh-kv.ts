@@ -1,16 +1,23 @@
+/**
+ * Drawn on first use by each module instance, so different in each workerd runner:
+ * with the counter it makes every view's prefix unique across the whole run.
+ */
+let runner: string | undefined;
 let created = 0;
 
 /**
  * An empty KV namespace that belongs to the calling test alone.
  *
- * The whole suite runs in one workerd runner (see vitest.config.ts), so every test
- * file shares one local storage. Tests are kept apart by construction instead of by
- * a runner per file: each call returns a view of the namespace it is given (the
- * test-only one: `freshKV(env.TEST_KV)`) under a key prefix no other call gets
- * (`t1/`, `t2/`, …). Through the view the namespace looks like a fresh one of its
- * own: keys are stored under the prefix, and `list` sees only them and answers their
- * names without it. Nothing is ever cleared, so what one test leaves behind can
- * neither slow down nor change another.
+ * The suite runs in up to two workerd runners (see vitest.config.ts), each running
+ * several test files one after another, and the files of one runner share its local
+ * storage (each runner has its own today; nothing here counts on that). Tests are
+ * kept apart by construction instead of by a runner per file:
+ * each call returns a view of the namespace it is given (the test-only one:
+ * `freshKV(env.TEST_KV)`) under a key prefix no other call gets, in this runner or
+ * another (`t<runner>-1/`, `t<runner>-2/`, …). Through the view the namespace looks
+ * like a fresh one of its own: keys are stored under the prefix, and `list` sees
+ * only them and answers their names without it. Nothing is ever cleared, so what
+ * one test leaves behind can neither slow down nor change another.
  *
  * Call it in `beforeEach` (or at the start of a test) and pass the view to the code
  * under test. Two kinds of test cannot take a view, and stay apart by using keys or
@@ -19,7 +26,8 @@ let created = 0;
  * the namespace itself (no view's key starts like theirs).
  */
 export function freshKV(kv: KVNamespace): KVNamespace {
-  return prefixedKV(kv, `t${++created}/`);
+  runner ??= crypto.randomUUID().slice(0, 8);
+  return prefixedKV(kv, `t${runner}-${++created}/`);
 }
 
 function prefixedKV(kv: KVNamespace, prefix: string): KVNamespace {
