@@ -3,8 +3,8 @@
  * version of the same source: the digest of a loaded template, the commit a git:
  * source's ref points to, and the --template source rewritten for another ref.
  */
-import { createHash } from "node:crypto";
 import { isAbsolute, relative, resolve } from "node:path";
+import { sha256 } from "../sha256.js";
 import { run } from "../steps/run.js";
 import { builtinTemplateDigest } from "../template/precompiled.js";
 import type { LoadedTemplate } from "../template/types.js";
@@ -34,7 +34,7 @@ export async function describeTemplate(
 
 /** sha256 over template.json and every file (path and bytes), independent of read order. */
 export function templateDigest(template: LoadedTemplate): string {
-  const hash = createHash("sha256");
+  const hash = sha256();
   hash.update(`template.json\0${JSON.stringify(template.manifest)}\0`);
   const files = [...template.files].sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
   for (const file of files) {

@@ -1,9 +1,9 @@
-import { createHash } from "node:crypto";
 import { lstat, readdir } from "node:fs/promises";
 import { basename, isAbsolute, join, resolve } from "node:path";
 import { Readable } from "node:stream";
 import type { DownloadTemplateResult, TemplateProvider } from "giget";
 import { UserError } from "../errors.js";
+import { sha256 } from "../sha256.js";
 import { gitProvider } from "./git-clone.js";
 import { unsafePathProblem } from "./manifest.js";
 
@@ -204,7 +204,7 @@ async function withTimeLimit<T>(download: Promise<T>, { limitMs, source }: { lim
 function tarballProvider(failures: unknown[], signal: AbortSignal): TemplateProvider {
   return (input, { auth }) => {
     const url = new URL(input);
-    const urlHash = createHash("sha256").update(url.href).digest("hex").slice(0, 16);
+    const urlHash = sha256().update(url.href).digest("hex").slice(0, 16);
     return {
       name: `${basename(url.pathname) || "template"}-${urlHash}`,
       tar: async () => {
