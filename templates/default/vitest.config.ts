@@ -1,8 +1,16 @@
 import { readFileSync } from "node:fs";
+import { enableCompileCache } from "node:module";
 import { availableParallelism } from "node:os";
-import { cloudflareTest } from "@cloudflare/vitest-plugin";
+import { fileURLToPath } from "node:url";
 import { defineConfig } from "vitest/config";
 import { poolOptionsFrom } from "./test/wrangler-options.ts";
+
+// Node keeps the compiled code of the Workers test plugin and Miniflare (about 10 MB
+// of JavaScript) in this folder between runs, so each run starts about 0.25 s sooner.
+// The plugin is imported after this line, not with the imports above, so that the
+// cache sees it.
+enableCompileCache(fileURLToPath(new URL("node_modules/.cache/node-compile-cache", import.meta.url)));
+const { cloudflareTest } = await import("@cloudflare/vitest-plugin");
 
 // Tests run inside workerd with the bindings from wrangler.jsonc, stored locally.
 // test/wrangler-options.ts reads the file (wrangler itself would take a second to
