@@ -30,8 +30,8 @@ const fromConfig = poolOptionsFrom(readFileSync("wrangler.jsonc", "utf8"));
 // each takes its own empty namespace from test/support/fresh-kv.ts.
 export default defineConfig({
   test: {
-    // A second runner saves about 15 % on 2 cores; more start more workerd processes
-    // than 18 files repay, and a 1-core machine gains nothing from a second.
+    // A second runner saves about 15 % on 2 cores. A third was no faster there, and each
+    // runner is one more workerd to start; on 1 core a second runner only competes.
     maxWorkers: Math.min(2, availableParallelism()),
     isolate: false,
     // On a busy machine local KV calls slow down a lot: give each test and hook room.
