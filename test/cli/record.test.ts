@@ -2,6 +2,7 @@ import { existsSync } from "node:fs";
 import { mkdtemp, readFile, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { fileURLToPath } from "node:url";
 import { execa } from "execa";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import packageJson from "../../package.json" with { type: "json" };
@@ -51,6 +52,11 @@ describe(".kv-edge.json", () => {
     const record = parseRecord(text);
     expect(record.toolVersion).toBe(packageJson.version);
     expect(record.template).toMatchObject({ source: "built-in", version: packageJson.version });
+    // The build hashed the built-in template: the same digest update computes from its files.
+    const { loadTemplate } = await import("../../src/template/source.js");
+    const builtinDir = fileURLToPath(new URL("../../templates/default", import.meta.url));
+    const builtin = await loadTemplate(undefined, { cwd: scratch, builtinDir, version: packageJson.version });
+    expect(record.template.digest).toBe(templateDigest(builtin));
     expect(record.answers).toEqual({
       projectName: "built-in-app",
       features: ["cache", "sessions"],

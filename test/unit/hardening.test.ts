@@ -1,7 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { systemUserError, UserError } from "../../src/errors.js";
 import { childEnv, credentialedEnv, redact } from "../../src/secrets.js";
-import { forEachLimited } from "../../src/template/concurrency.js";
 import { hasNestedQuantifier } from "../../src/template/manifest.js";
 
 describe("credentials", () => {
@@ -41,19 +40,4 @@ describe("systemUserError", () => {
     expect(systemUserError(Object.assign(new Error("raw"), { code: "EINVAL" }))).toBeUndefined();
     expect(systemUserError(new TypeError("bug"))).toBeUndefined();
   });
-});
-
-it("forEachLimited runs at most `limit` tasks at once and all of them", async () => {
-  let running = 0;
-  let peak = 0;
-  const done: number[] = [];
-  await forEachLimited(Array.from({ length: 50 }, (_, index) => index), async (item) => {
-    running++;
-    peak = Math.max(peak, running);
-    await new Promise((resolve) => setTimeout(resolve, 1));
-    running--;
-    done.push(item);
-  }, 4);
-  expect(peak).toBe(4);
-  expect(done.sort((a, b) => a - b)).toEqual(Array.from({ length: 50 }, (_, index) => index));
 });

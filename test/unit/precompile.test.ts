@@ -16,8 +16,9 @@ import { handlebarsFragments } from "../../src/features/unit.js";
 import { precompiledTemplatesModule } from "../../src/template/precompile-builtin.js";
 import { precompiledTemplates } from "../../src/template/precompiled.js";
 import { precompile } from "../../src/template/compile.js";
-import { render, templateKey } from "../../src/template/render.js";
+import { loadCompiler, render, templateKey } from "../../src/template/render.js";
 import { loadTemplate } from "../../src/template/source.js";
+import { templateDigest } from "../../src/project/template-version.js";
 
 const builtinDir = fileURLToPath(new URL("../../templates/default", import.meta.url));
 const template = await loadTemplate(undefined, { cwd: "/tmp", builtinDir, version: "0.1.0" });
@@ -48,17 +49,20 @@ describe("the precompiled built-in template", () => {
 
     const loaded = (await import(`data:text/javascript,${encodeURIComponent(moduleText)}`)) as {
       precompiledTemplates: Record<string, TemplateSpecification>;
+      builtinTemplateDigest: string;
     };
+    // What update compares a project's record with: the digest of the template as loaded.
+    expect(loaded.builtinTemplateDigest).toBe(templateDigest(template));
     const hbsFiles = template.files.filter((file) => file.path.endsWith(".hbs"));
     expect(hbsFiles.length).toBeGreaterThan(0);
     for (const file of hbsFiles) {
-      expect(loaded.precompiledTemplates[templateKey(new TextDecoder().decode(file.bytes))], file.path).toBeDefined();
+      expect(loaded.precompiledTemplates[templateKey({ text: new TextDecoder().decode(file.bytes), where: file.path })], file.path).toBeDefined();
     }
     for (const feature of FEATURES) {
       const parts = handlebarsFragments(feature).map(([part]) => part);
       expect(parts).toEqual(expect.arrayContaining(["config", "paste", "docs.keys", "docs.module"]));
       for (const [part, text] of handlebarsFragments(feature)) {
-        expect(loaded.precompiledTemplates[templateKey(text)], `${feature.id} ${part}`).toBeDefined();
+        expect(loaded.precompiledTemplates[templateKey({ text, where: `feature ${feature.id} (${part})` })], `${feature.id} ${part}`).toBeDefined();
       }
     }
 
@@ -84,15 +88,36 @@ describe("the precompiled built-in template", () => {
     }
   });
 
+  it("wraps every template function in parentheses, so V8 compiles it on load and Node's compile cache keeps it", async () => {
+    const moduleText = await precompiledTemplatesModule(builtinDir);
+    // A specification's programs are its "main" and numbered properties.
+    expect(moduleText).not.toMatch(/"(main|\d+)":\s*function/);
+    expect(moduleText.match(/"main":\(function\s*\(/g)?.length).toBeGreaterThan(50);
+  });
+
   it("keeps noEscape and strict: a missing variable names the file and line", () => {
     const source = "<{{projectName}}> &\n{{projectNmae}}";
-    usePrecompiled({ [templateKey(source)]: specOf(source) });
-    expect(() => render(source, { projectName: "demo" }, "src/file.ts.hbs")).toThrow(
+    const file = { text: source, where: "src/file.ts.hbs", origin: "ours" } as const;
+    usePrecompiled({ [templateKey(file)]: specOf(source) });
+    expect(() => render(file, { projectName: "demo" })).toThrow(
       'template src/file.ts.hbs: line 2: "projectNmae" not defined',
     );
     const noTypo = "<{{projectName}}> &";
-    usePrecompiled({ [templateKey(noTypo)]: specOf(noTypo) });
-    expect(render(noTypo, { projectName: "a&b" }, "x")).toBe("<a&b> &");
+    usePrecompiled({ [templateKey({ text: noTypo, where: "x" })]: specOf(noTypo) });
+    expect(render({ text: noTypo, where: "x", origin: "ours" }, { projectName: "a&b" })).toBe("<a&b> &");
+  });
+
+  it("never renders a fork's file with a build-time specification, even one found by the file's name and length", () => {
+    const text = "fork says {{projectName}}";
+    usePrecompiled({ [templateKey({ text, where: "README.md.hbs" })]: specOf("ours says {{projectName}}") });
+    expect(render({ text, where: "README.md.hbs", origin: "ours" }, { projectName: "demo" })).toBe("ours says demo");
+    expect(render({ text, where: "README.md.hbs", origin: "fork" }, { projectName: "demo" })).toBe("fork says demo");
+  });
+
+  it("compiles one of our files that was edited since the build instead of using its stale specification", async () => {
+    usePrecompiled({ [templateKey({ text: "old {{projectName}}", where: "README.md.hbs" })]: specOf("old {{projectName}}") });
+    await loadCompiler();
+    expect(render({ text: "new text {{projectName}}", where: "README.md.hbs", origin: "ours" }, { projectName: "demo" })).toBe("new text demo");
   });
 
   it("refuses at build time what render refuses, naming the file and line", () => {

@@ -14,7 +14,7 @@ const context = {
 
 function refusal(source: string): string {
   try {
-    render(source, context, "src/file.ts.hbs");
+    render({ text: source, where: "src/file.ts.hbs", origin: "fork" }, context);
   } catch (error) {
     expect(error).toBeInstanceOf(UserError);
     return (error as Error).message;
@@ -24,11 +24,11 @@ function refusal(source: string): string {
 
 describe("render", () => {
   it("renders without HTML escaping", () => {
-    expect(render("<{{projectName}}> & {{vars.team}}", context, "x")).toBe(`<demo> & ${context.vars.team}`);
+    expect(render({ text: "<{{projectName}}> & {{vars.team}}", where: "x", origin: "fork" }, context)).toBe(`<demo> & ${context.vars.team}`);
   });
 
   it("encodes any value with {{json}} so it cannot break the syntax around it", () => {
-    const code = render("export const team = {{json vars.team}};\nexport const envs = {{json envs}};", context, "x");
+    const code = render({ text: "export const team = {{json vars.team}};\nexport const envs = {{json envs}};", where: "x", origin: "fork" }, context);
     const team = /export const team = (.*);\n/.exec(code)?.[1] ?? "";
     expect(JSON.parse(team)).toBe(context.vars.team);
     expect(code).toContain('export const envs = ["staging","production"];');
@@ -39,7 +39,7 @@ describe("render", () => {
       "{{#if (eq projectName 'demo')}}a{{/if}}{{#if (ne projectName 'x')}}b{{/if}}" +
       "{{#if (and features.cache (not features.sessions))}}c{{/if}}{{#if (or features.sessions features.cache)}}d{{/if}}" +
       "{{#if (includes envs 'staging')}}e{{/if}}{{#if (includes envs 'dev')}}f{{/if}}";
-    expect(render(source, context, "x")).toBe("abcde");
+    expect(render({ text: source, where: "x", origin: "fork" }, context)).toBe("abcde");
   });
 
   it("names the file and line of a misspelt variable", () => {

@@ -79,15 +79,24 @@ describe("writeProject", () => {
     await mkdir(target);
     await writeFile(path.join(target, "README.md"), "mine");
     let polls = 0;
-    // The staging write polls once, then once per file; moving in polls once per file.
+    // The staging write polls once per 32 files; moving in polls once per file.
     // Cancel at the second move, after README.md has already been replaced.
-    const isCancelled = () => ++polls > 5;
+    const isCancelled = () => ++polls > 2;
     const readmeFirst = [file("README.md", "# new"), file("package.json", "{}"), file("src/index.ts", "export {};")];
     await expect(writeProject(readmeFirst, target, { overwrite: true, isCancelled })).rejects.toBeInstanceOf(CancelledError);
-    expect(polls).toBe(6);
+    expect(polls).toBe(3);
     expect(await readdir(target)).toEqual(["README.md"]);
     expect(await readFile(path.join(target, "README.md"), "utf8")).toBe("mine");
     expect(await readdir(root)).toEqual(["app"]);
+  });
+
+  it("stops staging a large plan between two batches when cancelled, and leaves nothing", async () => {
+    const target = path.join(root, "app");
+    const many = Array.from({ length: 100 }, (_, index) => file(`src/file-${index}.ts`, "export {};"));
+    let polls = 0;
+    await expect(writeProject(many, target, { overwrite: false, isCancelled: () => ++polls > 1 })).rejects.toBeInstanceOf(CancelledError);
+    expect(polls).toBe(2);
+    expect(await readdir(root)).toEqual([]);
   });
 
   it("never writes through a symbolic link in the target", async () => {
@@ -144,7 +153,7 @@ describe("writeProject with removals (update)", () => {
     await writeFile(path.join(target, "README.md"), "old");
     let polls = 0;
     // Cancelled at the last poll: after the files moved, before the removal.
-    const cancelLate = () => ++polls > 3;
+    const cancelLate = () => ++polls > 2;
     await expect(
       writeProject([file("README.md", "new")], target, { overwrite: true, isCancelled: cancelLate, remove: ["gone.ts"] }),
     ).rejects.toBeInstanceOf(CancelledError);
