@@ -2,10 +2,11 @@
  * Each feature on its own must make a complete project: only kv-store, keys and
  * that feature's files, and the project's tests, type check and deploy dry run pass.
  */
-import { mkdtemp, readdir, rm } from "node:fs/promises";
+import { mkdtemp, readdir, readFile, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { chosenFiles, type ChoiceSettings } from "../../src/features/choices.js";
 import { FEATURES } from "../../src/features/index.js";
 import { cliEnv, runCli } from "../support/cli.js";
 import { runIn } from "../support/project.js";
@@ -29,7 +30,9 @@ describe.each(FEATURES.map((unit) => ({ feature: unit.id, unit })))("a project w
     });
     expect(result.code, result.stderr + result.stdout).toBe(0);
     const lib = await readdir(path.join(project(), "src", "lib"));
-    const libFiles = unit.files.lib.map((file) => path.posix.basename(file));
+    // Of a feature's backends, only the one the project records (ratelimit: durable-object by default).
+    const { answers } = JSON.parse(await readFile(path.join(project(), ".kv-edge.json"), "utf8")) as { answers: ChoiceSettings };
+    const libFiles = chosenFiles(unit, unit.files.lib, answers).map((file) => path.posix.basename(file));
     expect(lib.sort()).toEqual(["keys.ts", "kv-store.ts", ...libFiles].sort());
   });
 
