@@ -29,7 +29,7 @@
  * read in other locations for up to about a minute; after that it stays dead.
  */
 import { keys, sha256Hex } from "./keys";
-import { KVStore } from "./kv-store";
+import { isTooManyWrites, KVStore } from "./kv-store";
 
 export interface Session<D> {
   userId: string;
@@ -256,7 +256,7 @@ export class SessionStore<D extends object = Record<string, unknown>> {
       await this.#store.setText(keys.sessionRevoked(hash), "1", { ttl: this.#maxLifetime });
     } catch (error) {
       // Only a logout writes this key: a 429 means another logout revoked it this second.
-      if (!/\b429\b/.test(String(error))) throw error;
+      if (!isTooManyWrites(error)) throw error;
     }
     const deletes = [this.#store.delete(keys.session(hash)), this.#store.delete(keys.sessionExpiry(hash))];
     if (userId !== null) deletes.push(this.#store.delete(keys.userSession(userId, hash)));
