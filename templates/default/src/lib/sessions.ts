@@ -20,7 +20,9 @@
  *   `destroyAllForUser` lists one user's markers instead of scanning the namespace.
  * - `update` is read-modify-write of the data: two updates of one session at the
  *   same time (or within about a minute from two locations) can lose one of them,
- *   so keep session data to what one request changes.
+ *   so keep session data to what one request changes. KV refuses a second write of
+ *   the record within a second (429): an update in the same second as the login or
+ *   another update throws, so pass the first data to `create`.
  * - Writes per request: login 3, a refresh 1, an update 1, a logout 1 write plus 3
  *   deletes. The Free plan allows 1,000 writes a day.
  *
