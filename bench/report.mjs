@@ -29,7 +29,7 @@ function renderMachine(machine, runs) {
     `Run on ${machine.date} by \`node bench/run.mjs\`: ${machine.cpuCount} × ${machine.cpuModel},`,
     `${machine.memoryGb} GB memory, ${machine.os}, Node ${machine.node}, npm ${machine.npm}.`,
     `Times are wall-clock medians with (min–max) over ${runs.fast} runs after one warm-up`,
-    `(${runs.slow} for time to passing tests). The machine was shared with other work, so`,
+    `(${runs.scaffold ?? runs.fast} for the scaffold, ${runs.slow} for time to passing tests). The machine was shared with other work, so`,
     "single runs are noisy; nothing here is asserted.",
   ].join("\n");
 }

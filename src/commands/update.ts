@@ -122,6 +122,12 @@ export async function update(args: string[], version: string): Promise<number> {
       `${history.path}: a new migration deletes the Durable Object class(es) ${history.deleted.join(", ")}: the next deploy deletes all their objects and stored data.`,
     );
   }
+  const writerDocuments = newOptions.features.filter((feature) => feature === "flags" || feature === "config");
+  if (oldOptions.documentWrites === "kv" && newOptions.documentWrites === "durable-object" && writerDocuments.length > 0) {
+    printWarning(
+      `${writerDocuments.join(" and ")}: each writer object starts from KV's copy of its document as KV shows it where the object runs, so a save made straight to KV elsewhere in the minute before can be lost: deploy, then make the first save at least a minute after the last save made the old way.`,
+    );
+  }
   if (!writes) return EXIT.ok;
 
   const files: PlannedFile[] = changes.flatMap((result) => (result.bytes ? [{ path: result.path, bytes: result.bytes }] : []));

@@ -4,7 +4,7 @@ import { defineFeature, type RateLimitBackend } from "./unit.js";
 const BACKEND_SUMMARY: Record<RateLimitBackend, string> = {
   "durable-object": "exact and global (a Durable Object per client, sliding window)",
   binding: "approximate (the Rate Limiting binding counts per location)",
-  kv: "approximate (KV counters; bursts and other locations slip through)",
+  kv: "approximate (KV counters; a burst within one second counts once, and each location counts on its own)",
 };
 
 export const ratelimit = defineFeature({
@@ -124,11 +124,11 @@ if (!result.allowed) return new Response("Slow down", { status: 429, headers: ra
 |---|---|---|---|
 | \`durable-object\` (\`rate-limit-object.ts\`) | exact and global: in any {{rateLimit.window}} s, never more than {{rateLimit.limit}} requests of one client pass (a sliding window: no double burst around a window boundary) | one call to the client's Durable Object, up to \`limit\` rows read and one written | limits that must hold |
 | \`binding\` (\`rate-limit-binding.ts\`) | approximate: the Workers Rate Limiting binding counts per Cloudflare location and is permissive; a 10 or 60 s period only; no remaining count | next to nothing | cheap abuse protection |
-| \`kv\` (\`rate-limiter.ts\`) | approximate: requests that arrive together all read the same count and all pass; each location counts on its own; at most one request per second of window per client (KV takes one write per second per key); a fixed window lets twice the limit through around a boundary | one KV read and one write | low rates over long windows |
+| \`kv\` (\`rate-limiter.ts\`) | approximate: exact only for a client in one location making at most one request a second; requests within the same second all pass and count once (KV takes one write per second per key; the limiter lets the refused writes through), so a flood passes whole until about \`limit\` seconds into the window; each location counts on its own (up to \`limit\` x locations); a fixed window lets twice the limit through around a boundary | one KV read and one write | slowing polite clients at low rates, not stopping abuse |
 
 To switch, run \`npm create kv-edge@latest -- update --set rate-limit-backend=<backend>\`: it swaps the backend's file, the binding in \`wrangler.jsonc\` (a Durable Object class gets a migration) and \`rateLimit.limiter\`; then run \`{{commands.run}} types\`.`,
     agentsRule:
-      "Rate limits: this project counts with the `{{rateLimit.backend}}` backend (`rateLimit.limiter` in `src/config.ts`). Only `durable-object` is exact; the Rate Limiting binding is per location and approximate (period 10 or 60 s); KV counters are approximate, fail open and cannot count past one request per second per client.",
+      "Rate limits: this project counts with the `{{rateLimit.backend}}` backend (`rateLimit.limiter` in `src/config.ts`). Only `durable-object` is exact; the Rate Limiting binding is per location and approximate (period 10 or 60 s); KV counters are approximate: requests within one second count once (a flood passes until the count reaches the limit), each location counts on its own, and they fail open.",
   },
   summary: (settings) => [
     `rate limit: ${settings.rateLimit.limit} requests per ${formatTtl(settings.rateLimit.window)} per client, ${BACKEND_SUMMARY[settings.rateLimitBackend]}`,

@@ -217,6 +217,10 @@ describe("update --set document-writes", () => {
 
     const back = await cli(app, "update", "--allow-dirty", "--set", "document-writes=durable-object");
     expect(back.code, back.stderr).toBe(0);
+    // The writer objects adopt KV's copy where they run: a save made elsewhere in the last minute could be lost.
+    expect(back.stderr).toContain("flags and config: each writer object starts from KV's copy");
+    expect(back.stderr).toContain("make the first save at least a minute after the last save made the old way");
+    expect(result.stderr).not.toContain("writer object starts from");
     const again = parseJsonc(await readFile(join(app, "wrangler.jsonc"), "utf8"));
     expect(again.durable_objects.bindings.map((binding: { class_name: string }) => binding.class_name)).toEqual(["FlagsWriter", "ConfigWriter"]);
     expect(again.migrations.at(-1)).toEqual({ tag: "v3", new_sqlite_classes: ["FlagsWriter", "ConfigWriter"] });

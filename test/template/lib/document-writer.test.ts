@@ -58,12 +58,28 @@ describe("DocumentWriter", () => {
     expect(await writer.published()).toEqual({ first: { enabled: true }, second: { enabled: true }, third: { enabled: false } });
   });
 
-  it("starts from the document KV already holds (a seed), then keeps its own copy", async () => {
+  it("starts from the document KV already holds (a seed a minute old), then keeps its own copy", async () => {
     const writer = freshWriter();
     await writer.seed({ seeded: { enabled: true } });
     vi.setSystemTime(START + PROPAGATED);
     await writer.update({ added: { enabled: true } });
     expect(await writer.document()).toEqual({ seeded: { enabled: true }, added: { enabled: true } });
+  });
+
+  it("adopts KV's copy as its location sees it: a save made elsewhere under a minute before the first save is lost", async () => {
+    // The bound document-writer.ts states, replayed: why a switch to the writer (update
+    // --set document-writes=durable-object) or a kv:seed must come a minute before the first
+    // save. A save made the old way, straight to KV, in another location:
+    const writer = freshWriter();
+    await writer.seed({ fromSydney: { enabled: true } });
+    vi.setSystemTime(START + 30_000); // where the object runs, KV still shows the document without it
+    await writer.update({ fromLondon: { enabled: true } });
+    vi.setSystemTime(START + 30_000 + PROPAGATED);
+    expect(await writer.published()).toEqual({ fromLondon: { enabled: true } });
+    // The object's copy is the truth from now on: the lost save does not come back.
+    vi.setSystemTime(START + 30_000 + 2 * PROPAGATED);
+    await writer.update({ later: { enabled: true } });
+    expect(Object.keys((await writer.document()) ?? {}).sort()).toEqual(["fromLondon", "later"]);
   });
 
   it("saves nothing from a batch with an invalid change", async () => {

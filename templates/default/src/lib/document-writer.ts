@@ -27,6 +27,11 @@
  * An object with no document yet starts from what KV holds (a document loaded with
  * `kv:seed`, or saved before this writer existed). After that its own copy is the
  * truth: a hand edit of the KV key is overwritten by the next save.
+ * It reads that copy where it runs, and KV there can be a minute (or more) behind: a
+ * save made straight to KV elsewhere in that minute is missing from the copy, and the
+ * object's first publish overwrites it for good. KV has no read that is sure to be
+ * current, so the object cannot close that gap itself: make the first save through it
+ * at least a minute after seeding, or after the last save made without it.
  */
 import { DurableObject } from "cloudflare:workers";
 

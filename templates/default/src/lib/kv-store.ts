@@ -271,12 +271,18 @@ export class KVStore {
   /**
    * Returns the stored value, or loads, stores and returns it. A `null` from
    * `load` is stored but reads back as "missing", so it is loaded again next time.
+   * Requests that miss the same key within a second all load it; KV keeps the first
+   * write and refuses the others with 429, and those requests still return what they loaded.
    */
   async getOrSet<T>(key: string, load: () => Promise<T>, options: SetOptions = {}): Promise<T> {
     const stored = await this.get<T>(key);
     if (stored !== null) return stored;
     const value = await load();
-    await this.set(key, value, options);
+    try {
+      await this.set(key, value, options);
+    } catch (error) {
+      if (!isTooManyWrites(error)) throw error;
+    }
     return value;
   }
 
@@ -347,6 +353,11 @@ export class KVStore {
     }
     return putOptions;
   }
+}
+
+/** KV's answer to a second write to one key within a second: `429 Too Many Requests`. */
+export function isTooManyWrites(error: unknown): boolean {
+  return /\b429\b/.test(String(error));
 }
 
 function readOptions({ cacheTtl }: ReadOptions): { cacheTtl?: number } {

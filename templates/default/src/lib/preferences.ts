@@ -14,7 +14,10 @@
  *
  * Reads never throw on bad stored data: a preference of the wrong type falls back to
  * its default, a document that is not JSON or fails `validate` reads as the defaults,
- * each reported to `onError`.
+ * each reported to `onError`. When KV itself fails, `get` and `update` throw: there is
+ * no stale-if-error, because a store keeps no copy of each user's document, and the
+ * defaults would show users settings they never chose (an update built on them would
+ * erase their choices).
  *
  *   const prefs = new PreferencesStore(env.PREFS, { defaults: { theme: "light", pageSize: 20 } });
  *   await prefs.update(userId, { theme: "dark" });

@@ -8,8 +8,9 @@
  *   Exact and global, and no burst of twice the limit across a window boundary.
  * - `BindingRateLimiter` (rate-limit-binding.ts): the Workers Rate Limiting binding.
  *   Cheap and fast, but counted per Cloudflare location and approximate.
- * - `KVRateLimiter` (rate-limiter.ts): fixed-window counters in KV. Approximate under
- *   concurrency and across locations, and at most about one request per second per client.
+ * - `KVRateLimiter` (rate-limiter.ts): fixed-window counters in KV. Exact only for a
+ *   client in one location making at most one request a second: requests within one
+ *   second count once, and each location counts on its own.
  * In a project made by create-kv-edge, `npm create kv-edge@latest -- update --set
  * rate-limit-backend=<backend>` switches: the file, the binding and src/config.ts.
  */

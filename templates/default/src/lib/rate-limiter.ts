@@ -3,15 +3,19 @@
  * `ratelimit:{id}:{window number}`, that expires after its window (never sooner
  * than KV's 60-second minimum). A check is at most one read and one write.
  *
- * What it guarantees: only an approximate limit, for soft limits at low rates.
- * - A check reads, then writes: requests that arrive together all read the same
- *   count and all pass (a burst of 150 against a limit of 100 passes whole).
- * - Each location reads its own, eventually consistent copy, so clients spread
- *   over several locations can exceed the limit.
- * - KV accepts one write per second per key: a client making more requests than
- *   that gets refused writes, which this limiter lets through (it fails open
- *   rather than break your route) and reports. That is why the project refuses
- *   this backend for more than one request per second of window.
+ * What it guarantees (test/lib/rate-limiter.test.ts replays each case under the
+ * production-KV double): a soft limit for clients that wait between requests,
+ * little against a flood.
+ * - One location, at most one request a second: exactly `limit` per window.
+ * - Requests within the same second all read the same count and all pass: KV keeps
+ *   one of their writes and refuses the others with 429, which this limiter lets
+ *   through uncounted (it fails open rather than break your route) and reports. So
+ *   the count rises by at most one a second, and a client sending many requests at
+ *   once gets every one through until about `limit` seconds into the window, then
+ *   none until the window ends. (A limit above one request per second of window
+ *   could never be reached: the project refuses it for this backend.)
+ * - Each location reads its own copy, up to a minute stale, so a client spread over
+ *   k locations gets up to `limit` x k per window (more when writes meet a 429).
  * - A fixed window lets up to twice the limit through around a window boundary.
  * For an exact limit use the Durable Object backend (`--rate-limit-backend durable-object`).
  */

@@ -20,7 +20,9 @@
  *   `destroyAllForUser` lists one user's markers instead of scanning the namespace.
  * - `update` is read-modify-write of the data: two updates of one session at the
  *   same time (or within about a minute from two locations) can lose one of them,
- *   so keep session data to what one request changes.
+ *   so keep session data to what one request changes. KV refuses a second write of
+ *   the record within a second (429): an update in the same second as the login or
+ *   another update throws, so pass the first data to `create`.
  * - Writes per request: login 3, a refresh 1, an update 1, a logout 1 write plus 3
  *   deletes. The Free plan allows 1,000 writes a day.
  *
@@ -29,7 +31,7 @@
  * read in other locations for up to about a minute; after that it stays dead.
  */
 import { keys, sha256Hex } from "./keys";
-import { KVStore } from "./kv-store";
+import { isTooManyWrites, KVStore } from "./kv-store";
 
 export interface Session<D> {
   userId: string;
@@ -256,7 +258,7 @@ export class SessionStore<D extends object = Record<string, unknown>> {
       await this.#store.setText(keys.sessionRevoked(hash), "1", { ttl: this.#maxLifetime });
     } catch (error) {
       // Only a logout writes this key: a 429 means another logout revoked it this second.
-      if (!/\b429\b/.test(String(error))) throw error;
+      if (!isTooManyWrites(error)) throw error;
     }
     const deletes = [this.#store.delete(keys.session(hash)), this.#store.delete(keys.sessionExpiry(hash))];
     if (userId !== null) deletes.push(this.#store.delete(keys.userSession(userId, hash)));

@@ -426,6 +426,38 @@ describe("invalidation", () => {
   });
 });
 
+describe("cache-aside's race: a slow load that ends after the source changed", () => {
+  it("stores the old value, served until the entry's ttl ends (KV expires it then)", async () => {
+    const key = keys.cache("race", "plain");
+    const slow = pendingLoad<string>();
+    const reading = cacheAside(store, key, slow.load, { ttl: 120 });
+    await vi.waitFor(() => expect(slow.load).toHaveBeenCalled());
+    // The load has read "old" from the source; then the source changes and the key is
+    // invalidated, while nothing is cached yet; then the load ends and stores "old".
+    await invalidate(store, key);
+    slow.release("old");
+    expect(await reading).toBe("old");
+    expect(await cacheAside(store, key, async () => "new", { ttl: 120 })).toBe("old");
+    // The bound: KV drops the entry ttl seconds after the late write.
+    const writtenAt = Math.floor(Date.now() / 1000);
+    expect((await kvExpiration(key))! - writtenAt).toBeGreaterThanOrEqual(118);
+    expect((await kvExpiration(key))! - writtenAt).toBeLessThanOrEqual(121);
+  });
+
+  it("is closed by versionedKey: bump the version instead of invalidating, and the late load lands under a key nobody reads", async () => {
+    const key = keys.cache("race", "versioned");
+    const read = async (load: () => Promise<string>) => cacheAside(store, await versionedKey(store, "race-group", key, { now }), load, { ttl: 120 });
+    const slow = pendingLoad<string>();
+    const reading = read(slow.load);
+    await vi.waitFor(() => expect(slow.load).toHaveBeenCalled());
+    await bumpVersion(store, "race-group", { now });
+    slow.release("old");
+    expect(await reading).toBe("old"); // the request that read the source before the change
+    expect(await read(async () => "new")).toBe("new");
+    expect(await read(async () => "never")).toBe("new");
+  });
+});
+
 describe("warm", () => {
   it("stores every key so the first reads are fresh hits", async () => {
     const names = ["a", "b", "c", "d", "e", "f", "g", "h"];

@@ -176,6 +176,19 @@ describe("ConfigStore under production KV (the production double)", () => {
     expect(problems).toEqual(["KV GET failed: 500"]);
   });
 
+  it("without a writer, two updates from two locations within a minute lose one; a minute apart, both stay", async () => {
+    const prod = productionKV(fresh, { now });
+    const configAt = (location: string) => new ConfigStore(prod.at(location), { defaults, now });
+    await configAt("london").update({ siteName: "Shop" });
+    clock += 30_000;
+    await configAt("sydney").update({ maintenance: true }); // Sydney's copy has no siteName yet
+    clock += 61_000;
+    expect(await configAt("paris").get()).toEqual({ ...defaults, maintenance: true });
+    await configAt("london").update({ maxUploadMb: 20 });
+    clock += 61_000;
+    expect(await configAt("paris").get()).toEqual({ ...defaults, maintenance: true, maxUploadMb: 20 });
+  });
+
   it("saves a batch in one write, and a second write within a second meets KV's 429", async () => {
     let clock = Date.now();
     const prod = productionKV(fresh, { now: () => clock });

@@ -1,6 +1,6 @@
 import { env } from "cloudflare:workers";
 import { beforeEach, describe, expect, it } from "vitest";
-import { applyFlagChanges, FeatureFlags, FlagConfigError, FLAGS_KEY, rolloutBucket, type FlagConfig } from "../../src/lib/flags";
+import { applyFlagChanges, FeatureFlags, FlagConfigError, FLAGS_KEY, rolloutBucket, type FlagChanges, type FlagConfig } from "../../src/lib/flags";
 import { countingKV, type CountingKV } from "../support/counting-kv";
 import { freshKV } from "../support/fresh-kv";
 import { productionKV } from "../support/production-kv";
@@ -259,6 +259,33 @@ describe("FeatureFlags under production KV (the production double)", () => {
     await new FeatureFlags(counting.kv, { now }).update({ a: { enabled: true }, b: { enabled: false, percentage: 5 }, kept: null });
     expect(counting.counts).toEqual({ reads: 1, writes: 1, deletes: 0, lists: 0 });
     expect(await new FeatureFlags(prod.at("edge"), { now }).enabledFlags()).toEqual(["a"]);
+  });
+
+  it("without a writer, two saves from two locations within a minute lose one; a minute apart, both stay", async () => {
+    const prod = productionKV(fresh, { now });
+    const save = (location: string, changes: FlagChanges) => new FeatureFlags(prod.at(location), { now }).update(changes);
+    const enabledInParis = () => new FeatureFlags(prod.at("paris"), { now }).enabledFlags();
+    await save("london", { a: { enabled: true } });
+    clock += 30_000;
+    await save("sydney", { b: { enabled: true } }); // Sydney's copy has no "a" yet: the last write wins
+    clock += 61_000;
+    expect(await enabledInParis()).toEqual(["b"]);
+    await save("london", { c: { enabled: true } }); // a minute after Sydney's save, London's copy has it
+    clock += 61_000;
+    expect(await enabledInParis()).toEqual(["b", "c"]);
+  });
+
+  it("a change reaches a reader in another location within its cacheTtl plus KV's propagation", async () => {
+    const prod = productionKV(fresh, { now });
+    const start = clock;
+    const reader = new FeatureFlags(prod.at("sydney"), { now, cacheTtl: 60 });
+    expect(await reader.isEnabled("f")).toBe(false); // kept in memory for 60 s
+    clock = start + 1_000;
+    await new FeatureFlags(prod.at("london"), { now }).set("f", { enabled: true });
+    clock = start + 60_000; // memory expired, but Sydney's KV has not seen the save yet: kept again
+    expect(await reader.isEnabled("f")).toBe(false);
+    clock = start + 1_000 + 60_000 + 60_000; // the save + propagation + cacheTtl
+    expect(await reader.isEnabled("f")).toBe(true);
   });
 
   it("refuses a second write to the flags document within a second with KV's 429", async () => {

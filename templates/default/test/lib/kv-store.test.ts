@@ -257,6 +257,15 @@ describe("KVStore under production KV (the production double)", () => {
     expect(counting.counts.reads).toBeLessThanOrEqual(5);
   });
 
+  it("getOrSet: two requests that miss a key in the same second both answer what they loaded (KV refuses one write, 429)", async () => {
+    const prod = productionKV(fresh);
+    let loads = 0;
+    const load = async () => ({ loaded: ++loads });
+    const answers = await Promise.all([new KVStore(prod.at("a")).getOrSet("k", load), new KVStore(prod.at("b")).getOrSet("k", load)]);
+    expect(answers).toEqual([{ loaded: 1 }, { loaded: 2 }]);
+    expect(await new KVStore(prod.at("a")).get("k")).toEqual({ loaded: 1 });
+  });
+
   it("deleteByPrefix stays under its operation budget and resumes from the cursor it returns", async () => {
     let clock = Date.now();
     // A budget of 3 is one list and 2 deletes per invocation: 5 keys take 3 invocations.

@@ -104,6 +104,30 @@ describe("PreferencesStore under production KV (the production double)", () => {
     expect(problems).toEqual([expect.stringContaining("not JSON")]);
   });
 
+  it("two updates by one user from two locations within a minute lose one; a minute apart, both stay", async () => {
+    let clock = Date.now();
+    const prod = productionKV(fresh, { now: () => clock });
+    const storeAt = (location: string) => new PreferencesStore(prod.at(location), { defaults });
+    await storeAt("london").update("ada", { theme: "dark" });
+    clock += 30_000;
+    await storeAt("sydney").update("ada", { pageSize: 50 }); // Sydney's copy has no theme yet
+    clock += 61_000;
+    expect(await storeAt("paris").get("ada")).toEqual({ ...defaults, pageSize: 50 });
+    await storeAt("london").update("ada", { emails: false });
+    clock += 61_000;
+    expect(await storeAt("paris").get("ada")).toEqual({ ...defaults, pageSize: 50, emails: false });
+  });
+
+  it("throws when KV fails, and an update then writes nothing (no defaults written over the user's choices)", async () => {
+    const kv = productionKV(fresh).at("edge");
+    await new PreferencesStore(kv, { defaults }).update("ada", { theme: "dark", pageSize: 50 });
+    const failingReads = { ...kv, get: () => Promise.reject(new Error("KV GET failed: 500")), put: kv.put.bind(kv) } as unknown as KVNamespace;
+    const store = new PreferencesStore(failingReads, { defaults });
+    await expect(store.get("ada")).rejects.toThrow("KV GET failed: 500");
+    await expect(store.update("ada", { emails: false })).rejects.toThrow("KV GET failed: 500");
+    expect(await new PreferencesStore(kv, { defaults }).get("ada")).toEqual({ ...defaults, theme: "dark", pageSize: 50 });
+  });
+
   it("never names the KV key (which holds the user id) in a validation error", async () => {
     const store = new PreferencesStore(productionKV(fresh).at("edge"), { defaults, validate });
     const error = await store.update("secret-user-id", { pageSize: 0 }).catch((caught: unknown) => caught);

@@ -5,6 +5,7 @@ import { rateLimitHeaders } from "../../src/lib/rate-limit";
 import { KVRateLimiter } from "../../src/lib/rate-limiter";
 import { countingKV, type CountingKV } from "../support/counting-kv";
 import { freshKV } from "../support/fresh-kv";
+import { productionKV } from "../support/production-kv";
 import { refusingWrites } from "../support/refusing-kv";
 
 let kv: KVNamespace;
@@ -169,5 +170,49 @@ describe("KVRateLimiter status, reset and headers", () => {
   it("rejects a limit or window that is not a positive whole number", () => {
     expect(() => new KVRateLimiter(counting.kv, { limit: 0, window: 60 })).toThrow(/limit/);
     expect(() => new KVRateLimiter(counting.kv, { limit: 10, window: 0.5 })).toThrow(/window/);
+  });
+});
+
+describe("KVRateLimiter under production KV (the production double): the bounds its doc comment states", () => {
+  /** One request: its own invocation in `location`, checked against a fresh limiter as a Worker would make it. */
+  const checkFrom = (prod: ReturnType<typeof productionKV>, location: string) =>
+    new KVRateLimiter(prod.at(location), { limit: 2, window: 60, now, onError: () => {} }).check("client");
+
+  it("requests within one second all pass and count once; from then on the count rises one a second", async () => {
+    const prod = productionKV(kv, { now });
+    const allowedEachSecond: number[] = [];
+    for (let second = 0; second < 4; second++) {
+      // Five requests at once: all read the same count; KV keeps one write and refuses the rest (429).
+      const results = await Promise.all(Array.from({ length: 5 }, () => checkFrom(prod, "london")));
+      allowedEachSecond.push(results.filter((result) => result.allowed).length);
+      if (second === 0) expect(results.filter((result) => result.failedOpen)).toHaveLength(4);
+      clock += 1_000;
+    }
+    // Limit 2: the flood passes whole for 2 seconds (10 requests), then is refused to the window's end.
+    expect(allowedEachSecond).toEqual([5, 5, 0, 0]);
+  });
+
+  it("each location counts on its own: paced requests from two locations get limit x 2 per window", async () => {
+    const prod = productionKV(kv, { now });
+    const allowed: Record<string, boolean[]> = { london: [], sydney: [] };
+    // One request a second, taking turns, so no two writes meet KV's one-write-per-second rule.
+    for (let turn = 0; turn < 6; turn++) {
+      const location = turn % 2 === 0 ? "london" : "sydney";
+      allowed[location]!.push((await checkFrom(prod, location)).allowed);
+      clock += 1_000;
+    }
+    expect(allowed).toEqual({ london: [true, true, false], sydney: [true, true, false] });
+  });
+
+  it("a fixed window lets twice the limit through around its boundary", async () => {
+    const prod = productionKV(kv, { now });
+    clock = WINDOW_START + 58_000;
+    const allowed: boolean[] = [];
+    for (let request = 0; request < 5; request++) {
+      allowed.push((await checkFrom(prod, "london")).allowed);
+      clock += 1_000;
+    }
+    // 58 s and 59 s fill the first window; 60 s and 61 s start the next one: 4 in 4 seconds.
+    expect(allowed).toEqual([true, true, true, true, false]);
   });
 });

@@ -310,6 +310,14 @@ describe("SessionStore under production KV (the production double)", () => {
     expect(both.filter((session) => session?.refreshed)).toHaveLength(1);
   });
 
+  it("an update in the same second as the login meets KV's 429; a second later it saves", async () => {
+    const prod = productionKV(fresh, { now });
+    const { token } = await new SessionStore(prod.at("edge"), options).create("alice", { n: 1 });
+    await expect(new SessionStore(prod.at("edge"), options).update(token, { n: 2 })).rejects.toThrow(/429/);
+    clock += 1_000;
+    expect((await new SessionStore(prod.at("edge"), options).update(token, { n: 2 }))?.data).toEqual({ n: 2 });
+  });
+
   it("two logouts of one session at once both succeed (the second meets KV's 429 on the revoked marker)", async () => {
     const prod = productionKV(fresh, { now });
     const { token } = await new SessionStore(prod.at("edge"), options).create("alice");
