@@ -3,7 +3,7 @@
  * refuses, and that a refusal or a dry run leaves the project byte for byte as it was.
  * (test/e2e/add.test.ts installs the results and runs their tests and dry deploys.)
  */
-import { cp, mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
+import { cp, mkdir, mkdtemp, readdir, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { parse as parseJsonc } from "jsonc-parser";
@@ -332,6 +332,10 @@ describe("create-kv-edge add", () => {
     const elsewhere = await runCli(["add", "cache", "--cwd", project, "--dry-run"], { cwd: empty });
     expect(elsewhere.code, elsewhere.stderr).toBe(0);
     expect(elsewhere.stdout).toContain(`Adding cache to ${project}`);
+    const missing = await runCli(["add", "cache", "--cwd", "./no-such-worker", "--yes"], { cwd: empty });
+    expect(missing.code).toBe(1);
+    expect(missing.stderr).toBe("✖ --cwd ./no-such-worker: there is no such folder; pass the folder of your Worker project\n");
+    expect(await readdir(empty)).toEqual([]);
   });
 
   it("on a terminal, shows the plan and asks; no writes nothing, yes applies it", async () => {
