@@ -321,9 +321,12 @@ describe("create-kv-edge add", () => {
 
   it("asks for --yes without a terminal, and says where no Worker is", async () => {
     const project = await fixture("c3-hello-world");
+    const before = await hashTree(project);
     const unconfirmed = await add(project, "cache");
     expect(unconfirmed.code).toBe(2);
     expect(unconfirmed.stderr).toContain("pass --yes to apply it, or --dry-run");
+    expect(unconfirmed.stdout).toContain("create    src/kv/cache.ts"); // the plan, as README says
+    expect(await hashTree(project)).toBe(before);
     const empty = path.join(root, `empty-${++index}`);
     await mkdir(empty);
     const nothing = await add(empty, "cache", "--yes");
