@@ -120,6 +120,7 @@ export async function ask(flags: Flags, context: PromptContext): Promise<Answers
           options: RATE_LIMIT_BACKENDS.map((value) => ({ value, label: value, hint: RATE_LIMIT_BACKEND_HINTS[value] })),
           initialValue: DEFAULTS.rateLimitBackend,
         }),
+        io.input,
       ));
     if (flags.rateLimit === undefined) {
       const { limit, window } = DEFAULTS.rateLimit;
@@ -237,6 +238,9 @@ async function answer<T>(prompt: Promise<T>, input: Readable = process.stdin): P
     if (input.readableEnded || input.destroyed) onEnd();
     input.once("end", onEnd);
     input.once("close", onEnd);
+    // Ctrl+D on a terminal ends input without ending the stream: the prompt's readline
+    // closes and pauses stdin, and the event loop runs dry while the prompt still waits.
+    process.once("beforeExit", onEnd);
   });
   try {
     const stopped = stopRequested().then(() => Symbol("stop signal"));
@@ -246,6 +250,7 @@ async function answer<T>(prompt: Promise<T>, input: Readable = process.stdin): P
   } finally {
     input.off("end", onEnd);
     input.off("close", onEnd);
+    process.off("beforeExit", onEnd);
   }
 }
 
