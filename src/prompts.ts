@@ -294,8 +294,10 @@ async function askVariable(variable: TemplateVariable, io: IO): Promise<string |
     );
   }
   const { pattern } = variable;
-  return askText(io, variable.message, typeof variable.default === "string" ? variable.default : "", (value) =>
-    patternProblem(pattern, value),
+  // Without a default the question must be answered, as `--var` must be given without a terminal.
+  const required = typeof variable.default !== "string";
+  return askText(io, variable.message, required ? "" : (variable.default as string), (value) =>
+    required && value === "" ? "an answer is needed (this question has no default)" : patternProblem(pattern, value),
   );
 }
 

@@ -170,8 +170,13 @@ export function describeParseError(error: unknown, command: Command): string {
   if (unknown) return `unknown option ${unknown[1]}; run ${help} for the list`;
   const missing = /Option '(-\S+)[^']*' argument missing/.exec(message);
   if (missing) return `${missing[1]} needs a value; run ${help} for its format`;
-  const noValue = /Option '([^']+)' does not take an argument/.exec(message);
-  if (noValue?.[1]) return `${noValue[1]} takes no value (use ${noValue[1]} or --no-${noValue[1].slice(2)})`;
+  // Node names an option with a short form as "-y, --yes": name the long form alone.
+  const noValue = /Option '(?:-\w, )?--([^']+)' does not take an argument/.exec(message);
+  if (noValue?.[1]) {
+    const name = noValue[1];
+    const negatable = optionsOf(command).some((option) => option.name === name && option.negatable);
+    return `--${name} takes no value; ${negatable ? `use --${name} or --no-${name}` : `give --${name} alone`}`;
+  }
   return message.split(". ")[0] ?? message;
 }
 

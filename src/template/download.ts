@@ -32,7 +32,14 @@ export interface Download {
 
 /** Checks a remote source and turns it into what giget expects. */
 export function toDownload(source: string, cwd: string): Download {
-  if (GIT_HOST_PREFIXES.some((prefix) => source.startsWith(prefix))) return { input: source, display: source };
+  const hostPrefix = GIT_HOST_PREFIXES.find((prefix) => source.startsWith(prefix));
+  if (hostPrefix) {
+    // giget would go to the host with an empty owner or repository and fail with a network error.
+    if (!/^[^/#]+\/[^/#]+/.test(source.slice(hostPrefix.length))) {
+      throw new UserError(`--template ${source}: give owner/repo after ${hostPrefix}, e.g. ${hostPrefix}acme/worker-templates/kv#main.`);
+    }
+    return { input: source, display: source };
+  }
 
   if (source.startsWith("https://") || source.startsWith("http://")) {
     const url = parseUrl(source);

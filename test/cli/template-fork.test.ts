@@ -5,6 +5,7 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { execa } from "execa";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { interactiveCli } from "../support/cli.js";
 import { useFileServer } from "../support/file-server.js";
 import { inFolder, tarGz } from "../support/tar.js";
 import { manifestJson, writeFolder } from "../support/template-fixture.js";
@@ -173,5 +174,39 @@ describe("hostile or broken forks", () => {
 
   it("--offline with nothing cached", async () => {
     await expectRefused(["--offline", "--template", `${server().origin}/never-downloaded.tar.gz`], /No cached copy of .* for --offline/);
+  });
+});
+
+describe("a text variable without a default", () => {
+  const owner = { name: "owner", message: "Owner of the Worker?", type: "text" };
+  const writeFork = () =>
+    writeFolder(join(scratch, "fork"), {
+      ...FORK,
+      "template.json": manifestJson({ variables: [{ name: "team", message: "Team name?", type: "text", default: "platform" }, owner] }),
+      "src/owner.ts.hbs": "export const OWNER = {{json vars.owner}};\n",
+    });
+
+  it("must be given without a terminal", async () => {
+    await writeFork();
+    const result = await scaffold("--template", "./fork");
+    expect(result.exitCode).toBe(2);
+    expect(result.stderr).toContain("the template ./fork needs: --var owner=<value>");
+  });
+
+  it("must be answered at the prompt: an empty answer is refused and asked again", async () => {
+    await writeFork();
+    const args = ["app", "--template", "./fork", "--features", "cache", "--cache-pattern", "cache-aside", "--envs", ""];
+    const cli = interactiveCli([...args, "--no-install", "--no-git"], { cwd: scratch });
+    await cli.waitFor("Customise the namespaces");
+    await cli.type("n");
+    await cli.waitFor("Team name?");
+    await cli.type("\r"); // a question with a default takes it
+    await cli.waitFor("Owner of the Worker?");
+    await cli.type("\r");
+    await cli.waitFor("an answer is needed");
+    await cli.type("ops\r");
+    const result = await cli.exit();
+    expect(result.code, result.stderr).toBe(0);
+    expect(await readFile(join(projectDir(), "src/owner.ts"), "utf8")).toBe('export const OWNER = "ops";\n');
   });
 });

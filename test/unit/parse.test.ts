@@ -86,7 +86,8 @@ describe("parseFlags", () => {
   const refused: [argv: string[], message: RegExp][] = [
     [["--bogus"], /unknown option --bogus/],
     [["--features"], /--features needs a value/],
-    [["--yes=1"], /--yes takes no value/],
+    [["--yes=1"], /^--yes takes no value; give --yes alone$/],
+    [["--install=no"], /^--install takes no value; use --install or --no-install$/],
     [["a", "b"], /at most one directory/],
     [["--features", "cache,nosql"], /--features nosql: unknown feature; choose one of cache, sessions/],
     [["--features", ","], /name at least one feature/],

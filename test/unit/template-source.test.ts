@@ -172,6 +172,17 @@ describe("source forms refused before any download", () => {
   });
 
   it.each([
+    ["gh:", "gh:"],
+    ["github:acme", "github:"],
+    ["gitlab:/templates", "gitlab:"],
+    ["gh:#main", "gh:"],
+  ])("refuses %s, a git host source without owner/repo", async (source, prefix) => {
+    expect((await loadError(source)).message).toBe(
+      `--template ${source}: give owner/repo after ${prefix}, e.g. ${prefix}acme/worker-templates/kv#main.`,
+    );
+  });
+
+  it.each([
     "git:https://git.example.com/team/templates/kv",
     "git:git@git.example.com:team/templates/kv#v2",
     "git:gh:acme/templates/kv",
