@@ -15,6 +15,7 @@ export const config = defineFeature({
     routes: ["src/routes/config.ts"],
     routeTests: ["test/routes/config.test.ts"],
     seed: ["seed/config.json"],
+    byChoice: { "document-writes": { "durable-object": ["src/lib/document-writer.ts"] } },
   },
   router: { module: "config", routes: "configRoutes" },
   flags: ["document-writes"],
@@ -34,7 +35,7 @@ export const config = defineFeature({
 import { DocumentWriter, type Document, type DocumentWrites } from "./lib/document-writer";
 {{/unless}}
 import { keys } from "./lib/keys";
-import { applyUpdate, storedSettings } from "./lib/settings";{{else}}{{#unless features.flags}}import type { DocumentWrites } from "./lib/document-writer";{{/unless}}{{/if}}`,
+import { applyUpdate, storedSettings } from "./lib/settings";{{/if}}`,
   config: `/** Application configuration, one document under \`config:app\`: its settings and their defaults. */
 export const appConfigDefaults = {
   siteName: "My app",
@@ -68,7 +69,7 @@ export class ConfigWriter extends DocumentWriter<Partial<AppConfig>> {
     return applyUpdate(appConfigDefaults, stored, changes, validateAppConfig, "configuration").stored;
   }
 }{{else}}  /** Saves write KV directly: two saves within KV's propagation delay can lose one (src/lib/config-store.ts). */
-  writes: "kv" as DocumentWrites,
+  writes: "kv",
   /** No writer object: a ConfigStore given this writes KV itself. */
   writer: (_env: Env): undefined => undefined,
 };{{/if}}`,

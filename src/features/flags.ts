@@ -15,6 +15,7 @@ export const flags = defineFeature({
     routes: ["src/routes/flags.ts"],
     routeTests: ["test/routes/flags.test.ts"],
     seed: ["seed/flags.json"],
+    byChoice: { "document-writes": { "durable-object": ["src/lib/document-writer.ts"] } },
   },
   router: { module: "flags", routes: "flagRoutes" },
   flags: ["document-writes"],
@@ -30,7 +31,7 @@ export const flags = defineFeature({
   ],
   configImports: `{{#if (eq documentWrites "durable-object")}}
 import { DocumentWriter, type Document, type DocumentWrites } from "./lib/document-writer";
-import { applyFlagChanges, FLAGS_KEY, type FlagChanges } from "./lib/flags";{{else}}import type { DocumentWrites } from "./lib/document-writer";{{/if}}`,
+import { applyFlagChanges, FLAGS_KEY, type FlagChanges } from "./lib/flags";{{/if}}`,
   config: `/** Feature flags, all in one KV document so evaluating every flag costs one read. */
 export const flags = {
   namespace: (env: Env): KVNamespace => env[{{json bindings.flags}}],
@@ -52,7 +53,7 @@ export class FlagsWriter extends DocumentWriter<FlagChanges> {
     return applyFlagChanges(current, changes);
   }
 }{{else}}  /** Saves write KV directly: two saves within KV's propagation delay can lose one (src/lib/flags.ts). */
-  writes: "kv" as DocumentWrites,
+  writes: "kv",
   /** No writer object: a FeatureFlags given this writes KV itself. */
   writer: (_env: Env): undefined => undefined,
 };{{/if}}`,

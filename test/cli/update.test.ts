@@ -214,6 +214,9 @@ describe("update --set document-writes", () => {
     ]);
     expect(result.stdout).toContain("v2 appended: deletes FlagsWriter, ConfigWriter");
     expect(await readFile(join(app, "src/config.ts"), "utf8")).toContain('writes: "kv"');
+    // A project that saves straight to KV carries no writer code, and its stores need none.
+    expect(existsSync(join(app, "src/lib/document-writer.ts"))).toBe(false);
+    expect(await readFile(join(app, "src/config.ts"), "utf8")).not.toContain("document-writer");
 
     const back = await cli(app, "update", "--allow-dirty", "--set", "document-writes=durable-object");
     expect(back.code, back.stderr).toBe(0);
@@ -224,6 +227,7 @@ describe("update --set document-writes", () => {
     const again = parseJsonc(await readFile(join(app, "wrangler.jsonc"), "utf8"));
     expect(again.durable_objects.bindings.map((binding: { class_name: string }) => binding.class_name)).toEqual(["FlagsWriter", "ConfigWriter"]);
     expect(again.migrations.at(-1)).toEqual({ tag: "v3", new_sqlite_classes: ["FlagsWriter", "ConfigWriter"] });
+    expect(existsSync(join(app, "src/lib/document-writer.ts"))).toBe(true);
   });
 });
 

@@ -4,6 +4,7 @@
  * own tests, type check and deploy dry run. The defaults (Durable Objects for rate
  * limits and for saving flags and config) are covered by all-features.test.ts.
  */
+import { existsSync } from "node:fs";
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
@@ -24,6 +25,8 @@ const variants = [
     args: ["--features", "ratelimit,cache,flags,config", "--rate-limit-backend", "kv", "--rate-limit", "60/60", "--document-writes", "kv"],
     bindings: [/env\.RATE_LIMITS\s+KV Namespace/, /env\.FLAGS\s+KV Namespace/, /env\.CONFIG\s+KV Namespace/],
     absent: [/Durable Object/],
+    // Saved straight to KV: the project carries no writer code.
+    absentFiles: ["src/lib/document-writer.ts"],
   },
 ];
 
@@ -53,6 +56,7 @@ describe.each(variants)("a project with $name", (variant) => {
   it("is scaffolded and installed", () => {
     const result = scaffolds.get(variant.name)!;
     expect(result.code, result.stderr + result.stdout).toBe(0);
+    for (const file of variant.absentFiles ?? []) expect(existsSync(path.join(project(), file)), file).toBe(false);
   });
 
   it("passes npm test, the type check and wrangler deploy --dry-run, which lists its bindings", async () => {

@@ -9,9 +9,10 @@
  * updating within about a minute of each other from different locations can each
  * start from a copy without the other's change (KV caches the document at the edge
  * for up to a minute), and the last write wins; KV also refuses a second write to the
- * document within a second (429). With a `writer` (./document-writer.ts), every
- * update goes to one Durable Object that applies the same pure `applyUpdate` to its
- * own copy, one update at a time, and publishes the result: no update is lost.
+ * document within a second (429). With a `writer` (document-writer.ts, in a project
+ * made with `--document-writes durable-object`), every update goes to one Durable
+ * Object that applies the same pure `applyUpdate` to its own copy, one update at a
+ * time, and publishes the result: no update is lost.
  *
  * Reads never throw on bad stored data: a setting of the wrong type falls back to its
  * default, a document that is not JSON or fails `validate` reads as the defaults, each
@@ -29,7 +30,6 @@
  *   });
  *   if (await config.value("maintenance")) return new Response("Back soon", { status: 503 });
  */
-import type { DocumentWriters } from "./document-writer";
 import { keys } from "./keys";
 import { KVStore } from "./kv-store";
 import { applyUpdate, readSettings, SettingsValidationError, storedSettings, warnProblem, type ReportProblem, type Settings, type Validate } from "./settings";
@@ -52,11 +52,16 @@ export interface ConfigStoreOptions<C extends Settings> {
   onError?: ReportProblem;
   /**
    * The document's single writer, e.g. `env.CONFIG_WRITER` (a Durable Object binding,
-   * see ./document-writer.ts): `update` sends its changes to the object named
+   * see document-writer.ts): `update` sends its changes to the object named
    * after the key, which checks them against the same defaults and `validate`.
    * Unset: this instance writes KV.
    */
-  writer?: DocumentWriters<Partial<C>>;
+  writer?: ConfigWriters<C>;
+}
+
+/** A writer binding as `update` uses it: its object applies a batch and answers the document, or why it refused. */
+export interface ConfigWriters<C extends Settings> {
+  getByName(name: string): { update(changes: Partial<C>): Promise<{ document: unknown } | { refused: string[] }> };
 }
 
 /** What problems and error messages call the document: never its KV key. */

@@ -51,11 +51,6 @@ export type Document = Record<string, unknown> | null;
  */
 export type SaveResult = { document: Document } | { refused: string[] };
 
-/** A writer class's binding as a store sees it: one object per document, named after its KV key. */
-export interface DocumentWriters<Changes> {
-  getByName(name: string): { update(changes: Changes): Promise<SaveResult> };
-}
-
 /**
  * The writer of one document; a feature's subclass (FlagsWriter, ConfigWriter in
  * src/config.ts) says where it is published and how changes merge. Its storage holds

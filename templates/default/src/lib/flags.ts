@@ -18,16 +18,16 @@
  *   locations, can each start from a copy without the other's change, and the last
  *   write wins (KV caches the document at the edge for up to a minute); KV also
  *   refuses a second write to the document within one second (429). With a `writer`
- *   (./document-writer.ts), every save goes to one Durable Object that applies
- *   the same `applyFlagChanges` to its own copy, one save at a time, and publishes
- *   the result to KV: no save is lost. Reads are the same either way.
+ *   (document-writer.ts, in a project made with `--document-writes durable-object`),
+ *   every save goes to one Durable Object that applies the same `applyFlagChanges`
+ *   to its own copy, one save at a time, and publishes the result to KV: no save is
+ *   lost. Reads are the same either way.
  *
  * Evaluation order: a missing or invalid flag is off; `enabled: false` is off for
  * everyone (kill switch); outside startTime..endTime is off; then blocklist beats
  * allowlist beats percentage. Rollout puts each (flag, user) pair in a fixed
  * bucket from 0 to 99.99, so raising the percentage never turns a user off.
  */
-import type { DocumentWriters } from "./document-writer";
 import { KVStore } from "./kv-store";
 
 export interface FlagConfig {
@@ -61,6 +61,11 @@ export type FlagDocument = Record<string, unknown>;
 /** Flag name -> its new config, or null to delete the flag. */
 export type FlagChanges = Record<string, FlagConfig | null>;
 
+/** A writer binding as `update` uses it: its object applies a batch and answers the document, or why it refused. */
+export interface FlagWriters {
+  getByName(name: string): { update(changes: FlagChanges): Promise<{ document: unknown } | { refused: string[] }> };
+}
+
 export interface FeatureFlagsOptions {
   /** Seconds this instance keeps the flags in memory (default 60; 0 turns it off). */
   cacheTtl?: number;
@@ -71,10 +76,10 @@ export interface FeatureFlagsOptions {
   now?: () => number;
   /**
    * The document's single writer, e.g. `env.FLAGS_WRITER` (a Durable Object binding,
-   * see ./document-writer.ts): `update` sends its changes to the object named
+   * see document-writer.ts): `update` sends its changes to the object named
    * after the key instead of writing KV itself. Unset: this instance writes KV.
    */
-  writer?: DocumentWriters<FlagChanges>;
+  writer?: FlagWriters;
 }
 
 /**
@@ -99,7 +104,7 @@ export class FeatureFlags {
   readonly #cacheTtlMs: number;
   readonly #now: () => number;
   readonly #onError: (error: unknown) => void;
-  readonly #writer: DocumentWriters<FlagChanges> | undefined;
+  readonly #writer: FlagWriters | undefined;
   /** The last document read or written, valid flags only. */
   #cached: { flags: Record<string, FlagConfig>; loadedAt: number } | null = null;
 

@@ -244,7 +244,8 @@ export class KVStore {
    * out first, the result has `complete: false` and a `cursor`: call again with it,
    * from another invocation (a queue consumer, a cron trigger, the next request).
    * Listing is eventually consistent too: a key written elsewhere in the last minute
-   * may be missed.
+   * may be missed. A key written in the last second refuses its delete (429): the call
+   * then throws once the page's other deletes are done; call it again a second later.
    */
   async deleteByPrefix(prefix: string, options: DeleteByPrefixOptions = {}): Promise<DeleteByPrefixResult> {
     const budget = options.budget ?? 900;
@@ -260,7 +261,10 @@ export class KVStore {
       // One operation for the list, the rest of the budget for this page's deletes.
       const page = await this.list({ prefix, cursor, limit: Math.min(KV_LIMITS.maxListLimit, budget - operations - 1) });
       operations += 1 + page.keys.length;
-      await Promise.all(page.keys.map((key) => this.delete(key.name)));
+      // Every delete of the page ends before a refused one (say a 429) is thrown.
+      const deletes = await Promise.allSettled(page.keys.map((key) => this.delete(key.name)));
+      const refused = deletes.find((result) => result.status === "rejected");
+      if (refused) throw refused.reason;
       deleted += page.keys.length;
       cursor = page.cursor;
       if (page.complete) return { deleted, complete: true };

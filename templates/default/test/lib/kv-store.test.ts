@@ -266,6 +266,18 @@ describe("KVStore under production KV (the production double)", () => {
     expect(await new KVStore(prod.at("a")).get("k")).toEqual({ loaded: 1 });
   });
 
+  it("deleteByPrefix throws when a key was written in the last second (429), and a call a second later finishes", async () => {
+    let clock = Date.now();
+    const prod = productionKV(fresh, { now: () => clock });
+    await Promise.all(["a", "b", "c"].map((id) => prod.at("edge").put(`gone:${id}`, "1")));
+    clock += 1_000;
+    await prod.at("edge").put("gone:b", "2"); // refilled this second, e.g. a cache entry
+    await expect(new KVStore(prod.at("edge")).deleteByPrefix("gone:")).rejects.toThrow(/429/);
+    expect((await prod.at("edge").list()).keys.map((key) => key.name)).toEqual(["gone:b"]);
+    clock += 1_000;
+    expect(await new KVStore(prod.at("edge")).deleteByPrefix("gone:")).toEqual({ deleted: 1, complete: true });
+  });
+
   it("deleteByPrefix stays under its operation budget and resumes from the cursor it returns", async () => {
     let clock = Date.now();
     // A budget of 3 is one list and 2 deletes per invocation: 5 keys take 3 invocations.
