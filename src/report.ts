@@ -19,7 +19,7 @@ const FILE_PURPOSES: [prefix: string, purpose: string][] = [
   ["src/config.ts", "namespace TTLs, session and rate-limit settings, typed namespace access"],
   ["src/lib/", "the KV toolkit: typed store, keys, and one module per feature"],
   ["src/routes/", "the demo routes of each feature"],
-  ["test/", "tests that run inside workerd (npm test)"],
+  ["test/", "tests that run inside workerd (the test script)"],
   ["seed/", "seed data for `kv bulk put` (kv:seed script)"],
   ["scripts/", "project scripts (kv:namespaces)"],
   ["README.md", "namespace layout, key naming, TTL policy, consistency model"],

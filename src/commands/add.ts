@@ -384,6 +384,9 @@ function formatPlan(plan: AddPlan): string {
 }
 
 async function readConfig(projectDir: string, given: string | undefined): Promise<WranglerConfig> {
+  if (given !== undefined && !existsSync(projectDir)) {
+    throw new UserError(`--cwd ${given}: there is no such folder; pass the folder of your Worker project`);
+  }
   for (const file of CONFIG_FILES) {
     const text = await readText(path.join(projectDir, file));
     if (text !== undefined) return readWranglerConfig(file, text);

@@ -8,7 +8,7 @@ import path from "node:path";
 import { builtinTemplateDir } from "../builtin-template.js";
 import { CancelledError, EXIT, UsageError, UserError } from "../errors.js";
 import type { Flags } from "../options/parse.js";
-import { choosePackageManager, isInteractive, missingAnswers, resolveOptions, type Options } from "../options/resolve.js";
+import { choosePackageManager, isInteractive, missingAnswers, noQuestionsReason, resolveOptions, type Options } from "../options/resolve.js";
 import { checkFlagsFitTemplate } from "../options/template.js";
 import { commandsOf } from "../package-managers.js";
 import { buildJsonReport, type JsonReport, type StepName, type StepOutcome } from "../json-report.js";
@@ -41,7 +41,7 @@ export async function create(flags: Flags, version: string): Promise<number> {
     const missing = missingAnswers(flags);
     if (missing.length > 0) {
       throw new UsageError(
-        `no terminal to ask in, and missing: ${missing.join(", ")}; pass them, or --yes to take the defaults`,
+        `${noQuestionsReason(flags, process.env)}, and missing: ${missing.join(", ")}; pass them, or --yes to take the defaults`,
       );
     }
   }

@@ -92,6 +92,14 @@ export const DEFAULTS = {
   cachePattern: "stale-while-revalidate" as CachePattern,
 };
 
+/** Why isInteractive said no, in the words of the error that lists the missing answers. */
+export function noQuestionsReason(flags: Partial<Pick<Flags, "interactive" | "json">>, env: NodeJS.ProcessEnv): string {
+  if (flags.json) return "--json asks no questions";
+  if (flags.interactive === false) return "--no-interactive asks no questions";
+  if (env.CI) return "CI is set, so no questions are asked";
+  return "no terminal to ask in";
+}
+
 /** Never under --json; otherwise as --interactive says, else only with a terminal on both ends and outside CI. */
 export function isInteractive(
   flags: Partial<Pick<Flags, "interactive" | "json">>,

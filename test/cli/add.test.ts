@@ -3,7 +3,7 @@
  * refuses, and that a refusal or a dry run leaves the project byte for byte as it was.
  * (test/e2e/add.test.ts installs the results and runs their tests and dry deploys.)
  */
-import { cp, mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
+import { cp, mkdir, mkdtemp, readdir, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { parse as parseJsonc } from "jsonc-parser";
@@ -321,9 +321,12 @@ describe("create-kv-edge add", () => {
 
   it("asks for --yes without a terminal, and says where no Worker is", async () => {
     const project = await fixture("c3-hello-world");
+    const before = await hashTree(project);
     const unconfirmed = await add(project, "cache");
     expect(unconfirmed.code).toBe(2);
     expect(unconfirmed.stderr).toContain("pass --yes to apply it, or --dry-run");
+    expect(unconfirmed.stdout).toContain("create    src/kv/cache.ts"); // the plan, as README says
+    expect(await hashTree(project)).toBe(before);
     const empty = path.join(root, `empty-${++index}`);
     await mkdir(empty);
     const nothing = await add(empty, "cache", "--yes");
@@ -332,6 +335,10 @@ describe("create-kv-edge add", () => {
     const elsewhere = await runCli(["add", "cache", "--cwd", project, "--dry-run"], { cwd: empty });
     expect(elsewhere.code, elsewhere.stderr).toBe(0);
     expect(elsewhere.stdout).toContain(`Adding cache to ${project}`);
+    const missing = await runCli(["add", "cache", "--cwd", "./no-such-worker", "--yes"], { cwd: empty });
+    expect(missing.code).toBe(1);
+    expect(missing.stderr).toBe("✖ --cwd ./no-such-worker: there is no such folder; pass the folder of your Worker project\n");
+    expect(await readdir(empty)).toEqual([]);
   });
 
   it("on a terminal, shows the plan and asks; no writes nothing, yes applies it", async () => {

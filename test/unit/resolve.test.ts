@@ -5,6 +5,7 @@ import { parseFlags } from "../../src/options/parse.js";
 import {
   isInteractive,
   missingAnswers,
+  noQuestionsReason,
   packageManagerFromUserAgent,
   resolveOptions,
 } from "../../src/options/resolve.js";
@@ -162,6 +163,15 @@ describe("isInteractive", () => {
     expect(isInteractive({ interactive: false }, {}, true, true)).toBe(false);
     expect(isInteractive({ json: true }, {}, true, true)).toBe(false);
     expect(isInteractive({ json: true, interactive: true }, {}, true, true)).toBe(false);
+  });
+});
+
+describe("noQuestionsReason", () => {
+  it("names what turned the questions off", () => {
+    expect(noQuestionsReason({ json: true }, { CI: "1" })).toBe("--json asks no questions");
+    expect(noQuestionsReason({ interactive: false }, {})).toBe("--no-interactive asks no questions");
+    expect(noQuestionsReason({}, { CI: "true" })).toBe("CI is set, so no questions are asked");
+    expect(noQuestionsReason({}, {})).toBe("no terminal to ask in");
   });
 });
 
