@@ -12,7 +12,8 @@
  * document within a second (429). With a `writer` (document-writer.ts, in a project
  * made with `--document-writes durable-object`), every update goes to one Durable
  * Object that applies the same pure `applyUpdate` to its own copy, one update at a
- * time, and publishes the result: no update is lost.
+ * time, and publishes the result: updates never overwrite each other (its first
+ * update has a rule of its own: see document-writer.ts).
  *
  * Reads never throw on bad stored data: a setting of the wrong type falls back to its
  * default, a document that is not JSON or fails `validate` reads as the defaults, each

@@ -20,8 +20,9 @@
  *   refuses a second write to the document within one second (429). With a `writer`
  *   (document-writer.ts, in a project made with `--document-writes durable-object`),
  *   every save goes to one Durable Object that applies the same `applyFlagChanges`
- *   to its own copy, one save at a time, and publishes the result to KV: no save is
- *   lost. Reads are the same either way.
+ *   to its own copy, one save at a time, and publishes the result to KV: saves never
+ *   overwrite each other (its first save has a rule of its own: see document-writer.ts).
+ *   Reads are the same either way.
  *
  * Evaluation order: a missing or invalid flag is off; `enabled: false` is off for
  * everyone (kill switch); outside startTime..endTime is off; then blocklist beats

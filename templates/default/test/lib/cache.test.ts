@@ -444,6 +444,21 @@ describe("cache-aside's race: a slow load that ends after the source changed", (
     expect((await kvExpiration(key))! - writtenAt).toBeLessThanOrEqual(121);
   });
 
+  it("an invalidation in one location reaches another within KV's propagation (production double)", async () => {
+    const prod = productionKV(fresh, { now });
+    const key = keys.cache("race", "elsewhere");
+    const readIn = (location: string, load: () => Promise<string>) => cacheAside(new KVStore(prod.at(location)), key, load, { ttl: 300 });
+    await readIn("london", async () => "old");
+    clock += 61 * SECOND; // Sydney has the entry too
+    expect(await readIn("sydney", async () => "never")).toBe("old");
+    await invalidate(new KVStore(prod.at("london")), key);
+    clock += SECOND; // London's refill is a write too: KV takes one a second per key
+    expect(await readIn("london", async () => "new")).toBe("new");
+    expect(await readIn("sydney", async () => "never")).toBe("old"); // not seen there yet
+    clock += 60 * SECOND;
+    expect(await readIn("sydney", async () => "never")).toBe("new");
+  });
+
   it("is closed by versionedKey: bump the version instead of invalidating, and the late load lands under a key nobody reads", async () => {
     const key = keys.cache("race", "versioned");
     const read = async (load: () => Promise<string>) => cacheAside(store, await versionedKey(store, "race-group", key, { now }), load, { ttl: 120 });

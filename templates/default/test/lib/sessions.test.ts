@@ -318,6 +318,16 @@ describe("SessionStore under production KV (the production double)", () => {
     expect((await new SessionStore(prod.at("edge"), options).update(token, { n: 2 }))?.data).toEqual({ n: 2 });
   });
 
+  it("destroyAllForUser past the invocation's operation budget still ends every session (the deletes left over expire)", async () => {
+    // A budget of 6: one list and three revoked markers fit; most of the nine deletes do not.
+    const prod = productionKV(fresh, { now, operationBudget: 6 });
+    const setup = new SessionStore(prod.at("edge", { operationBudget: Infinity }), options);
+    const tokens = await Promise.all([1, 2, 3].map(async () => (await setup.create("alice")).token));
+    clock += 1_000;
+    expect(await new SessionStore(prod.at("edge"), options).destroyAllForUser("alice")).toBe(3);
+    for (const token of tokens) expect(await new SessionStore(prod.at("edge"), options).get(token)).toBeNull();
+  });
+
   it("two logouts of one session at once both succeed (the second meets KV's 429 on the revoked marker)", async () => {
     const prod = productionKV(fresh, { now });
     const { token } = await new SessionStore(prod.at("edge"), options).create("alice");
