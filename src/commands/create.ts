@@ -389,7 +389,8 @@ function runCommand(options: Options, script: string): string {
 /** A spinner on a terminal; plain lines anywhere else (CI logs hate spinners). */
 async function progress(message: string, interactive: boolean) {
   if (interactive) {
-    const spinner = (await loadPrompts()).spinner();
+    // Stopped by a signal, the spinner's last line names the step (signals.ts then says the rest).
+    const spinner = (await loadPrompts()).spinner({ cancelMessage: message });
     spinner.start(message);
     // clack's spinner puts the terminal in raw mode, where Ctrl+C is a key that it answers
     // with process.exit(0), leaving the running step's children behind. Back in normal

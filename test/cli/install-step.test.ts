@@ -95,6 +95,7 @@ describe("the install step", () => {
     await cli.type("\u0003");
     const { code, stdout: output } = await cli.exit();
     expect(code, output).toBe(130);
+    expect(output).toContain("■  Installing dependencies with npm"); // the spinner names the step it stopped
     expect(output).toContain("Cancelled while installing dependencies");
     expect(output).toContain("Finish with: cd tty-app && npm install");
     // npm and its script were stopped with the CLI (the stop escalates to SIGKILL within seconds).
