@@ -391,6 +391,11 @@ async function progress(message: string, interactive: boolean) {
   if (interactive) {
     const spinner = (await loadPrompts()).spinner();
     spinner.start(message);
+    // clack's spinner puts the terminal in raw mode, where Ctrl+C is a key that it answers
+    // with process.exit(0), leaving the running step's children behind. Back in normal
+    // mode Ctrl+C is SIGINT again: signals.ts stops the step, says what state the project
+    // is in, and exits 130.
+    if (process.stdin.isTTY) process.stdin.setRawMode(false);
     return {
       message: (text: string) => spinner.message(text),
       stop: (done?: string) => (done ? spinner.stop(done) : spinner.error(message)),

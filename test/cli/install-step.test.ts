@@ -5,12 +5,13 @@
  * it): exit 130, the project kept, and the one command that finishes it.
  */
 import { spawn } from "node:child_process";
-import { mkdtemp, readFile, rm, stat } from "node:fs/promises";
+import { mkdir, mkdtemp, readFile, rm, stat, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { cliEnv, cliPath, runCli, type CliResult } from "../support/cli.js";
+import { cliEnv, cliPath, runCli, terminalCli, type CliResult } from "../support/cli.js";
 import { freePort } from "../support/project.js";
+import { manifestJson } from "../support/template-fixture.js";
 
 let root: string;
 beforeAll(async () => {
@@ -69,4 +70,44 @@ describe("the install step", () => {
     expect(result.stderr).toContain("Finish with: cd 'my app' && npm install");
     expect(JSON.parse(await readFile(path.join(root, "my app", "package.json"), "utf8")).name).toBe("my-app");
   });
+
+  // On a terminal the install runs under clack's spinner, which put the terminal in raw
+  // mode and answered Ctrl+C with process.exit(0): exit 0, no word of the state, and npm
+  // left running.
+  it("Ctrl+C typed on a terminal during the install exits 130 and stops npm", async () => {
+    const fork = path.join(root, "slow-fork");
+    await mkdir(path.join(fork, "src"), { recursive: true });
+    await writeFile(path.join(fork, "template.json"), manifestJson({ features: ["cache"], files: {}, variables: [] }));
+    await writeFile(path.join(fork, "src/index.ts"), "export default {};\n");
+    // An install script that says it is running, then waits; only a stop ends it early.
+    const sleeper = `node -e \\"require('fs').writeFileSync('../sleeper.pid', String(process.pid)); setTimeout(() => {}, 60000)\\"`;
+    await writeFile(path.join(fork, "package.json.hbs"), `{ "name": {{json projectName}}, "private": true, "scripts": { "preinstall": "${sleeper}" } }\n`);
+    const args = ["tty-app", "--template", "./slow-fork", "--trust-template-scripts", "--features", "cache", "--cache-pattern", "cache-aside"];
+    const cli = terminalCli([...args, "--envs", "", "--install", "--no-git"], { cwd: root });
+    await cli.waitFor("Customise the namespaces");
+    await cli.type("n");
+    const pidFile = path.join(root, "sleeper.pid");
+    const deadline = Date.now() + 60_000;
+    while (!(await stat(pidFile).catch(() => undefined)) && Date.now() < deadline) {
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+    const sleeperPid = Number(await readFile(pidFile, "utf8"));
+    await cli.type("\u0003");
+    const { code, stdout: output } = await cli.exit();
+    expect(code, output).toBe(130);
+    expect(output).toContain("Cancelled while installing dependencies");
+    expect(output).toContain("Finish with: cd tty-app && npm install");
+    // npm and its script were stopped with the CLI (the stop escalates to SIGKILL within seconds).
+    const stopped = Date.now() + 10_000;
+    const alive = () => {
+      try {
+        process.kill(sleeperPid, 0);
+        return true;
+      } catch {
+        return false;
+      }
+    };
+    while (alive() && Date.now() < stopped) await new Promise((resolve) => setTimeout(resolve, 100));
+    expect(alive()).toBe(false);
+  }, 120_000);
 });

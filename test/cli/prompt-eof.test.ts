@@ -3,7 +3,7 @@ import { mkdtemp, readdir, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, beforeEach, expect, it } from "vitest";
-import { cliEnv, cliPath, runCli } from "../support/cli.js";
+import { cliEnv, cliPath, runCli, terminalCli } from "../support/cli.js";
 
 // The end of input at a prompt (Ctrl+D, a closed pipe) is a cancel: exit 130, one
 // line, the cursor shown again, nothing written. It used to leave the prompt
@@ -52,27 +52,14 @@ it("a pipe that ends after the first answer", async () => {
 
 // On a real terminal Ctrl+D does not end stdin: the prompt's readline closes and
 // pauses it, and the run used to die with Node's "unsettled top-level await"
-// warning and exit 13. util-linux `script` gives the CLI a pseudo-terminal (sized
-// with stty: a pseudo-terminal behind a pipe starts 0 columns wide).
+// warning and exit 13.
 it("Ctrl+D at a question on a terminal", async () => {
-  const command = `stty cols 100 rows 40; ${JSON.stringify(process.execPath)} ${JSON.stringify(cliPath)} app`;
-  const child = spawn("script", ["-qfec", command, "/dev/null"], { cwd: scratch, env: cliEnv({ CI: undefined }), stdio: ["pipe", "pipe", "pipe"] });
-  let output = "";
-  let sent = false;
-  child.stdout.on("data", (chunk) => {
-    output += chunk;
-    if (!sent && output.includes("Which data patterns")) {
-      sent = true;
-      child.stdin.write("\u0004");
-    }
-  });
-  child.stderr.on("data", (chunk) => (output += chunk));
-  const timer = setTimeout(() => child.kill("SIGKILL"), 30_000);
-  const code = await new Promise<number | null>((resolve) => child.on("close", resolve));
-  clearTimeout(timer);
-  expect(sent, output).toBe(true);
-  expect(code, output).toBe(130);
-  expect(output).toContain("✖ Cancelled; nothing was written.");
-  expect(output).not.toContain("unsettled top-level await");
+  const cli = terminalCli(["app"], { cwd: scratch });
+  await cli.waitFor("Which data patterns");
+  await cli.type("\u0004");
+  const result = await cli.exit();
+  expect(result.code, result.stdout).toBe(130);
+  expect(result.stdout).toContain("✖ Cancelled; nothing was written.");
+  expect(result.stdout).not.toContain("unsettled top-level await");
   expect(await readdir(scratch)).toEqual([]);
 });

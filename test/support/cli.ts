@@ -2,7 +2,7 @@
  * Runs the built CLI (index.js -> dist/cli.js) as a child process, the way a user
  * does, with a bounded run time. `npm test` builds dist/ first.
  */
-import { spawn } from "node:child_process";
+import { spawn, type ChildProcessWithoutNullStreams } from "node:child_process";
 import { existsSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 
@@ -69,6 +69,26 @@ export function interactiveCli(args: string[], options: CliOptions) {
     env: options.env ?? cliEnv(),
     stdio: ["pipe", "pipe", "pipe"],
   });
+  return drive(child);
+}
+
+/**
+ * The same, on a real pseudo-terminal (util-linux `script`), for what only a terminal
+ * does: raw mode, Ctrl+C typed as "\x03" turned into SIGINT, Ctrl+D that ends no stream.
+ * Everything the CLI prints arrives on stdout. A pseudo-terminal behind a pipe starts
+ * 0 columns wide: stty sizes it first.
+ */
+export function terminalCli(args: string[], options: CliOptions) {
+  const command = [options.node ?? process.execPath, cliPath, ...args].map((arg) => JSON.stringify(arg)).join(" ");
+  const child = spawn("script", ["-qfec", `stty cols 100 rows 40; ${command}`, "/dev/null"], {
+    cwd: options.cwd,
+    env: options.env ?? cliEnv({ CI: undefined }),
+    stdio: ["pipe", "pipe", "pipe"],
+  });
+  return drive(child);
+}
+
+function drive(child: ChildProcessWithoutNullStreams) {
   let stdout = "";
   let stderr = "";
   let seen = 0;
