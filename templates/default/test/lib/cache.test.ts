@@ -42,8 +42,14 @@ beforeEach(() => {
 /** A load whose result the test hands over when it chooses, to see who waits for it. */
 function pendingLoad<T>() {
   let release!: (value: T) => void;
-  const load = vi.fn(() => new Promise<T>((resolve) => (release = resolve)));
-  return { load, release: (value: T) => release(value) };
+  let markCalled!: () => void;
+  /** Settles when the code under test has called the load. */
+  const called = new Promise<void>((resolve) => (markCalled = resolve));
+  const load = vi.fn(() => {
+    markCalled();
+    return new Promise<T>((resolve) => (release = resolve));
+  });
+  return { load, called, release: (value: T) => release(value) };
 }
 
 /** The real namespace with one of its methods failing, as KV does under a 429 or an outage. */
@@ -431,7 +437,7 @@ describe("cache-aside's race: a slow load that ends after the source changed", (
     const key = keys.cache("race", "plain");
     const slow = pendingLoad<string>();
     const reading = cacheAside(store, key, slow.load, { ttl: 120 });
-    await vi.waitFor(() => expect(slow.load).toHaveBeenCalled());
+    await slow.called;
     // The load has read "old" from the source; then the source changes and the key is
     // invalidated, while nothing is cached yet; then the load ends and stores "old".
     await invalidate(store, key);
@@ -464,7 +470,7 @@ describe("cache-aside's race: a slow load that ends after the source changed", (
     const read = async (load: () => Promise<string>) => cacheAside(store, await versionedKey(store, "race-group", key, { now }), load, { ttl: 120 });
     const slow = pendingLoad<string>();
     const reading = read(slow.load);
-    await vi.waitFor(() => expect(slow.load).toHaveBeenCalled());
+    await slow.called;
     await bumpVersion(store, "race-group", { now });
     slow.release("old");
     expect(await reading).toBe("old"); // the request that read the source before the change
