@@ -187,8 +187,9 @@ export class SessionStore<D extends object = Record<string, unknown>> {
    * sessions of this user plus four operations per session, whatever else the
    * namespace holds (an invocation may make 1000). Every revoked marker is written
    * before any delete, so past that budget only deletes fail, quietly (their keys
-   * expire), and up to 999 sessions end in one call made with a fresh budget. See the eventual-consistency
-   * note at the top of this file: a session created elsewhere in the last minute may be missed.
+   * expire), and up to 999 sessions end in one call made with a fresh budget. See the
+   * eventual-consistency note at the top of this file: a session created elsewhere in
+   * the last minute may be missed.
    */
   async destroyAllForUser(userId: string): Promise<number> {
     // An empty hash part gives `user-session:{userId}:`, the prefix of this user's markers.
