@@ -84,5 +84,14 @@ function parseSet(item: string): { name: string; flags: Flags } {
   if (at === -1 || !(SETTABLE as readonly string[]).includes(name)) {
     throw new UsageError(`--set ${item}: give <option>=<value> with one of ${SETTABLE.join(", ")}`);
   }
-  return { name, flags: parseFlags([`--${name}`, item.slice(at + 1)]) };
+  const value = item.slice(at + 1);
+  try {
+    return { name, flags: parseFlags([`--${name}`, value]) };
+  } catch (error) {
+    if (!(error instanceof UsageError)) throw error;
+    // The check speaks of "--session-ttl 59"; the user typed "--set session-ttl=59".
+    const asCreateFlag = `--${name} ${value}`;
+    const problem = error.message.startsWith(asCreateFlag) ? error.message.slice(asCreateFlag.length) : `: ${error.message}`;
+    throw new UsageError(`--set ${item}${problem}`);
+  }
 }

@@ -28,7 +28,7 @@ describe("parseUpdateFlags", () => {
   });
 
   it.each([
-    [["--set", "session-ttl=59"], /--session-ttl 59/],
+    [["--set", "session-ttl=59"], /^--set session-ttl=59: must be whole seconds, at least 60/],
     [["--set", "directory=x"], /--set directory=x: give <option>=<value> with one of/],
     [["--set", "session-ttl"], /--set session-ttl: give <option>=<value>/],
     [["--set", "session-ttl=7200", "--to", "v2"], /--set and --to go in two runs/],
