@@ -24,7 +24,7 @@ export const DOCUMENT_WRITES: readonly DocumentWrites[] = ["durable-object", "kv
 
 /** One line per choice for the prompt: what it guarantees and costs. */
 export const DOCUMENT_WRITES_HINTS: Record<DocumentWrites, string> = {
-  "durable-object": "one Durable Object per document: no save is lost",
+  "durable-object": "a Durable Object per document: no save overwrites another",
   kv: "straight to KV: two saves within a minute can lose one",
 };
 

@@ -53,7 +53,7 @@ export const validateAppConfig = (settings: AppConfig): string[] =>
 export const config = {
   namespace: (env: Env): KVNamespace => env[{{json bindings.config}}],
 {{#if (eq documentWrites "durable-object")}}
-  /** Saves go through one ConfigWriter object (below), one at a time: none is lost. */
+  /** Saves go through one ConfigWriter object (below), one at a time, so saves never overwrite each other. */
   writes: "durable-object" as DocumentWrites,
   /** Give it to a ConfigStore that saves: \`new ConfigStore(config.namespace(env), { ..., writer: config.writer(env) })\`. */
   writer: (env: Env) => env.CONFIG_WRITER,

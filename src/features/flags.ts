@@ -38,7 +38,7 @@ export const flags = {
   /** Seconds an isolate keeps the flag document in memory before reading KV again. */
   cacheTtl: 60,
 {{#if (eq documentWrites "durable-object")}}
-  /** Saves go through one FlagsWriter object (below), one at a time: none is lost. */
+  /** Saves go through one FlagsWriter object (below), one at a time, so saves never overwrite each other. */
   writes: "durable-object" as DocumentWrites,
   /** Give it to a FeatureFlags that saves: \`new FeatureFlags(flags.namespace(env), { writer: flags.writer(env) })\`. */
   writer: (env: Env) => env.FLAGS_WRITER,

@@ -133,7 +133,7 @@ describe("create-kv-edge (built CLI)", () => {
     await cli.type("\x7f\x7f\x7f\x7f\x7f20/10\r");
     // Asked because flags and config are chosen, each choice with its trade-off.
     await cli.waitFor("How should the flags and config documents be saved?");
-    await cli.waitFor("no save is lost");
+    await cli.waitFor("no save overwrites another");
     await cli.type(down);
     await cli.waitFor("can lose one");
     await cli.type("\r"); // straight to KV
